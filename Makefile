@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine: `make lab` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: lab test bench notebooks lint
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+## Open the series in JupyterLab.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests benchmarks tools notebooks
+
+## Run every test: lint, unit tests, the browser test and all notebooks through nbval.
+test: lint
+	$(BIN)/python -m pytest
+
+## Print every benchmark's side-by-side figures.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## Rebuild the .ipynb chapters from their paired .py sources and execute them top to bottom.
+notebooks: $(STAMP)
+	$(BIN)/python tools/build_notebooks.py

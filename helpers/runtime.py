@@ -1,0 +1,58 @@
+"""Where the series runs (device), how it repeats itself (seeds) and where it keeps files (one cache folder).
+
+Everything the series writes goes below `cache_dir()`: downloads, tokenizers, checkpoints.
+Environment variables override the defaults:
+
+ULLM_DEVICE     "cpu", "cuda" or "mps" instead of the automatic choice
+ULLM_CACHE_DIR  the cache folder instead of `.cache/` inside the repository
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+DEVICE_ENV = "ULLM_DEVICE"
+CACHE_ENV = "ULLM_CACHE_DIR"
+
+
+def choose_device() -> torch.device:
+    """Pick CUDA, then Apple MPS, then the CPU, unless ULLM_DEVICE names one."""
+    requested = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if requested:
+        if requested not in {"cpu", "cuda", "mps"}:
+            raise ValueError(f"{DEVICE_ENV}={requested!r} is not a device; use cpu, cuda or mps.")
+        if requested == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"{DEVICE_ENV}=cuda but no CUDA device is available; unset it or use cpu.")
+        if requested == "mps" and not torch.backends.mps.is_available():
+            raise ValueError(f"{DEVICE_ENV}=mps but Apple MPS is not available; unset it or use cpu.")
+        return torch.device(requested)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so the same seed on the same machine gives the same numbers."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def cache_dir(*parts: str) -> Path:
+    """Return (and create) a folder inside the cache; the parts cannot climb out of it."""
+    root = Path(os.environ.get(CACHE_ENV) or REPOSITORY_ROOT / ".cache").expanduser().resolve()
+    folder = root.joinpath(*parts).resolve()
+    if folder != root and root not in folder.parents:
+        raise ValueError(f"{'/'.join(parts)!r} would leave the cache folder {root}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

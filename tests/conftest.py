@@ -1,0 +1,25 @@
+"""Test-wide settings: a cache outside the repository and the read-only download mirror."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+# One cache for the whole test session, notebooks included (their kernels inherit the environment), kept
+# between runs so the chapters' pretrained models are trained once per machine, never inside the repo.
+os.environ.setdefault("ULLM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ullm-test-cache"))
+
+# The optional downloads come from the test mirror when it is there (CI sets ULLM_MIRROR itself).
+_mirror = REPOSITORY_ROOT.parent / "shared" / "data"
+if "ULLM_MIRROR" not in os.environ and _mirror.is_dir():
+    os.environ["ULLM_MIRROR"] = str(_mirror)
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    """An empty cache folder for tests that check what gets written, so they cannot see earlier runs."""
+    monkeypatch.setenv("ULLM_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
