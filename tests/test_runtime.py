@@ -1,0 +1,47 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.runtime import cache_dir, choose_device, seed_everything
+
+
+def test_device_defaults_to_cpu_here_and_obeys_the_environment(monkeypatch):
+    monkeypatch.delenv("ULLM_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert choose_device().type == expected
+    monkeypatch.setenv("ULLM_DEVICE", "cpu")
+    assert choose_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("value", ["tpu", "gpu0"])
+def test_unknown_device_names_are_refused(monkeypatch, value):
+    monkeypatch.setenv("ULLM_DEVICE", value)
+    with pytest.raises(ValueError, match="cpu, cuda or mps"):
+        choose_device()
+
+
+def test_same_seed_same_numbers():
+    draws = []
+    for _ in range(2):
+        seed_everything(123)
+        draws.append((random.random(), np.random.rand(), torch.rand(3).tolist()))
+    assert draws[0] == draws[1]
+    seed_everything(124)
+    assert (random.random(), np.random.rand(), torch.rand(3).tolist()) != draws[0]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7"])
+def test_bad_seeds_are_refused(seed):
+    with pytest.raises(ValueError, match="non-negative integer"):
+        seed_everything(seed)
+
+
+def test_cache_folder_follows_the_environment_and_cannot_be_escaped(isolated_cache):
+    folder = cache_dir("downloads")
+    assert folder.is_dir() and folder.parent == isolated_cache.resolve()
+    with pytest.raises(ValueError, match="leave the cache"):
+        cache_dir("..", "elsewhere")
+    with pytest.raises(ValueError, match="leave the cache"):
+        cache_dir("/etc")

@@ -1,0 +1,57 @@
+"""Rebuild chapter notebooks from their paired sources and execute them top to bottom.
+
+Each chapter is edited as `notebooks/NN_topic.py` (jupytext "percent" format: reviewable diffs) and
+committed both as that source and as `notebooks/NN_topic.ipynb` with the outputs of one clean run,
+so GitHub shows its figures. Usage:
+
+    python tools/build_notebooks.py                # every chapter
+    python tools/build_notebooks.py 03 notebooks/05_building_an_llm.py   # some chapters
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def chapter_sources(selection: list[str]) -> list[Path]:
+    """The paired .py sources named by number prefix or path (all of them when none is named)."""
+    sources = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+    if not selection:
+        return sources
+    chosen = [s for s in sources if any(s.name.startswith(x) or s.resolve() == Path(x).resolve() for x in selection)]
+    if not chosen:
+        raise SystemExit(f"No chapter matches {selection}; chapters: {[s.name for s in sources]}")
+    return chosen
+
+
+def build(source: Path) -> float:
+    """Convert one source to .ipynb, execute it in a fresh kernel in notebooks/, save; return seconds."""
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
+    started = time.perf_counter()
+    NotebookClient(
+        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}},
+        store_widget_state=True,
+    ).execute()
+    elapsed = time.perf_counter() - started
+    nbformat.write(notebook, source.with_suffix(".ipynb"))
+    return elapsed
+
+
+def main(argv: list[str]) -> None:
+    for source in chapter_sources(argv):
+        print(f"{source.name}: executing ...", flush=True)
+        print(f"{source.name}: done in {build(source):.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
