@@ -11,6 +11,8 @@ REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 # One cache for the whole test session, notebooks included (their kernels inherit the environment), kept
 # between runs so the chapters' pretrained models are trained once per machine, never inside the repo.
 os.environ.setdefault("ULLM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ullm-test-cache"))
+# Hypothesis keeps its example database outside the repository too.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "ullm-test-hypothesis"))
 
 # The optional downloads come from the test mirror when it is there (CI sets ULLM_MIRROR itself).
 _mirror = REPOSITORY_ROOT.parent / "shared" / "data"
