@@ -46,7 +46,9 @@ def _check_inputs(
     for name, tensor in (("query", query), ("key", key), ("value", value)):
         if not isinstance(tensor, torch.Tensor) or tensor.dim() != 4:
             shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
-            raise ValueError(f"{name} must be a 4-D tensor (batch, heads, positions, head size); got {shape}.")
+            raise ValueError(
+                f"{name} must be a 4-D tensor (batch, heads, positions, head size); got {shape}."
+            )
         if not tensor.is_floating_point():
             raise TypeError(f"{name} must be a floating-point tensor; got {tensor.dtype}. Use .float().")
     if key.shape != value.shape or query.shape[:2] != key.shape[:2] or query.shape[-1] != key.shape[-1]:
@@ -110,7 +112,9 @@ def fused_scaled_dot_product_attention(
     if attention_mask is None and t_query == t_key:
         # The kernel's own causal mode is the fastest path (training and a first, uncached pass).
         return F.scaled_dot_product_attention(query, key, value, dropout_p=dropout_p, is_causal=True)
-    allowed = allowed_positions(t_query, t_key, causal=causal, attention_mask=attention_mask, device=query.device)
+    allowed = allowed_positions(
+        t_query, t_key, causal=causal, attention_mask=attention_mask, device=query.device
+    )
     return F.scaled_dot_product_attention(query, key, value, attn_mask=allowed, dropout_p=dropout_p)
 
 
@@ -146,15 +150,15 @@ class KVCache:
         keys, values = self._keys[layer], self._values[layer]
         if keys.shape[:2] != key.shape[:2] or keys.size(3) != key.size(3):
             raise ValueError(
-                f"this cache was started with batch and heads {tuple(keys.shape[:2])}; got {tuple(key.shape[:2])}."
-                " Use one cache per batch."
+                f"this cache was started with batch and heads {tuple(keys.shape[:2])}; "
+                f"got {tuple(key.shape[:2])}. Use one cache per batch."
             )
         keys[:, :, self.length : end] = key
         values[:, :, self.length : end] = value
         return keys[:, :, :end], values[:, :, :end]  # (B, nh, T_past + T_new, hs)
 
     def advance(self, n_positions: int) -> None:
-        """Record that every layer has stored n_positions more positions (the model calls it once per pass)."""
+        """Record that every layer stored n_positions more positions (the model calls it once per pass)."""
         self.length += n_positions
 
 
@@ -194,8 +198,12 @@ class CausalSelfAttention(nn.Module):
         dropout_p = self.dropout if self.training else 0.0
         weights = None
         if return_weights or not self.fused:
-            y, weights = scaled_dot_product_attention(q, k, v, attention_mask=attention_mask, dropout_p=dropout_p)
+            y, weights = scaled_dot_product_attention(
+                q, k, v, attention_mask=attention_mask, dropout_p=dropout_p
+            )
         else:
-            y = fused_scaled_dot_product_attention(q, k, v, attention_mask=attention_mask, dropout_p=dropout_p)
+            y = fused_scaled_dot_product_attention(
+                q, k, v, attention_mask=attention_mask, dropout_p=dropout_p
+            )
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C), the heads side by side again
         return self.resid_dropout(self.c_proj(y)), (weights if return_weights else None)

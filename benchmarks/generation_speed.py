@@ -1,0 +1,116 @@
+"""Generation tokens per second: with and without the KV cache, and against transformers' `generate` on the
+same weights, in one run on the same machine.
+
+The model is GPT-2-shaped but small enough for a laptop: 6 layers x 384 wide, context 512, GPT-2's
+vocabulary of 50,257 tokens (random weights: speed does not depend on what was learned). Each contender
+greedily continues the same 32-token prompt by 256 tokens, so all of them must produce the same tokens
+(checked). Runs are interleaved over rounds; the figure is the best round (least disturbed by other
+processes), the median is printed next to it. Writes benchmarks/results/generation_speed.json.
+
+Run: python benchmarks/generation_speed.py [--rounds 3] [--new-tokens 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from transformers.utils import logging as transformers_logging
+
+from helpers.files import write_text_atomically
+from helpers.generation import generate_ids
+from helpers.gpt2_interop import to_hf_model
+from helpers.model import GPT, GPTConfig
+
+RESULTS = Path(__file__).resolve().parent / "results" / "generation_speed.json"
+THREADS = 2
+PROMPT_LENGTH = 32
+CONFIG = GPTConfig(vocab_size=50257, context_length=512, n_layer=6, n_head=6, n_embd=384)
+
+
+def contenders(model: GPT, new_tokens: int) -> dict[str, Callable[[list[int]], list[int]]]:
+    """Each contender continues a prompt greedily and returns prompt + new ids."""
+    hf_model = to_hf_model(model)
+
+    def transformers_generate(prompt: list[int]) -> list[int]:
+        with torch.no_grad():
+            output = hf_model.generate(
+                torch.tensor([prompt]),
+                max_new_tokens=new_tokens,
+                min_new_tokens=new_tokens,
+                do_sample=False,
+                use_cache=True,
+                pad_token_id=0,
+            )
+        return output[0].tolist()
+
+    return {
+        "helpers, KV cache": lambda prompt: generate_ids(model, prompt, new_tokens, temperature=0),
+        "helpers, no cache": lambda prompt: generate_ids(
+            model, prompt, new_tokens, temperature=0, use_cache=False
+        ),
+        "transformers generate (its cache)": transformers_generate,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Measure, print the table with the ratios and save it as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--new-tokens", type=int, default=256)
+    args = parser.parse_args(argv if argv is not None else [])
+    torch.set_num_threads(THREADS)
+    transformers_logging.set_verbosity_error()
+    torch.manual_seed(0)
+    model = GPT(CONFIG).eval()
+    prompt = torch.randint(0, CONFIG.vocab_size, (PROMPT_LENGTH,), generator=torch.Generator().manual_seed(0))
+    prompt = prompt.tolist()
+    runners = contenders(model, args.new_tokens)
+    outputs = {name: run(prompt) for name, run in runners.items()}  # warm-up, and the tokens to compare
+    same_tokens = len({tuple(output) for output in outputs.values()}) == 1
+    rates: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(args.rounds):
+        for name, run in runners.items():
+            started = time.perf_counter()
+            run(prompt)
+            rates[name].append(args.new_tokens / (time.perf_counter() - started))
+    best = {name: max(values) for name, values in rates.items()}
+    cache_speedup = best["helpers, KV cache"] / best["helpers, no cache"]
+    vs_transformers = best["helpers, KV cache"] / best["transformers generate (its cache)"]
+    print(
+        f"generation of {args.new_tokens} tokens after a {PROMPT_LENGTH}-token prompt, greedy, {THREADS} threads, "
+        f"{args.rounds} interleaved rounds\nmodel: {CONFIG.n_layer} layers x {CONFIG.n_embd}, context "
+        f"{CONFIG.context_length}, vocab {CONFIG.vocab_size} ({model.num_parameters():,} parameters)"
+    )
+    print(f"  {'':<36} {'best':>8} {'median':>8}  tokens/s")
+    for name, values in rates.items():
+        print(f"  {name:<36} {max(values):>8,.1f} {statistics.median(values):>8,.1f}")
+    print(f"  KV cache / no cache (best)           {cache_speedup:>8.2f}x")
+    print(f"  helpers / transformers (best)        {vs_transformers:>8.2f}x")
+    print(f"  all contenders produced the same tokens: {same_tokens}")
+    results = {
+        "machine": f"{platform.processor() or platform.machine()}, {THREADS} threads, torch {torch.__version__}",
+        "config": CONFIG.to_dict(),
+        "prompt_length": PROMPT_LENGTH,
+        "new_tokens": args.new_tokens,
+        "tokens_per_second": {
+            name: {"best": max(values), "median": statistics.median(values)} for name, values in rates.items()
+        },
+        "cache_over_no_cache": cache_speedup,
+        "helpers_over_transformers": vs_transformers,
+        "same_tokens": same_tokens,
+    }
+    write_text_atomically(RESULTS, json.dumps(results, indent=2) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

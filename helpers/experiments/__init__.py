@@ -1,0 +1,1 @@
+"""Experiments the chapters run, one module per experiment."""

@@ -1,0 +1,274 @@
+"""Which attention head finds the antecedent of a pronoun, and what breaks without it (chapter 3).
+
+The probe: a held-out TinyWorld pronoun story up to its pronoun ("... nora is painting ... luke waves ."),
+read as the model reads it in `helpers.probes` (after the document separator). The model should now say
+"she", because the hero nora is female and every distractor is male. Three measurements:
+
+antecedent_attention   for every head, how much the query token (the last token before the pronoun, whose
+                       output predicts it; or the pronoun itself) attends to the antecedent's token, and
+                       how often the antecedent is the token it attends to most (`AntecedentAttention`)
+heads_switched_off     a context manager that zeroes chosen heads' outputs (head ablation), with a forward
+                       pre-hook on each layer's output projection, where the heads still sit side by side
+ablation_accuracies    pronoun accuracy with each head switched off in turn (`helpers.probes` scores it)
+window_accuracies      pronoun accuracy when the model reads only the last k tokens, split by whether
+                       the antecedent is still inside those k tokens
+antecedent_cut_accuracies  the sharpest form of that: per story, a window that starts at the antecedent
+                       against one that starts right after it (one token less)
+count_model_margins    the same probe for chapter 1's count model (helpers.ngram_model), which reads only
+                       its last n - 1 words
+
+Simplified on purpose: the antecedent is one name (a word of one or more tokens), mentioned once;
+attention "on the antecedent" sums the weights on its tokens; no attribution through later layers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from helpers.ngram_model import NGramModel
+from helpers.probes import pair_margins, pronoun_pairs
+from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, pronoun_probe
+
+QUERIES = ("before_pronoun", "pronoun")
+
+
+@dataclass(frozen=True)
+class PronounItem:
+    """One probe story as token ids, with the positions of its antecedent's and distractors' tokens."""
+
+    ids: list[int]  # the tokens the model reads: separator + story up to the query token
+    antecedent: list[int]  # positions of the antecedent name's token(s)
+    distractors: list[int]  # positions of every distractor name's token(s)
+    pronoun: str  # "she" or "he", the right continuation
+
+
+def token_spans(tokenizer, ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(start, end) character span of each token in the decoded text, to map character offsets to tokens."""
+    spans, start = [], 0
+    for piece_id in ids:
+        end = start + len(tokenizer.decode([piece_id]))
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def _covering(spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
+    """Positions of the tokens that overlap the characters [start, end)."""
+    return [i for i, (a, b) in enumerate(spans) if a < end and b > start]
+
+
+def pronoun_items(
+    tokenizer, stories: Sequence[Document], *, query: str = "before_pronoun", after: str = DOCUMENT_SEPARATOR
+) -> list[PronounItem]:
+    """Tokenise pronoun stories as the probes read them and locate each antecedent and distractor token.
+
+    query="before_pronoun": the ids end with the last token before the pronoun (the position whose output
+    predicts it, as in helpers.probes); query="pronoun": they end with the pronoun token itself.
+    """
+    if query not in QUERIES:
+        raise ValueError(f"query must be one of {QUERIES}; got {query!r}.")
+    items = []
+    for story in stories:
+        prompt, pronoun = pronoun_probe(story)  # raises ValueError for a story without a pronoun
+        text = after + prompt + (" " + pronoun if query == "pronoun" else "")
+        ids = tokenizer.encode(text)
+        if tokenizer.decode(ids) != text:
+            raise ValueError(f"the tokenizer does not round-trip {text[:40]!r}...; use a lossless tokenizer.")
+        spans = token_spans(tokenizer, ids)
+        fields, shift = story.fields, len(after)
+        antecedent = _covering(spans, shift + fields["antecedent_char"],
+                               shift + fields["antecedent_char"] + len(fields["antecedent"]))
+        distractors = sorted({i for char, name in zip(fields["distractor_chars"], fields["distractors"], strict=True)
+                              for i in _covering(spans, shift + char, shift + char + len(name))})
+        items.append(PronounItem(ids, antecedent, distractors, pronoun))
+    return items
+
+
+def cropped(item: PronounItem, context_length: int) -> PronounItem:
+    """The item's last context_length tokens, as helpers.probes crops a long prompt (names cut off vanish)."""
+    cut = max(0, len(item.ids) - context_length)
+    keep = lambda positions: [p - cut for p in positions if p >= cut]  # noqa: E731
+    return PronounItem(item.ids[cut:], keep(item.antecedent), keep(item.distractors), item.pronoun)
+
+
+@dataclass(frozen=True)
+class AntecedentAttention:
+    """Per head and story: attention of the query token on the antecedent and on the distractors."""
+
+    on_antecedent: torch.Tensor  # (n_layer, n_head, N) summed weight on the antecedent's tokens
+    on_distractors: torch.Tensor  # (n_layer, n_head, N) summed weight on all distractor name tokens
+    antecedent_is_top: torch.Tensor  # (n_layer, n_head, N) bool: the most-attended token is the antecedent's
+
+    @property
+    def hit_rate(self) -> torch.Tensor:
+        """(n_layer, n_head): share of stories where the head looks hardest at the antecedent."""
+        return self.antecedent_is_top.float().mean(-1)
+
+    @property
+    def mean_on_antecedent(self) -> torch.Tensor:
+        """(n_layer, n_head): the average attention weight on the antecedent."""
+        return self.on_antecedent.mean(-1)
+
+    def best_head(self) -> tuple[int, int]:
+        """(layer, head) with the highest hit rate (ties: the higher mean weight on the antecedent)."""
+        score = self.hit_rate + 1e-3 * self.mean_on_antecedent  # (n_layer, n_head)
+        layer, head = divmod(int(score.argmax()), score.size(1))
+        return layer, head
+
+
+@torch.no_grad()
+def antecedent_attention(
+    model: nn.Module, items: Sequence[PronounItem], *, batch_size: int = 64
+) -> AntecedentAttention:
+    """Measure, for every layer and head, where the last token of each item looks (model.trace weights).
+
+    An item longer than the model's context keeps its last tokens; an antecedent cut off gets no weight.
+    """
+    if not items:
+        raise ValueError("antecedent_attention needs at least one PronounItem (see pronoun_items).")
+    items = [cropped(item, model.config.context_length) for item in items]
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    on_antecedent, on_distractors, is_top = [], [], []
+    for start in range(0, len(items), batch_size):
+        chunk = items[start : start + batch_size]
+        width = max(len(item.ids) for item in chunk)
+        ids = torch.zeros(len(chunk), width, dtype=torch.long)  # (b, T) right-padded: causal, so harmless
+        for row, item in enumerate(chunk):
+            ids[row, : len(item.ids)] = torch.tensor(item.ids)
+        attentions = model.trace(ids.to(device)).attentions  # n_layer x (b, nh, T, T)
+        weights = torch.stack(attentions, dim=1).float().cpu()  # (b, n_layer, nh, T, T)
+        for row, item in enumerate(chunk):
+            looking = weights[row, :, :, len(item.ids) - 1, : len(item.ids)]  # (n_layer, nh, T_item)
+            on_antecedent.append(looking[..., item.antecedent].sum(-1))
+            on_distractors.append(looking[..., item.distractors].sum(-1))
+            is_top.append(torch.isin(looking.argmax(-1), torch.tensor(item.antecedent, dtype=torch.long)))
+    model.train(was_training)
+    return AntecedentAttention(torch.stack(on_antecedent, -1), torch.stack(on_distractors, -1), torch.stack(is_top, -1))
+
+
+@contextmanager
+def heads_switched_off(model: nn.Module, heads: Iterable[tuple[int, int]]) -> Iterator[None]:
+    """Zero the output of the given (layer, head)s inside the block, for as long as the `with` lasts.
+
+    Each head's output is a slice of the vector that enters the layer's output projection (attn.c_proj);
+    a forward pre-hook zeroes that slice, so the head contributes nothing to the residual stream (the
+    projection's bias, shared by all heads, stays).
+    """
+    config = model.config
+    head_size = config.n_embd // config.n_head
+    by_layer: dict[int, list[int]] = defaultdict(list)
+    for layer, head in heads:
+        if not (0 <= layer < config.n_layer and 0 <= head < config.n_head):
+            raise ValueError(f"(layer, head) = {(layer, head)} does not exist: the model has layers "
+                             f"0..{config.n_layer - 1} and heads 0..{config.n_head - 1}.")
+        by_layer[layer].append(head)
+
+    def silence(chosen: list[int]):
+        def hook(module: nn.Module, inputs: tuple[torch.Tensor]) -> tuple[torch.Tensor]:
+            heads_side_by_side = inputs[0].clone()  # (B, T, C) = n_head slices of head_size
+            for head in chosen:
+                heads_side_by_side[..., head * head_size : (head + 1) * head_size] = 0.0
+            return (heads_side_by_side,)
+        return hook
+
+    handles = [model.h[layer].attn.c_proj.register_forward_pre_hook(silence(chosen))
+               for layer, chosen in by_layer.items()]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def pronoun_margins(model: nn.Module, tokenizer, stories: Sequence[Document], **options) -> torch.Tensor:
+    """log P(right pronoun) - log P(wrong one) per story (N,), as helpers.probes scores it."""
+    return pair_margins(model, tokenizer, pronoun_pairs(stories), **options)
+
+
+def count_model_margins(count_model: NGramModel, stories: Sequence[Document]) -> torch.Tensor:
+    """log P(right pronoun) - log P(wrong one) per story (N,) under a word-level count model.
+
+    The story is read as words after the document separator, as the transformer reads it.
+    """
+    margins = []
+    for pair in pronoun_pairs(stories):
+        context = [DOCUMENT_SEPARATOR, *pair.prompt.split(" ")]
+        right, wrong = count_model.probability(context, pair.right), count_model.probability(context, pair.wrong)
+        if right == 0.0 or wrong == 0.0:
+            raise ValueError("the count model gives a pronoun probability zero; train it with smoothing='witten-bell' "
+                             "on TinyWorld words.")
+        margins.append(math.log(right) - math.log(wrong))
+    return torch.tensor(margins)
+
+
+def ablation_accuracies(model: nn.Module, tokenizer, stories: Sequence[Document]) -> torch.Tensor:
+    """(n_layer, n_head): pronoun accuracy with that one head switched off (compare with no head off)."""
+    config = model.config
+    table = torch.zeros(config.n_layer, config.n_head)
+    for layer in range(config.n_layer):
+        for head in range(config.n_head):
+            with heads_switched_off(model, [(layer, head)]):
+                table[layer, head] = (pronoun_margins(model, tokenizer, stories) > 0).float().mean()
+    return table
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """Pronoun accuracy when the model reads only the last `window` tokens of each prompt."""
+
+    window: int
+    accuracy: float  # over all stories
+    inside: int  # stories whose antecedent is still within the window
+    accuracy_inside: float  # NaN when no story has it inside
+    accuracy_outside: float  # NaN when every story has it inside
+
+
+def _antecedent_distance(tokenizer, story: Document, after: str) -> int:
+    """How many of the last tokens of the probe's ids a window must keep to still hold the antecedent."""
+    item = pronoun_items(tokenizer, [story], after=after)[0]
+    return len(item.ids) - item.antecedent[0]
+
+
+def _share(correct: torch.Tensor) -> float:
+    return float(correct.float().mean()) if len(correct) else float("nan")
+
+
+def window_accuracies(
+    model: nn.Module, tokenizer, stories: Sequence[Document], windows: Sequence[int], *, after: str = DOCUMENT_SEPARATOR
+) -> list[WindowResult]:
+    """Pronoun accuracy for each window size (the model sees only the last k prompt tokens)."""
+    distance = torch.tensor([_antecedent_distance(tokenizer, story, after) for story in stories])  # (N,)
+    results = []
+    for window in windows:
+        correct = pronoun_margins(model, tokenizer, stories, after=after, max_prompt_tokens=window) > 0  # (N,)
+        inside = distance <= window
+        results.append(WindowResult(window, _share(correct), int(inside.sum()), _share(correct[inside]),
+                                    _share(correct[~inside])))
+    return results
+
+
+def antecedent_cut_accuracies(
+    model: nn.Module, tokenizer, stories: Sequence[Document], *, after: str = DOCUMENT_SEPARATOR
+) -> tuple[float, float]:
+    """(accuracy when each window starts at the antecedent, accuracy when it starts one token later).
+
+    The two windows differ by the antecedent's first token only, so the drop is what losing it costs.
+    """
+    margins = {"in": torch.zeros(len(stories)), "out": torch.zeros(len(stories))}
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, story in enumerate(stories):
+        groups[_antecedent_distance(tokenizer, story, after)].append(index)
+    for distance, indices in groups.items():
+        chosen = [stories[i] for i in indices]
+        for name, keep in (("in", distance), ("out", distance - 1)):
+            margins[name][indices] = pronoun_margins(model, tokenizer, chosen, after=after, max_prompt_tokens=keep)
+    return _share(margins["in"] > 0), _share(margins["out"] > 0)

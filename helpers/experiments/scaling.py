@@ -1,0 +1,509 @@
+"""Scaling (chapter 2): a sweep of small GPTs over model sizes and data sizes, and the laws fitted to it.
+
+    sweep = run_sweep()                       # trains once (about two minutes on 2 CPU cores), then cached
+    sweep.table()                             # one row per run: size, parameters, tokens, FLOPs, loss
+    model, tokenizer = sweep.model("XL")      # the trained weights of one size (largest data size by default)
+    fit_power_law(parameters, losses)         # L(N) = E + A * N ** -alpha
+
+The sweep. Every model size in `SweepConfig.sizes` is trained on every data size in `SweepConfig.steps`:
+a run of S steps sees S * batch_size * context_length tokens of fresh TinyWorld text, each exactly once
+(one epoch: data size = tokens seen), with its own warmup-cosine schedule ending at S. All runs read the
+same text (a shorter run reads a prefix of a longer run's text) and a model size starts from the same
+initial weights in every run, so two runs differ only in what the sweep varies. The validation loss is
+measured in nats per character (`helpers.pretrained.nats_per_character`), which does not depend on the
+tokenizer, so it compares with TinyWorld's entropy floor (`TinyWorld.entropy_floor().nats_per_char`).
+For the largest data size the probes of `helpers.probes` (agreement, pronouns, sentiment with negation)
+and one generated sample are recorded too.
+
+Parameters: N counts every weight the model computes with: all parameters except the position
+embeddings (the token embedding is also the output layer, so it does work at every token). Kaplan et al.
+(2020) count non-embedding parameters instead; for these tiny models the output layer is a large part
+of the compute, so leaving it out would misstate 6 N D.
+
+The cache. Results and weights go to cache_dir("scaling", <fingerprint>): `tokenizer.json`, and one folder
+per run ("XL-400": a helpers checkpoint of the weights, and `result.json`, written last). The fingerprint
+hashes the sweep's settings, a format number and a sample of the generated text, so a change to any of
+them trains a new sweep in a new folder; a warm call only reads JSON. An interrupted sweep keeps its
+finished runs. Chapter 7 reads the same models with `run_sweep().model(size, steps)`.
+
+The laws. `fit_power_law` fits L = E + A x^-alpha (loss against parameters, or against tokens) by least
+squares on log L: for each E on a grid the rest is a straight line in log-log space; the best E is then
+refined. `fit_joint_law` fits the Chinchilla form L(N, D) = E + A N^-alpha + B D^-beta to every run at
+once (a grid over the two exponents; for each, E, A and B by least squares on relative errors, which
+approximate errors on log L). `compute_optimal` asks which size reaches the lowest loss for a given budget
+of C = 6 N D floating-point operations, interpolating each size's runs in log-log space.
+
+Simplified on purpose: one seed per run (no error bars), learning rates from a rule of thumb checked on
+two sizes (no hyper-parameter search), and sizes and data sizes a laptop can train in minutes: the fits are made over
+two orders of magnitude at most, far less than the published laws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from helpers.files import write_text_atomically
+from helpers.generation import generate
+from helpers.model import GPT, GPTConfig
+from helpers.pretrained import nats_per_character
+from helpers.probes import phenomenon_pairs, probe_accuracies
+from helpers.runtime import cache_dir
+from helpers.tinyworld import TinyWorld
+from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
+from helpers.training import TrainingConfig, train
+from helpers.widgets.base import Lab
+from helpers.widgets.drawing import MONO, figure_style, new_figure
+
+SWEEP_FORMAT = 1  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """One model size of the sweep: a name, the GPT's shape and its peak learning rate."""
+
+    name: str
+    n_layer: int
+    n_head: int
+    n_embd: int
+    learning_rate: float = 1e-2
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Everything that decides a sweep: sizes, data sizes, the data, the tokenizer and the training settings."""
+
+    # narrower models take larger steps (about 1e-2 * sqrt(64 / n_embd), kept at 1e-2 for the widest): at 400
+    # steps XS reached 0.90 / 0.67 / 0.58 nats per character with 3e-3 / 1e-2 / 2e-2, XL 0.33 / 0.28 / 0.34
+    sizes: tuple[ModelSize, ...] = (
+        ModelSize("XS", 1, 2, 16, 2e-2), ModelSize("S", 2, 2, 32, 1.4e-2), ModelSize("M", 2, 4, 48, 1.2e-2),
+        ModelSize("L", 3, 4, 64, 1e-2), ModelSize("XL", 4, 4, 96, 1e-2))
+    steps: tuple[int, ...] = (50, 100, 200, 400)  # data sizes, as training steps: tokens = steps * batch * context
+    context_length: int = 64
+    batch_size: int = 16
+    warmup_fraction: float = 0.1
+    vocab_size: int = 768
+    world_seed: int = 0  # TinyWorld(world_seed) writes the training text, TinyWorld(world_seed + 1) the validation
+    tokenizer_documents: int = 2000  # the BPE tokenizer learns its merges from the first documents
+    val_documents: int = 300
+    probe_items: int = 200  # minimal pairs per phenomenon (helpers.probes)
+    sample_prompt: str = "alice is"
+    sample_tokens: int = 60
+    seed: int = 0  # initial weights and data order
+
+    def __post_init__(self):
+        if not self.sizes or len({s.name for s in self.sizes}) != len(self.sizes):
+            raise ValueError("sizes must be a non-empty tuple of ModelSize with distinct names.")
+        if not self.steps or any(not isinstance(s, int) or s < 1 for s in self.steps):
+            raise ValueError(f"steps must be positive ints (one per data size), got {self.steps!r}.")
+        if list(self.steps) != sorted(set(self.steps)):
+            raise ValueError(f"steps must be distinct and increasing, e.g. (100, 200, 400); got {self.steps!r}.")
+
+    @property
+    def tokens_per_step(self) -> int:
+        """Tokens in one batch: batch_size windows of context_length tokens."""
+        return self.batch_size * self.context_length
+
+    def size(self, name: str) -> ModelSize:
+        """The ModelSize called `name`, or a ValueError listing the names."""
+        for size in self.sizes:
+            if size.name == name:
+                return size
+        raise ValueError(f"no model size {name!r} in this sweep; choose one of {[s.name for s in self.sizes]}.")
+
+    def model_config(self, size: ModelSize, vocab_size: int) -> GPTConfig:
+        """The GPTConfig of one size, for a tokenizer with `vocab_size` tokens."""
+        return GPTConfig(vocab_size=vocab_size, context_length=self.context_length, n_layer=size.n_layer,
+                         n_head=size.n_head, n_embd=size.n_embd)
+
+    def training_config(self, size: ModelSize, steps: int) -> TrainingConfig:
+        """The settings of a run of `steps` steps: warmup, then cosine decay ending at the last step."""
+        return TrainingConfig(max_steps=steps, batch_size=self.batch_size, learning_rate=size.learning_rate,
+                              warmup_steps=max(1, round(self.warmup_fraction * steps)), min_lr_ratio=0.1,
+                              weight_decay=0.1, eval_every=steps, eval_batches=2, seed=self.seed)
+
+
+@dataclass
+class RunResult:
+    """What one run of the sweep measured."""
+
+    size: str
+    n_layer: int
+    n_head: int
+    n_embd: int
+    parameters: int  # N: every parameter except the position embeddings
+    steps: int
+    tokens: int  # D: training tokens, each seen once
+    flops: float  # C = 6 N D
+    val_nats_per_char: float  # on held-out TinyWorld text
+    val_loss_per_token: float  # what helpers.training measured at the end (nats per token)
+    seconds: float  # training time on the machine that ran it
+    probes: dict[str, float] | None = None  # accuracy per phenomenon (largest data size only)
+    sample: str | None = None  # text generated from config.sample_prompt (largest data size only)
+
+    @property
+    def key(self) -> str:
+        """The run's name, e.g. "XL-400"."""
+        return f"{self.size}-{self.steps}"
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: its settings, one RunResult per (size, steps), and where its weights are cached."""
+
+    config: SweepConfig
+    runs: list[RunResult]
+    folder: Path
+    fingerprint: str
+    _tokenizer: Tokenizer | None = field(default=None, repr=False)
+
+    def run(self, size: str, steps: int | None = None) -> RunResult:
+        """The result of one run (steps: the largest data size by default)."""
+        self.config.size(size)
+        steps = self.config.steps[-1] if steps is None else steps
+        for result in self.runs:
+            if result.size == size and result.steps == steps:
+                return result
+        raise ValueError(f"no run {size}-{steps}; data sizes (steps) are {self.config.steps}.")
+
+    def largest_data(self) -> list[RunResult]:
+        """The run of every size on the largest data size, smallest model first."""
+        return [self.run(size.name) for size in self.config.sizes]
+
+    def tokenizer(self) -> Tokenizer:
+        """The BPE tokenizer every model of the sweep reads."""
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
+        return self._tokenizer
+
+    def model(self, size: str, steps: int | None = None) -> GPT:
+        """The trained model of one run (steps: the largest data size by default), in eval mode."""
+        result = self.run(size, steps)
+        return load_checkpoint(self.folder / result.key).build_model()
+
+    def models(self, steps: int | None = None) -> dict[str, GPT]:
+        """Every size's trained model on one data size (the largest by default), by size name."""
+        return {size.name: self.model(size.name, steps) for size in self.config.sizes}
+
+    def table(self) -> list[dict]:
+        """One plain dict per run (for printing or a DataFrame), smallest model and data first."""
+        return [{name: value for name, value in dataclasses.asdict(r).items() if name not in ("probes", "sample")}
+                for r in self.runs]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """parameters, tokens, flops and loss (nats per character) of every run, as arrays for fitting."""
+        return {"parameters": np.array([r.parameters for r in self.runs], dtype=float),
+                "tokens": np.array([r.tokens for r in self.runs], dtype=float),
+                "flops": np.array([r.flops for r in self.runs], dtype=float),
+                "loss": np.array([r.val_nats_per_char for r in self.runs], dtype=float)}
+
+
+# ----- running the sweep
+
+
+def sweep_texts(config: SweepConfig) -> tuple[str, str]:
+    """The training text (enough for the longest run, plus margin) and the validation text."""
+    characters_needed = config.steps[-1] * config.tokens_per_step * 6  # generous: BPE tokens hold ~3.4 characters
+    documents = math.ceil(characters_needed / 90)  # a TinyWorld document has ~93 characters
+    train_text = TinyWorld(config.world_seed).corpus_text(documents)
+    val_text = TinyWorld(config.world_seed + 1).corpus_text(config.val_documents)
+    return train_text, val_text
+
+
+def sweep_fingerprint(config: SweepConfig) -> str:
+    """sha256 of the settings, the format and the first generated documents: the cache key."""
+    settings = {"config": dataclasses.asdict(config), "format": SWEEP_FORMAT}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    digest.update(TinyWorld(config.world_seed).corpus_text(50).encode("utf-8"))  # changes if TinyWorld does
+    return digest.hexdigest()
+
+
+def sweep_folder(config: SweepConfig) -> Path:
+    """The cache folder of a sweep."""
+    return cache_dir("scaling", sweep_fingerprint(config)[:16])
+
+
+def count_parameters(model: GPT) -> int:
+    """N of the scaling laws here: every parameter except the position embeddings."""
+    return model.num_parameters(exclude_position_embeddings=True)
+
+
+def training_flops(parameters: float, tokens: float) -> float:
+    """About 6 N D: 2 N per token forward, twice that backward (attention's own cost left out)."""
+    return 6.0 * parameters * tokens
+
+
+def _read_result(folder: Path) -> RunResult | None:
+    path = folder / "result.json"
+    if not path.is_file():
+        return None
+    try:
+        return RunResult(**json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _train_run(config: SweepConfig, size: ModelSize, steps: int, tokenizer: Tokenizer, train_ids: torch.Tensor,
+               val_ids: torch.Tensor, val_text: str, probe_pairs: dict | None, folder: Path) -> RunResult:
+    """Train one (size, steps) run, measure it and save its weights and result."""
+    with torch.random.fork_rng():
+        torch.manual_seed(config.seed)
+        model = GPT(config.model_config(size, tokenizer.vocab_size))
+    tokens = steps * config.tokens_per_step
+    run_ids = train_ids[: tokens + 1]  # exactly `steps` batches of windows: every token is seen once
+    training = config.training_config(size, steps)
+    started = time.perf_counter()
+    history = train(model, run_ids, val_ids, training, progress=False)
+    seconds = time.perf_counter() - started
+    model.eval()
+    parameters = count_parameters(model)
+    result = RunResult(
+        size=size.name, n_layer=size.n_layer, n_head=size.n_head, n_embd=size.n_embd, parameters=parameters,
+        steps=steps, tokens=tokens, flops=training_flops(parameters, tokens),
+        val_nats_per_char=nats_per_character(model, tokenizer, val_text), val_loss_per_token=history.val_loss[-1],
+        seconds=seconds)
+    if probe_pairs is not None:
+        result.probes = probe_accuracies(model, tokenizer, probe_pairs)
+        result.sample = generate(model, tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
+                                 seed=config.seed)
+    run_folder = folder / result.key
+    save_checkpoint(run_folder, model, step=steps, history=history, training_config=training)
+    write_text_atomically(run_folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
+    return result
+
+
+def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sweep:
+    """The sweep's results: read from the cache when complete, else the missing runs are trained now (once)."""
+    config = SweepConfig() if config is None else config
+    if not isinstance(config, SweepConfig):
+        raise TypeError(f"config must be a SweepConfig, got {type(config).__name__}.")
+    key = sweep_fingerprint(config)
+    folder = cache_dir("scaling", key[:16])
+    plan = [(size, steps) for size in config.sizes for steps in config.steps]
+    done = {f"{size.name}-{steps}": _read_result(folder / f"{size.name}-{steps}") for size, steps in plan}
+    missing = [(size, steps) for size, steps in plan if done[f"{size.name}-{steps}"] is None]
+    if missing:
+        train_text, val_text = sweep_texts(config)
+        path = folder / "tokenizer.json"
+        tokenizer = None
+        if path.is_file():
+            try:
+                tokenizer = load_tokenizer(path)
+            except ValueError:
+                tokenizer = None
+        if tokenizer is None:
+            tokenizer_text = "".join(train_text.splitlines(keepends=True)[: config.tokenizer_documents])
+            tokenizer = BPETokenizer.train(tokenizer_text, config.vocab_size)
+            tokenizer.save(path)
+        train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
+        if len(train_ids) <= config.steps[-1] * config.tokens_per_step:
+            raise ValueError("the generated training text is too short for the longest run; raise the margin in "
+                             "sweep_texts.")
+        val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
+        pairs = phenomenon_pairs(config.probe_items)
+        total = sum(steps for _, steps in missing)
+        bar = tqdm(total=total, desc="scaling sweep", unit="step", disable=not progress, dynamic_ncols=True)
+        for size, steps in missing:
+            bar.set_postfix_str(f"{size.name}-{steps}")
+            probe_pairs = pairs if steps == config.steps[-1] else None
+            done[f"{size.name}-{steps}"] = _train_run(config, size, steps, tokenizer, train_ids, val_ids, val_text,
+                                                      probe_pairs, folder)
+            bar.update(steps)
+        bar.close()
+    return Sweep(config, [done[f"{size.name}-{steps}"] for size, steps in plan], folder, key)
+
+
+def load_sweep_model(size: str, steps: int | None = None, config: SweepConfig | None = None) -> tuple[GPT, Tokenizer]:
+    """(model, tokenizer) of one run of the (cached) sweep: what chapter 7 compares across sizes."""
+    sweep = run_sweep(config, progress=False)
+    return sweep.model(size, steps), sweep.tokenizer()
+
+
+def verify_sweep(sweep: Sweep) -> None:
+    """Check every cached run's weights (sizes and sha256); a CheckpointError names a damaged one."""
+    for result in sweep.runs:
+        try:
+            load_checkpoint(sweep.folder / result.key)
+        except CheckpointError as error:
+            raise CheckpointError(f"run {result.key} of the sweep is damaged: {error}") from None
+
+
+# ----- fitting the laws
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """L(x) = irreducible + scale * x ** -exponent, fitted by least squares on log L."""
+
+    irreducible: float  # E: the loss that no amount of x removes
+    scale: float  # A
+    exponent: float  # alpha
+    rms_log_error: float  # root mean square of log(fitted) - log(measured)
+
+    def __call__(self, x: np.ndarray | float) -> np.ndarray:
+        return self.irreducible + self.scale * np.asarray(x, dtype=float) ** -self.exponent
+
+
+def _line_fit(log_x: np.ndarray, y: np.ndarray, irreducible: float) -> tuple[float, float, float]:
+    """For a fixed E: the straight line log(L - E) = log A - alpha log x, and its error on log L."""
+    slope, intercept = np.polyfit(log_x, np.log(y - irreducible), 1)
+    fitted = irreducible + np.exp(intercept + slope * log_x)
+    return float(np.exp(intercept)), float(-slope), float(np.sqrt(np.mean((np.log(fitted) - np.log(y)) ** 2)))
+
+
+def fit_power_law(x: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray,
+                  irreducible: float | None = None) -> PowerLaw:
+    """Fit L = E + A x^-alpha to losses at sizes x (parameters or tokens); pass `irreducible` to fix E."""
+    x, y = np.asarray(x, dtype=float), np.asarray(losses, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
+        raise ValueError(f"x and losses must be 1-D and of the same length, at least 3; got {x.shape} and {y.shape}.")
+    if (x <= 0).any() or (y <= 0).any():
+        raise ValueError("x and losses must be positive (they are read on log axes).")
+    log_x = np.log(x)
+    if irreducible is not None:
+        if not 0 <= irreducible < y.min():
+            raise ValueError(f"irreducible must lie in [0, {y.min():.4g}) (below every loss), got {irreducible!r}.")
+        return PowerLaw(irreducible, *_line_fit(log_x, y, irreducible))
+    top = y.min() * (1 - 1e-6)
+    grid = np.linspace(0.0, top, 400)
+    errors = [_line_fit(log_x, y, e)[2] for e in grid]
+    best = int(np.argmin(errors))
+    low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    for _ in range(60):  # golden-section refinement of E between the grid neighbours of the best point
+        a, b = high - 0.618 * (high - low), low + 0.618 * (high - low)
+        if _line_fit(log_x, y, a)[2] < _line_fit(log_x, y, b)[2]:
+            high = b
+        else:
+            low = a
+    irreducible = (low + high) / 2
+    return PowerLaw(irreducible, *_line_fit(log_x, y, irreducible))
+
+
+@dataclass(frozen=True)
+class JointLaw:
+    """L(N, D) = E + A N^-alpha + B D^-beta (Hoffmann et al., 2022), fitted to every run at once."""
+
+    irreducible: float  # E
+    a: float
+    alpha: float
+    b: float
+    beta: float
+    rms_log_error: float
+
+    def __call__(self, parameters: np.ndarray | float, tokens: np.ndarray | float) -> np.ndarray:
+        n, d = np.asarray(parameters, dtype=float), np.asarray(tokens, dtype=float)
+        return self.irreducible + self.a * n ** -self.alpha + self.b * d ** -self.beta
+
+
+def _joint_grid(n: np.ndarray, d: np.ndarray, y: np.ndarray, alphas: np.ndarray, betas: np.ndarray):
+    """For every (alpha, beta) on a grid: E, A, B by weighted linear least squares, and the rms error on log L."""
+    a, b = np.meshgrid(alphas, betas, indexing="ij")  # (G, H)
+    a, b = a.ravel(), b.ravel()  # (K,)
+    ones = np.ones((len(a), len(y)))
+    columns = np.stack([ones, n[None] ** -a[:, None], d[None] ** -b[:, None]], axis=-1)  # (K, R, 3) for R runs
+    weighted = columns / y[None, :, None]  # relative errors, which approximate errors on log L
+    gram = weighted.transpose(0, 2, 1) @ weighted  # (K, 3, 3)
+    rhs = weighted.sum(axis=1)  # (K, 3): weighted^T @ (y / y)
+    coefficients = np.linalg.solve(gram + 1e-12 * np.eye(3), rhs[..., None])[..., 0]  # (K, 3): E, A, B
+    fitted = (columns @ coefficients[..., None])[..., 0]  # (K, R)
+    valid = (coefficients >= 0).all(axis=1) & (fitted > 0).all(axis=1)
+    errors = np.full(len(a), np.inf)
+    errors[valid] = np.sqrt(np.mean((np.log(fitted[valid]) - np.log(y)) ** 2, axis=1))
+    return a, b, coefficients, errors
+
+
+def fit_joint_law(parameters: Sequence[float] | np.ndarray, tokens: Sequence[float] | np.ndarray,
+                  losses: Sequence[float] | np.ndarray) -> JointLaw:
+    """Fit L = E + A N^-alpha + B D^-beta to every run: a grid over the exponents, least squares for the rest."""
+    n, d, y = (np.asarray(v, dtype=float) for v in (parameters, tokens, losses))
+    if not n.shape == d.shape == y.shape or n.ndim != 1 or len(n) < 6:
+        raise ValueError("parameters, tokens and losses must be 1-D, of one length, with at least 6 runs.")
+    if (n <= 0).any() or (d <= 0).any() or (y <= 0).any():
+        raise ValueError("parameters, tokens and losses must be positive (they are read on log axes).")
+    alphas = betas = np.linspace(0.02, 2.0, 100)
+    for _ in range(3):  # a coarse grid, then two finer ones around its best point
+        a, b, coefficients, errors = _joint_grid(n, d, y, alphas, betas)
+        best = int(np.argmin(errors))
+        if not np.isfinite(errors[best]):
+            raise ValueError("no law of this form fits these losses with E, A, B >= 0; check the losses.")
+        step_a, step_b = alphas[1] - alphas[0], betas[1] - betas[0]
+        alphas = np.linspace(max(a[best] - step_a, 1e-3), a[best] + step_a, 41)
+        betas = np.linspace(max(b[best] - step_b, 1e-3), b[best] + step_b, 41)
+    e, big_a, big_b = coefficients[best]
+    return JointLaw(float(e), float(big_a), float(a[best]), float(big_b), float(b[best]), float(errors[best]))
+
+
+@dataclass(frozen=True)
+class BudgetChoice:
+    """The size that reaches the lowest loss for a compute budget, and every size's loss at that budget."""
+
+    budget: float  # FLOPs
+    best: str
+    losses: dict[str, float]  # size -> loss at the budget (only sizes whose runs span it)
+
+
+def loss_at_budget(sweep: Sweep, size: str, budget: float) -> float | None:
+    """A size's loss at `budget` FLOPs, interpolated in log-log space between its runs (None outside them)."""
+    runs = sorted((r for r in sweep.runs if r.size == size), key=lambda r: r.flops)
+    log_c = np.log([r.flops for r in runs])
+    log_l = np.log([r.val_nats_per_char for r in runs])
+    if not log_c[0] - 1e-9 <= math.log(budget) <= log_c[-1] + 1e-9:
+        return None
+    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))
+
+
+def compute_optimal(sweep: Sweep, budget: float) -> BudgetChoice:
+    """Which model size gives the lowest loss for `budget` FLOPs (C = 6 N D) on this sweep."""
+    losses = {s.name: loss_at_budget(sweep, s.name, budget) for s in sweep.config.sizes}
+    losses = {name: loss for name, loss in losses.items() if loss is not None}
+    if not losses:
+        low, high = min(r.flops for r in sweep.runs), max(r.flops for r in sweep.runs)
+        raise ValueError(f"no size's runs span {budget:.3g} FLOPs; choose a budget between {low:.3g} and {high:.3g}.")
+    return BudgetChoice(budget, min(losses, key=losses.get), losses)
+
+
+# ----- a slider across the sweep's samples
+
+
+class SweepSamplesLab(Lab):
+    """A slider over model sizes showing the text each one generated from the same prompt and seed."""
+
+    def __init__(self, samples: dict[str, str], captions: dict[str, str] | None = None, start: str | None = None):
+        if not samples or not all(isinstance(t, str) for t in samples.values()):
+            raise ValueError("samples must map model size names to generated texts, e.g. {'XS': '...', 'XL': '...'}.")
+        self.samples, self.captions = dict(samples), dict(captions or {})
+        self.slider = widgets.SelectionSlider(options=list(samples), value=start or list(samples)[-1],
+                                              description="model size", continuous_update=False)
+        super().__init__([self.slider], "sweep-samples")
+        self._observe(self.slider)
+        self.refresh()
+
+    def _view_key(self) -> object:
+        return self.slider.value
+
+    def _draw(self) -> tuple[Figure, list[str]]:
+        name = self.slider.value
+        lines = [line for paragraph in self.samples[name].split("\n") for line in textwrap.wrap(paragraph, 95) or [""]]
+        lines = lines[:12]
+        with figure_style():
+            figure = new_figure(0.7 + 0.22 * len(lines))
+            title = f"{name}: {self.captions.get(name, '')}".rstrip(": ")
+            figure.text(0.02, 1 - 0.3 / figure.get_figheight(), title, size=11, weight="bold", va="top")
+            for i, line in enumerate(lines):
+                figure.text(0.02, 1 - (0.65 + 0.22 * i) / figure.get_figheight(), line, family=MONO, size=9.5,
+                            va="top", parse_math=False)
+        return figure, []

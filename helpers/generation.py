@@ -1,0 +1,291 @@
+"""From logits to text: next-token distributions and sampling (chapters 1 and 4).
+
+reweight                 logits -> probabilities after temperature, top-k and top-p (pure, no model)
+next_token_distribution  text -> the probabilities the widgets show for the next token
+generate_ids / generate  sample one token at a time, with a seed, stop tokens and a KV cache
+
+Decisions a learner can rely on:
+- Order: temperature first, then top-k, then top-p (as transformers does). Temperature 0 means greedy:
+  a one-hot on the highest logit (the lowest id among equal highest logits).
+- top-k keeps exactly k tokens. When tokens tie at the cut, the lower ids are kept. A top_k larger than
+  the vocabulary keeps the whole vocabulary (it is not an error: "at most k").
+- top-p keeps the smallest set of most likely tokens whose probabilities add up to at least p (the most
+  likely token always survives); ties are again ordered by id. top_p=1 keeps everything.
+- A prompt longer than the context is cropped to its last context_length tokens, with a warning; the
+  returned ids and text still start with the whole prompt. Generation never feeds the model more than
+  context_length positions: past it, the window slides (and the KV cache, once full, gives way to
+  recomputing the last context_length positions at each step, which gives the same tokens).
+- Generation stops before a stop token: the stop token is not part of the result.
+- An empty prompt starts from the tokenizer's end-of-text token when it has one; otherwise ValueError.
+- seed=None samples from torch's global generator (helpers.runtime.seed_everything controls it); a seed
+  uses a private torch.Generator, so the same seed gives the same text whatever ran before.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+from helpers.attention import KVCache
+
+
+def _check_settings(temperature: float, top_k: int | None, top_p: float | None) -> None:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or math.isnan(temperature):
+        raise TypeError(
+            f"temperature must be a number >= 0 (0 = greedy, 1 = unchanged); got {temperature!r}."
+        )
+    if temperature < 0 or math.isinf(temperature):
+        raise ValueError(
+            f"temperature must be >= 0 and finite (0 = greedy, 1 = unchanged); got {temperature}."
+        )
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, int):
+            raise TypeError(f"top_k must be a whole number >= 1 or None (no limit); got {top_k!r}.")
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1 (or None for no limit); got {top_k}.")
+    if top_p is not None:
+        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)):
+            raise TypeError(f"top_p must be a number in (0, 1] or None (no limit); got {top_p!r}.")
+        if not 0.0 < top_p <= 1.0:
+            raise ValueError(f"top_p must be in (0, 1], e.g. 0.9 (or None for no limit); got {top_p}.")
+
+
+def reweight(
+    logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+) -> torch.Tensor:
+    """Turn logits (..., vocab_size) into the probabilities one samples from, after the sampling settings."""
+    _check_settings(temperature, top_k, top_p)
+    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
+        raise TypeError(
+            f"logits must be a floating-point tensor; got {getattr(logits, 'dtype', type(logits))}."
+        )
+    if logits.dim() == 0 or logits.size(-1) == 0:
+        raise ValueError(
+            f"logits must have a vocabulary dimension (..., vocab_size); got {tuple(logits.shape)}."
+        )
+    if torch.isnan(logits).any():
+        raise ValueError("logits contain NaN; the model's output is broken (check its weights and inputs).")
+    logits = logits.float()
+    highest = logits.amax(dim=-1, keepdim=True)  # (..., 1)
+    if torch.isneginf(highest).any():
+        raise ValueError("every logit is -inf, so no token can be chosen.")
+    if temperature == 0:
+        # argmax returns the first of equal maxima: the lowest id.
+        return nn.functional.one_hot(logits.argmax(dim=-1), logits.size(-1)).float()  # (..., V)
+    # Subtracting the maximum first keeps a tiny temperature from overflowing to inf.
+    scaled = (logits - highest) / temperature  # (..., V), the best token at 0
+    if (top_k is not None and top_k < logits.size(-1)) or (top_p is not None and top_p < 1.0):
+        # A stable sort orders equal logits by id, which is the tie rule of both top-k and top-p. It sorts
+        # the logits as given: the shift above can round two different logits to the same number.
+        order = torch.sort(logits, dim=-1, descending=True, stable=True).indices  # (..., V)
+        ranked = scaled.gather(-1, order)  # (..., V), descending
+        keep = torch.ones_like(ranked, dtype=torch.bool)  # (..., V) in ranked order
+        if top_k is not None:
+            keep[..., top_k:] = False
+        if top_p is not None and top_p < 1.0:
+            ranked_probabilities = torch.softmax(ranked.masked_fill(~keep, float("-inf")).double(), dim=-1)
+            mass_before = ranked_probabilities.cumsum(dim=-1) - ranked_probabilities  # (..., V)
+            keep &= mass_before < top_p  # keep while the tokens before it hold less than p
+        scaled = scaled.masked_fill(~keep.scatter(-1, order, keep), float("-inf"))  # back to id order
+    return torch.softmax(scaled, dim=-1)  # (..., V)
+
+
+@contextmanager
+def _inference(model: nn.Module) -> Iterator[None]:
+    """Run without dropout and gradients, and leave the model in the mode it was in."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def _check_model(model: nn.Module) -> None:
+    config = getattr(model, "config", None)
+    if not isinstance(model, nn.Module) or not all(
+        hasattr(config, n) for n in ("vocab_size", "context_length")
+    ):
+        raise TypeError(
+            "model must be a helpers.model.GPT (or an nn.Module with config.vocab_size and "
+            f"config.context_length that maps ids (B, T) to logits (B, T, vocab_size)); got {type(model).__name__}."
+        )
+
+
+def _supports_cache(model: nn.Module) -> bool:
+    """True for models that take a KVCache like helpers.model.GPT; others are simply recomputed each step."""
+    parameters = inspect.signature(model.forward).parameters
+    return "cache" in parameters and "last_only" in parameters and hasattr(model.config, "n_layer")
+
+
+def _stop_set(stop_tokens: Iterable[int] | None) -> set[int]:
+    if stop_tokens is None:
+        return set()
+    if isinstance(stop_tokens, (str, int)):
+        raise TypeError(f"stop_tokens is a list of token ids, e.g. [tokenizer.eot_id]; got {stop_tokens!r}.")
+    stops = list(stop_tokens)
+    if not all(isinstance(t, int) and not isinstance(t, bool) for t in stops):
+        raise TypeError(f"stop_tokens must hold token ids (ints), e.g. [tokenizer.eot_id]; got {stops!r}.")
+    return set(stops)
+
+
+def _check_tokenizer(model: nn.Module, tokenizer) -> None:
+    _check_model(model)
+    for attribute in ("encode", "decode", "vocab_size"):
+        if not hasattr(tokenizer, attribute):
+            raise TypeError(
+                f"tokenizer must have encode, decode and vocab_size; {type(tokenizer).__name__} "
+                f"has no {attribute}."
+            )
+    if tokenizer.vocab_size > model.config.vocab_size:
+        raise ValueError(
+            f"the tokenizer has {tokenizer.vocab_size} tokens but the model knows {model.config.vocab_size}; "
+            "use the tokenizer the model was trained with."
+        )
+
+
+def prompt_ids(tokenizer, text: str) -> list[int]:
+    """Encode a prompt; an empty one starts from the end-of-text token when the tokenizer has one."""
+    if not isinstance(text, str):
+        raise TypeError(f"the prompt must be a str; got {type(text).__name__}.")
+    ids = tokenizer.encode(text)
+    if ids:
+        return list(ids)
+    eot_id = getattr(tokenizer, "eot_id", None)
+    if eot_id is None:
+        raise ValueError(
+            f"the prompt {text!r} gives no tokens and this tokenizer has no end-of-text token to start from; "
+            "type at least one character the tokenizer knows."
+        )
+    return [eot_id]
+
+
+def _window(ids: list[int], context_length: int) -> list[int]:
+    if len(ids) > context_length:
+        warnings.warn(
+            f"the prompt has {len(ids)} tokens but the model sees at most {context_length}; "
+            f"only the last {context_length} are used.",
+            stacklevel=3,
+        )
+    return ids[-context_length:]
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def next_token_distribution(
+    model: nn.Module,
+    tokenizer,
+    text: str,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> torch.Tensor:
+    """Return the model's probabilities (vocab_size,) for the token after `text`, as the widgets show them."""
+    _check_settings(temperature, top_k, top_p)
+    _check_tokenizer(model, tokenizer)
+    ids = _window(prompt_ids(tokenizer, text), model.config.context_length)
+    with _inference(model):
+        logits = model(torch.tensor([ids], device=_device(model)))[0, -1]  # (vocab_size,)
+    return reweight(logits, temperature, top_k, top_p).cpu()
+
+
+def generate_ids(
+    model: nn.Module,
+    ids: Sequence[int] | torch.Tensor,
+    max_new_tokens: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    stop_tokens: Iterable[int] | None = None,
+    use_cache: bool = True,
+) -> list[int]:
+    """Continue one sequence of token ids; return the prompt's ids followed by the new ones."""
+    _check_settings(temperature, top_k, top_p)
+    _check_model(model)
+    if isinstance(ids, torch.Tensor):
+        if ids.dim() != 1 or ids.is_floating_point():
+            raise ValueError(
+                f"ids must be one sequence: a 1-D integer tensor or a list; got {ids.dtype} "
+                f"{tuple(ids.shape)}. For a batch, call generate_ids once per row."
+            )
+        ids = ids.tolist()
+    tokens = [int(i) for i in ids]
+    if not tokens:
+        raise ValueError("ids is empty: give at least one token (e.g. the tokenizer's eot_id) to start from.")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be a whole number >= 0; got {max_new_tokens!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
+    stops = _stop_set(stop_tokens)
+    context_length = model.config.context_length
+    device = _device(model)
+    generator = None if seed is None else torch.Generator(device=device).manual_seed(seed)
+    window = _window(tokens, context_length)
+    new_tokens: list[int] = []
+    cacheable = _supports_cache(model)
+    cache = KVCache(model.config.n_layer, context_length) if use_cache and cacheable else None
+    with _inference(model):
+        for step in range(max_new_tokens):
+            if step == 0:
+                inputs, step_cache = window, cache
+            elif cache is not None and cache.length < context_length:
+                inputs, step_cache = new_tokens[-1:], cache  # the cache holds everything before it
+            else:
+                # No cache, or a full one: recompute over the last context_length tokens (the window slides).
+                inputs, step_cache = (tokens + new_tokens)[-context_length:], None
+            ids_now = torch.tensor([inputs], device=device)  # (1, T)
+            if cacheable:
+                logits = model(ids_now, cache=step_cache, last_only=True)  # (1, 1, V)
+            else:
+                logits = model(ids_now)  # (1, T, V)
+            probabilities = reweight(logits[0, -1], temperature, top_k, top_p)  # (V,)
+            if temperature == 0:
+                token = int(probabilities.argmax())
+            else:
+                token = int(torch.multinomial(probabilities, 1, generator=generator))
+            if token in stops:
+                break
+            new_tokens.append(token)
+    return tokens + new_tokens
+
+
+def generate(
+    model: nn.Module,
+    tokenizer,
+    prompt: str,
+    max_new_tokens: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    stop_tokens: Iterable[int] | None = None,
+    use_cache: bool = True,
+) -> str:
+    """Continue a text prompt: return the prompt followed by up to max_new_tokens generated tokens."""
+    _check_tokenizer(model, tokenizer)
+    start = prompt_ids(tokenizer, prompt)
+    ids = generate_ids(
+        model,
+        start,
+        max_new_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        stop_tokens=stop_tokens,
+        use_cache=use_cache,
+    )
+    return prompt + tokenizer.decode(ids[len(start) :])

@@ -1,0 +1,224 @@
+"""The chapters' ready-made models: trained once from a recipe, cached, verified at every load, rebuilt if damaged.
+
+`pretrained("tinyworld")` returns (model, tokenizer). The first call generates the TinyWorld corpus,
+trains a byte-level BPE tokenizer on it, then trains the model (with a progress bar; at most about three
+minutes on a 2-core laptop CPU) and stores both as a checkpoint in
+cache_dir("pretrained", "<name>-<fingerprint>"). Later calls load that checkpoint after checking the
+sha256 of every file. The fingerprint hashes the whole recipe (model shape, tokenizer size, training
+settings, and the generated text itself): change any of it and the model is trained again, in a
+folder of its own. A damaged cache gives a warning and is rebuilt, never loaded. An interrupted first
+training resumes from its last checkpoint at the next call.
+
+Recipes
+tinyworld        the model chapters 3 to 8 build on; its validation loss comes within 15% of TinyWorld's
+                 entropy floor (measured in nats per character, which does not depend on the tokenizer)
+tinyworld-mini   the same data with a smaller model and fewer steps, for tests and quick experiments
+
+Simplified on purpose: one recipe per name (no registry of versions); the corpus is held in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
+from helpers.model import GPT, GPTConfig
+from helpers.runtime import cache_dir
+from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
+from helpers.training import TrainingConfig, train
+
+RECIPE_FORMAT = 1  # bump when the way a recipe turns into a model changes, so caches are rebuilt
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides a pretrained model: data, tokenizer, model shape and training settings."""
+
+    name: str
+    description: str
+    world_seed: int  # TinyWorld(seed) generates the training documents, TinyWorld(seed + 1) the validation ones
+    train_documents: int
+    val_documents: int
+    vocab_size: int  # BPE vocabulary, "<|endoftext|>" included
+    model: dict[str, Any]  # GPTConfig fields other than vocab_size
+    training: TrainingConfig
+    model_seed: int = 0  # initial weights
+
+    def model_config(self, vocab_size: int) -> GPTConfig:
+        """The model's full configuration once the tokenizer's vocabulary size is known."""
+        return GPTConfig(vocab_size=vocab_size, **self.model)
+
+
+RECIPES: dict[str, Recipe] = {
+    "tinyworld": Recipe(
+        name="tinyworld",
+        description="the chapters' TinyWorld model",
+        world_seed=0,
+        train_documents=20_000,
+        val_documents=500,
+        vocab_size=768,
+        model=dict(context_length=128, n_layer=4, n_head=4, n_embd=128),
+        training=TrainingConfig(max_steps=1500, batch_size=32, learning_rate=3e-3, warmup_steps=100,
+                                min_lr_ratio=0.1, weight_decay=0.1, eval_every=100, eval_batches=8,
+                                checkpoint_every=250, seed=0),
+    ),
+    "tinyworld-mini": Recipe(
+        name="tinyworld-mini",
+        description="a small, fast TinyWorld model for tests",
+        world_seed=0,
+        train_documents=4_000,
+        val_documents=200,
+        vocab_size=512,
+        model=dict(context_length=64, n_layer=2, n_head=2, n_embd=64),
+        training=TrainingConfig(max_steps=300, batch_size=16, learning_rate=3e-3, warmup_steps=30,
+                                eval_every=50, eval_batches=4, checkpoint_every=100, seed=0),
+    ),
+}
+
+
+@dataclass
+class PreparedData:
+    """A recipe's tokenizer and token ids, and the validation text for per-character measurements."""
+
+    tokenizer: Tokenizer
+    train_ids: torch.Tensor  # (N_train,)
+    val_ids: torch.Tensor  # (N_val,)
+    val_text: str
+    fingerprint: str  # sha256 of the recipe and its generated text: the cache key
+
+
+def recipe_named(name: str) -> Recipe:
+    """The recipe of a pretrained model, or a ValueError listing the names there are."""
+    if name not in RECIPES:
+        raise ValueError(f"there is no pretrained model {name!r}; choose one of {sorted(RECIPES)}.")
+    return RECIPES[name]
+
+
+def corpus_texts(recipe: Recipe) -> tuple[str, str]:
+    """The recipe's training and validation texts (generated afresh; the same every time)."""
+    train_text = TinyWorld(recipe.world_seed).corpus_text(recipe.train_documents)
+    val_text = TinyWorld(recipe.world_seed + 1).corpus_text(recipe.val_documents)
+    return train_text, val_text
+
+
+def fingerprint(recipe: Recipe, train_text: str, val_text: str) -> str:
+    """sha256 of everything that decides the model: settings, defaults filled in, and the texts."""
+    settings = dataclasses.asdict(recipe) | {"name": None, "description": None, "format": RECIPE_FORMAT}
+    settings["model"] = dataclasses.asdict(recipe.model_config(recipe.vocab_size))
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=list).encode("utf-8"))
+    for text in (train_text, val_text):
+        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
+    return digest.hexdigest()
+
+
+def cache_folder(recipe: Recipe, key: str) -> Path:
+    """The cache folder of one version of a recipe (its name and the start of its fingerprint)."""
+    return cache_dir("pretrained", f"{recipe.name}-{key[:16]}")
+
+
+def prepare_data(recipe: Recipe, *, texts: tuple[str, str] | None = None, progress: bool = True) -> PreparedData:
+    """Generate the texts (unless given), train or load the cached tokenizer, and encode the texts."""
+    train_text, val_text = texts or corpus_texts(recipe)
+    key = fingerprint(recipe, train_text, val_text)
+    path = cache_folder(recipe, key) / "tokenizer.json"
+    tokenizer = None
+    if path.exists():
+        try:
+            tokenizer = load_tokenizer(path)
+        except ValueError as error:
+            warnings.warn(f"{error} Training the tokenizer again.", stacklevel=2)
+    if tokenizer is None:
+        if progress:
+            print(f"Training a {recipe.vocab_size}-token BPE tokenizer on {len(train_text):,} characters ...")
+        tokenizer = BPETokenizer.train(train_text, recipe.vocab_size)
+        tokenizer.save(path)
+    train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)
+    val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)
+    return PreparedData(tokenizer, train_ids, val_ids, val_text, key)
+
+
+def build_model(recipe: Recipe, tokenizer: Tokenizer) -> GPT:
+    """The recipe's untrained model, with the same initial weights every time."""
+    with torch.random.fork_rng():
+        torch.manual_seed(recipe.model_seed)
+        return GPT(recipe.model_config(tokenizer.vocab_size))
+
+
+def pretrained(name: str = "tinyworld", *, progress: bool = True) -> tuple[GPT, Tokenizer]:
+    """A trained model and its tokenizer: from the cache when intact, else trained now (once) and cached."""
+    checkpoint = pretrained_checkpoint(name, progress=progress)
+    return checkpoint.build_model(), checkpoint.tokenizer()
+
+
+def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> Checkpoint:
+    """The verified checkpoint behind `pretrained(name)` (with its history), training it first if needed."""
+    recipe = recipe_named(name)
+    texts = corpus_texts(recipe)
+    folder = cache_folder(recipe, fingerprint(recipe, *texts)) / "model"
+    if has_checkpoint(folder):
+        try:
+            checkpoint = load_checkpoint(folder)
+            if checkpoint.step >= recipe.training.max_steps:
+                return checkpoint
+        except CheckpointError as error:
+            warnings.warn(f"The cached pretrained model is damaged and will be trained again.\n{error}", stacklevel=2)
+            shutil.rmtree(folder)
+    data = prepare_data(recipe, texts=texts, progress=progress)
+    model = build_model(recipe, data.tokenizer)
+    if progress:
+        print(f"Training the {name!r} model ({model.num_parameters():,} parameters) once; it is cached in {folder}.")
+    train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
+          tokenizer_ref=data.tokenizer)
+    return load_checkpoint(folder)
+
+
+@torch.no_grad()
+def nats_per_character(
+    model: GPT, tokenizer: Tokenizer, text: str, *, after: str = DOCUMENT_SEPARATOR, batch_size: int = 16
+) -> float:
+    """Cross-entropy of a text in nats per character: the nats of all its tokens / its number of characters.
+
+    Unlike a loss per token it does not depend on the tokenizer, so models with different tokenizers, and
+    the corpus's entropy floor, can be compared. The text is read as coming `after` the given text (by
+    default the end of a previous TinyWorld document), so that its first token is predicted too. Long
+    texts are scored in windows that overlap by half the context: every token after the first window
+    is predicted from at least half a context.
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError("text must be a non-empty string.")
+    prefix = tokenizer.encode(after) if after else []
+    ids = torch.tensor(prefix + tokenizer.encode(text), dtype=torch.long)  # (N,)
+    if len(ids) < 2:
+        raise ValueError(f"{text!r} is a single token with nothing before it; give a longer text or `after`.")
+    n_targets = len(ids) - 1
+    length = min(model.config.context_length, n_targets)
+    stride = max(1, length // 2)
+    last = n_targets - length
+    starts = list(range(0, last + 1, stride))  # window s reads ids[s : s + length]
+    if starts[-1] != last:
+        starts.append(last)  # one more window, aligned with the end of the text
+    was_training = model.training
+    model.eval()
+    # the targets ids[1 : scored_until + 1] are counted already (or are the prefix's own tokens)
+    total, scored_until = 0.0, max(0, len(prefix) - 1)
+    for first in range(0, len(starts), batch_size):
+        chunk = starts[first : first + batch_size]
+        inputs = torch.stack([ids[s : s + length] for s in chunk])  # (b, T)
+        targets = torch.stack([ids[s + 1 : s + length + 1] for s in chunk])  # (b, T)
+        losses = F.cross_entropy(model(inputs).transpose(1, 2), targets, reduction="none")  # (b, T)
+        for row, s in enumerate(chunk):
+            total += float(losses[row, scored_until - s :].sum())  # only targets no earlier window counted
+            scored_until = s + length
+    model.train(was_training)
+    return total / len(text)

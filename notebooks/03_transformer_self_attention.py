@@ -1,0 +1,481 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 3 — The transformer: self-attention
+#
+# *"Alice is reading a book by the river; she loves the peaceful environment."* Who is *she*? You know at
+# once: Alice, not the book and not the river. A model that predicts the next word must find out too, and
+# chapter 1's count model could not: it only sees the last two words. Transformers look back over the
+# whole text with **self-attention**: every token asks a question of every token before it and takes a
+# weighted mix of the answers.
+#
+# After this chapter you will be able to:
+#
+# - compute attention by hand — scores, softmax, weighted sum, scaling, causal mask, query/key/value
+#   projections, several heads — and check it against `helpers.attention` and PyTorch's
+#   `scaled_dot_product_attention` (same numbers);
+# - show why a transformer needs position information (attention alone cannot see word order);
+# - find the head of a trained transformer that links "she" to "alice", measure how often it does, switch
+#   it off and measure what the model loses;
+# - measure what happens to the model's "memory" when the antecedent falls outside its context window.
+#
+# **Run time:** about RUNTIME on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache
+# (the first run of the series trains it once, a few minutes).
+
+# %%
+import time
+
+started = time.perf_counter()
+
+import math
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.runtime import seed_everything
+
+seed_everything(0)
+torch.set_printoptions(precision=3, sci_mode=False)
+print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+
+# %% [markdown]
+# ## 1. The sentence, as TinyWorld writes it
+#
+# TinyWorld, the series' corpus, writes lowercase words separated by spaces, with the full stop as its own
+# word. The chapter's sentence is one of its documents, so we know exactly how likely it is.
+
+# %%
+from helpers.tinyworld import TinyWorld
+
+SENTENCE = "alice is reading a book by the river . she loves the peaceful environment ."
+world = TinyWorld(0)
+print(SENTENCE)
+print(f"a TinyWorld document: {world.is_valid(SENTENCE)}, probability {math.exp(world.log_prob(SENTENCE)):.2e}")
+assert world.is_valid(SENTENCE)
+
+# %% [markdown]
+# We take the token embeddings of the chapter's pretrained model (built in chapter 5; here we only read
+# its weights): each token becomes a vector of numbers. For now, no positions.
+
+# %%
+from helpers.pretrained import pretrained
+
+model, tokenizer = pretrained("tinyworld", progress=False)
+model.eval()
+ids = tokenizer.encode(SENTENCE)
+pieces = [piece.strip() for piece in tokenizer.token_strings(ids)]
+T, C = len(ids), model.config.n_embd
+with torch.no_grad():
+    x = model.wte.weight[ids].clone()  # (T, C) one vector per token
+print(f"{T} tokens: {pieces}")
+print(f"x: {tuple(x.shape)} = (tokens, numbers per token); x[0][:6] = {x[0, :6]}")
+SHE = pieces.index("she")
+
+
+def show_row(values: torch.Tensor, label: str) -> None:
+    """Print one row of numbers under the tokens they belong to."""
+    print(label)
+    print("  " + " ".join(f"{p:>9}" for p in pieces[: len(values)]))
+    print("  " + " ".join(f"{v:9.3f}" for v in values.tolist()))
+
+
+# %% [markdown]
+# ## 2. Attention from scratch
+#
+# ### Step 1: scores — how well does each token match each other token?
+# The simplest match is the dot product of two vectors: large when they point the same way. All pairs at
+# once are one matrix product, `x @ x.T`, a (T, T) table: row *i* is what token *i* thinks of every token.
+
+# %%
+scores = x @ x.T  # (T, T)
+print(f"scores: {tuple(scores.shape)}")
+show_row(scores[SHE], "scores of 'she' against every token:")
+
+# %% [markdown]
+# ### Step 2: softmax — turn scores into shares that add up to 1
+# `softmax(s)_j = exp(s_j) / Σ_k exp(s_k)`: positive, summing to 1, the largest score getting the
+# largest share. These shares are the **attention weights**.
+
+# %%
+def softmax(scores: torch.Tensor) -> torch.Tensor:
+    """Exponentiate and normalise each row; subtracting the row maximum first avoids overflow."""
+    exponentials = torch.exp(scores - scores.max(dim=-1, keepdim=True).values)
+    return exponentials / exponentials.sum(dim=-1, keepdim=True)
+
+
+weights = softmax(scores)  # (T, T), each row sums to 1
+show_row(weights[SHE], "attention weights of 'she':")
+assert torch.allclose(weights.sum(-1), torch.ones(T)) and torch.allclose(weights, torch.softmax(scores, -1))
+
+# %% [markdown]
+# With raw embeddings every token mostly matches itself (a vector's dot product with itself is its squared
+# length): "she" keeps almost all its attention for itself. A model needs a way to ask a *different*
+# question than "who looks like me?" — that comes in step 5.
+#
+# ### Step 3: the weighted sum — what each token takes home
+# The output for token *i* is the weighted average of all the token vectors, weighted by row *i*.
+
+# %%
+output = weights @ x  # (T, T) @ (T, C) -> (T, C)
+print(f"output: {tuple(output.shape)}, one new vector per token")
+assert torch.allclose(output[SHE], sum(weights[SHE, j] * x[j] for j in range(T)), atol=1e-5)
+
+# %% [markdown]
+# ### Step 4: scaling — why divide by √d
+# The dot product of two random vectors of d numbers (each of spread 1) has a spread of √d. With long
+# vectors the scores are huge, the softmax puts everything on one token, and learning stalls (its gradient
+# vanishes). Dividing by √d keeps the spread near 1 at any size:
+
+# %%
+generator = torch.Generator().manual_seed(0)
+print(f"{'d':>5} {'spread of q·k':>14} {'after / √d':>11} {'top weight':>11} {'top weight / √d':>16}")
+for d in (4, 16, 64, 256, 1024):
+    q, k = torch.randn(200, d, generator=generator), torch.randn(20, d, generator=generator)
+    raw = q @ k.T  # (200, 20)
+    top_raw = softmax(raw).max(-1).values.mean()
+    top_scaled = softmax(raw / math.sqrt(d)).max(-1).values.mean()
+    print(f"{d:5d} {raw.std():14.2f} {(raw / math.sqrt(d)).std():11.2f} {top_raw:11.2f} {top_scaled:16.2f}")
+assert 0.8 < (raw / math.sqrt(1024)).std() < 1.2 and top_raw > 0.9 > top_scaled
+
+# %% [markdown]
+# Without scaling, at d = 1024 the softmax gives almost all of a row's weight to one token; with it, the
+# spread stays near 1 and the weights stay soft.
+#
+# ### Step 5: the causal mask — no peeking at the future
+# A language model predicts each next token from the tokens *before* it, so token *i* may only look at
+# tokens 0..*i*. Scores of later tokens become −∞ before the softmax: their weight is exactly 0.
+
+# %%
+allowed = torch.ones(T, T, dtype=torch.bool).tril()  # (T, T): True on and below the diagonal
+masked_weights = softmax((scores / math.sqrt(C)).masked_fill(~allowed, float("-inf")))  # (T, T)
+show_row(masked_weights[0], "'alice' (the first token) can only look at itself:")
+show_row(masked_weights[SHE], "'she' sees alice ... she, nothing after it:")
+assert torch.equal(masked_weights.triu(1), torch.zeros(T, T)) and masked_weights[0, 0] == 1
+
+# %% [markdown]
+# ### Step 6: queries, keys and values — learned questions and answers
+# ![One attention head seen from "she": each token offers a key and a value, "she" brings a query; the
+# weights are the softmax of query · key, the output is the weighted sum of the values](../images/03_query_key_value.png)
+#
+# Instead of comparing raw vectors, each token makes three vectors with three learned matrices:
+# a **query** (what am I looking for?), a **key** (what do I offer?) and a **value** (what do I pass on
+# if chosen). Scores are query · key; the output mixes values. Training tunes the three matrices, so that
+# for example "she" can ask "who is the female person?" and "alice" can answer "me".
+
+# %%
+head_size = 16
+torch.manual_seed(0)
+W_q, W_k, W_v = (nn.Linear(C, head_size, bias=False) for _ in range(3))  # learned, here still random
+
+
+def attention_from_scratch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = True):
+    """Scores, scaling, causal mask, softmax, weighted sum: (..., T, hs) -> output (..., T, hs), weights."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))  # (..., T, T)
+    if causal:
+        allowed = torch.ones(q.size(-2), k.size(-2), dtype=torch.bool).tril()
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    weights = softmax(scores)  # (..., T, T)
+    return weights @ v, weights
+
+
+with torch.no_grad():
+    q, k, v = W_q(x), W_k(x), W_v(x)  # each (T, hs)
+    head_output, head_weights = attention_from_scratch(q, k, v)
+print(f"q, k, v: {tuple(q.shape)} each; output {tuple(head_output.shape)}; weights {tuple(head_weights.shape)}")
+print(f"trainable numbers in W_q, W_k, W_v: {sum(p.numel() for w in (W_q, W_k, W_v) for p in w.parameters())}")
+
+# %% [markdown]
+# Same numbers as the series' `helpers.attention.scaled_dot_product_attention` (written out the same way,
+# and returning the weights) and as PyTorch's fused kernel `F.scaled_dot_product_attention`. Both take
+# (batch, heads, T, head size), so we add two leading dimensions of size 1.
+
+# %%
+from helpers.attention import CausalSelfAttention, scaled_dot_product_attention
+
+q4, k4, v4 = (t[None, None] for t in (q, k, v))  # (1, 1, T, hs)
+helpers_output, helpers_weights = scaled_dot_product_attention(q4, k4, v4, causal=True)
+torch_output = F.scaled_dot_product_attention(q4, k4, v4, is_causal=True)
+assert torch.allclose(helpers_output[0, 0], head_output, atol=1e-6)
+assert torch.allclose(helpers_weights[0, 0], head_weights, atol=1e-6)
+assert torch.allclose(torch_output[0, 0], head_output, atol=1e-5)
+print("from scratch == helpers.attention == torch.nn.functional.scaled_dot_product_attention")
+
+# %% [markdown]
+# ### Step 7: several heads
+# One head asks one question. A layer runs several heads side by side, each with its own slice of the
+# query, key and value vectors; their outputs are put back side by side and mixed by one more learned
+# matrix (the output projection). GPT-2 makes all queries, keys and values with one big matrix `c_attn`.
+
+# %%
+def multi_head_from_scratch(x: torch.Tensor, c_attn: nn.Linear, c_proj: nn.Linear, n_head: int, causal: bool = True):
+    """x (T, C) -> output (T, C) and weights (n_head, T, T), one head at a time."""
+    q, k, v = c_attn(x).split(x.size(-1), dim=-1)  # each (T, C)
+    size = x.size(-1) // n_head
+    outputs, all_weights = [], []
+    for head in range(n_head):
+        part = slice(head * size, (head + 1) * size)
+        out, w = attention_from_scratch(q[:, part], k[:, part], v[:, part], causal)  # (T, size), (T, T)
+        outputs.append(out)
+        all_weights.append(w)
+    return c_proj(torch.cat(outputs, dim=-1)), torch.stack(all_weights)  # (T, C), (n_head, T, T)
+
+
+torch.manual_seed(0)
+layer = CausalSelfAttention(model.config).eval()  # helpers' multi-head attention, freshly initialised
+with torch.no_grad():
+    ours, ours_weights = multi_head_from_scratch(x, layer.c_attn, layer.c_proj, model.config.n_head)
+    theirs, theirs_weights = layer(x[None], return_weights=True)  # (1, T, C), (1, n_head, T, T)
+print(f"{model.config.n_head} heads of size {C // model.config.n_head}: output {tuple(ours.shape)}, "
+      f"weights {tuple(ours_weights.shape)}")
+assert torch.allclose(ours, theirs[0], atol=1e-5) and torch.allclose(ours_weights, theirs_weights[0], atol=1e-6)
+print("multi-head from scratch == helpers.attention.CausalSelfAttention")
+
+# %% [markdown]
+# ## 3. The same computation inside a trained transformer
+#
+# The chapters' pretrained model is a small GPT trained on TinyWorld (chapter 5 trains one like it).
+# Each of its blocks normalises the residual stream (LayerNorm) and runs multi-head attention, then a
+# small feed-forward network. Its first layer's attention weights are exactly our from-scratch
+# computation applied to its trained matrices:
+
+# %%
+config = model.config
+print(f"{model.num_parameters():,} parameters; {config.n_layer} layers x {config.n_head} heads, "
+      f"{config.n_embd} numbers per token, context of {config.context_length} tokens, {config.vocab_size} token types")
+with torch.no_grad():
+    trace = model.trace(torch.tensor([ids]))  # attentions: n_layer x (1, n_head, T, T)
+    first_layer_input = model.h[0].ln_1(model.wte.weight[ids] + model.wpe.weight[:T])  # (T, C)
+    _, trained_weights = multi_head_from_scratch(first_layer_input, model.h[0].attn.c_attn,
+                                                 model.h[0].attn.c_proj, config.n_head)
+assert torch.allclose(trained_weights, trace.attentions[0][0], atol=1e-5)
+print("from scratch on the trained layer 0 == model.trace(...).attentions[0]")
+
+# %% [markdown]
+# ## 4. Attention is blind to word order
+#
+# Nothing in the attention computation knows *where* a token is. Take the trained first layer, feed it
+# the token vectors without their positions, and shuffle the tokens: without the causal mask every token
+# gets exactly the same output as before, only shuffled along. Attention is *permutation equivariant*:
+# "alice is reading a book" and "book is reading a alice" look the same to it.
+
+# %%
+block = model.h[0]
+
+
+def first_layer(x: torch.Tensor, causal: bool = True) -> torch.Tensor:
+    """The trained layer 0 attention on token vectors x (T, C), LayerNorm first as in the model: (T, C)."""
+    return multi_head_from_scratch(block.ln_1(x), block.attn.c_attn, block.attn.c_proj, config.n_head, causal)[0]
+
+
+with torch.no_grad():
+    permutation = torch.randperm(T, generator=torch.Generator().manual_seed(1))
+    plain, shuffled = first_layer(x, causal=False), first_layer(x[permutation], causal=False)
+print("shuffled:", " ".join(pieces[i] for i in permutation))
+print(f"largest difference between the shuffled input's outputs and the outputs shuffled along: "
+      f"{(shuffled - plain[permutation]).abs().max():.1e} (the outputs themselves are about {plain.abs().mean():.2f})")
+assert torch.allclose(shuffled, plain[permutation], atol=1e-5)
+
+# %% [markdown]
+# The causal mask does not rescue it: the last token sees the tokens before it as a *bag of words*.
+# Shuffle everything before "she" and the output at "she" does not change at all.
+
+# %%
+before_she = x[: SHE + 1]  # "alice ... river . she"
+order = torch.cat([torch.randperm(SHE, generator=torch.Generator().manual_seed(2)), torch.tensor([SHE])])
+with torch.no_grad():
+    change = (first_layer(before_she)[-1] - first_layer(before_she[order])[-1]).abs().max()
+print("original:", " ".join(pieces[: SHE + 1]))
+print("shuffled:", " ".join(pieces[i] for i in order), f"-> largest change of the output at 'she': {change:.1e}")
+assert change < 1e-5
+
+# %% [markdown]
+# The fix: add to each token vector a vector for its position. GPT-2 (and our model) *learns* one vector per
+# position (`model.wpe`, one row per position up to the context length). With positions, the shuffled
+# sentence is a different input and "she" gets a different output:
+
+# %%
+with torch.no_grad():
+    positions = model.wpe.weight[: SHE + 1]  # (T', C) one learned vector per position
+    with_positions = first_layer(before_she + positions)[-1]
+    shuffled_with_positions = first_layer(before_she[order] + positions)[-1]
+change = (with_positions - shuffled_with_positions).abs().max()
+print(f"largest change of the output at 'she' with positions: {change:.3f} "
+      f"(the output itself is about {with_positions.abs().mean():.3f})")
+assert change > 0.1 * with_positions.abs().mean()
+
+# %% [markdown]
+# ## 5. Which head finds "alice"? Measure, don't just look
+#
+# A picture of one sentence proves little. We take a few hundred **held-out** pronoun stories (from a
+# TinyWorld stream no training text came from). Each has a hero, one or more *distractor* characters of
+# the other gender, and then the pronoun meaning the hero:
+#
+# > mia is playing with a ball by the river . bob is singing a song in the garden . ... jack is writing a
+# > letter by the river . **she**
+#
+# To predict "she" rather than "he", the model must find mia among the names. We read the attention of the
+# token just before the pronoun (the position whose output predicts it) and ask, for every layer and head:
+# how much weight lands on the antecedent's token, and how often is the antecedent the token the head
+# looks at most?
+
+# %%
+from helpers.experiments.attention_probes import (
+    ablation_accuracies,
+    antecedent_attention,
+    antecedent_cut_accuracies,
+    heads_switched_off,
+    pronoun_items,
+    window_accuracies,
+)
+from helpers.probes import pronoun_accuracy, pronoun_stories
+
+N_STORIES = 300
+stories = pronoun_stories(N_STORIES)
+items = pronoun_items(tokenizer, stories)
+measured = antecedent_attention(model, items)
+print(f"{N_STORIES} held-out stories, {sum(len(i.ids) for i in items) / N_STORIES:.0f} tokens and "
+      f"{sum(len(s.fields['distractors']) for s in stories) / N_STORIES:.1f} distractor mentions on average")
+print("share of stories where the head looks hardest at the antecedent (rows: layers, columns: heads)")
+print(measured.hit_rate)
+print("mean attention weight on the antecedent | on all distractor names")
+for layer in range(config.n_layer):
+    print(f"layer {layer}: " + "  ".join(f"{a:.2f} | {d:.2f}" for a, d in zip(
+        measured.mean_on_antecedent[layer], measured.on_distractors.mean(-1)[layer], strict=True)))
+best_layer, best_head = measured.best_head()
+hit_rate = float(measured.hit_rate[best_layer, best_head])
+print(f"best head: layer {best_layer}, head {best_head}: the antecedent is its top token in {hit_rate:.0%} of "
+      f"stories, mean weight {measured.mean_on_antecedent[best_layer, best_head]:.2f}")
+
+# %% [markdown]
+# FINDINGS_HEADS
+#
+# Here is that head on a story of our own, in the AttentionLab (pick another layer, head or query token;
+# "all heads" shows the whole layer).
+
+# %%
+from helpers.widgets import AttentionLab
+
+STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
+assert world.is_valid(STORY)
+story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
+lab = AttentionLab(model, tokenizer, STORY, layer=best_layer, head=best_head, query=story_pieces.index("she") - 1,
+                   view="tokens")
+lab
+
+# %% [markdown]
+# ## 6. Switch the head off: what does the model lose?
+#
+# Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to
+# remove the head and measure. `heads_switched_off` zeroes one head's output inside the block (the
+# slice of the vector that enters the output projection), as if the head were not there. We score
+# pronoun accuracy with `helpers.probes.pronoun_accuracy`: the share of stories where the model gives
+# the right pronoun ("she" for mia) a higher probability than the wrong one (0.5 is a coin flip).
+
+# %%
+accuracy = pronoun_accuracy(model, tokenizer, stories)
+with heads_switched_off(model, [(best_layer, best_head)]):
+    accuracy_without_best = pronoun_accuracy(model, tokenizer, stories)
+ablations = ablation_accuracies(model, tokenizer, stories)  # (n_layer, n_head): one head off at a time
+print(f"pronoun accuracy, all heads on:                {accuracy:.1%}")
+print(f"with layer {best_layer} head {best_head} switched off:        {accuracy_without_best:.1%}")
+print("with each single head switched off (rows: layers, columns: heads):")
+print(ablations)
+
+# %% [markdown]
+# FINDINGS_ABLATION
+
+# %% [markdown]
+# ## 7. The count model of chapter 1 on the same stories
+#
+# Chapter 1's count model predicts the next word from the last n − 1 words only. We count words in the
+# very text the transformer was trained on and ask it the same question: after "... by the river .",
+# is "she" or "he" more likely? A trigram reads "river ." — nothing about who the hero is. Even a
+# 6-gram, which reads five words back, rarely reaches the hero's name.
+
+# %%
+import re
+
+from helpers.experiments.attention_probes import count_model_margins
+from helpers.ngram_model import NGramModel
+from helpers.pretrained import corpus_texts, recipe_named
+
+training_text, _ = corpus_texts(recipe_named("tinyworld"))  # the transformer's own training documents
+words = re.findall(r"\S+|\n", training_text)  # words, and "\n" between documents
+count_accuracy = {}
+for n in (3, 6):
+    count_model = NGramModel.train(words, n)
+    count_accuracy[n] = float((count_model_margins(count_model, stories) > 0).float().mean())
+    print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]:.1%}")
+print(f"transformer (context of {config.context_length} tokens):            pronoun accuracy {accuracy:.1%}")
+
+# %% [markdown]
+# COUNT_FINDINGS
+
+# %% [markdown]
+# ## 8. Memory: what if the antecedent falls outside the context window?
+#
+# ![Two windows over the same story: one still holds "alice", the other starts right after it and holds
+# only "bob"](../images/03_context_window.png)
+#
+# A transformer looks back only as far as its context window (here 128 tokens). Whatever fell out of the
+# window is gone. We crop each prompt to its last *k* tokens and measure pronoun accuracy, split by whether
+# the antecedent is still inside the window.
+
+# %%
+WINDOWS = (2, 4, 8, 16, 24, 32, 48, 64, config.context_length)
+results = window_accuracies(model, tokenizer, stories, WINDOWS)
+print(f"{'window':>6} {'accuracy':>9} {'antecedent inside':>18} {'acc. inside':>12} {'acc. outside':>13}")
+for r in results:
+    print(f"{r.window:6d} {r.accuracy:9.1%} {r.inside:18d} {r.accuracy_inside:12.1%} {r.accuracy_outside:13.1%}")
+
+figure, axes = plt.subplots(figsize=(7, 3.2), dpi=90)
+axes.plot([r.window for r in results], [r.accuracy for r in results], "o-", label="pronoun accuracy")
+axes.plot([r.window for r in results], [r.inside / N_STORIES for r in results], "s--", color="grey",
+          label="share of stories with the antecedent inside the window")
+axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip")
+axes.set_xscale("log", base=2)
+axes.set_xlabel("context window (tokens the model may read)")
+axes.set_ylim(0, 1.02)
+axes.legend(fontsize=8, loc="lower right")
+axes.set_title("The pronoun is right as long as the antecedent is in view", fontsize=10)
+plt.show()
+
+# %% [markdown]
+# The sharpest version of the test: for every story, one window that starts exactly at the antecedent and
+# one that starts one token later. The two windows differ by the antecedent alone.
+
+# %%
+accuracy_in, accuracy_out = antecedent_cut_accuracies(model, tokenizer, stories)
+print(f"window starting at the antecedent:      {accuracy_in:.1%}")
+print(f"window starting right after it:         {accuracy_out:.1%}")
+
+# %% [markdown]
+# ## 9. Is self-attention the start of machine memory?
+#
+# CURIOSITY
+
+# %% [markdown]
+# ## Recap
+#
+# RECAP
+#
+# ## Exercises
+#
+# EXERCISES
+#
+# ## What comes next
+#
+# NEXT
+
+# %%
+print(f"chapter run time: {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,143 @@
+"""The pronoun attention probes: token positions, per-head attention, head ablation and cropped windows."""
+
+import pytest
+import torch
+
+from helpers.experiments.attention_probes import (
+    antecedent_attention,
+    antecedent_cut_accuracies,
+    count_model_margins,
+    heads_switched_off,
+    pronoun_items,
+    pronoun_margins,
+    token_spans,
+    window_accuracies,
+)
+from helpers.model import GPT, GPTConfig
+from helpers.ngram_model import NGramModel
+from helpers.probes import pronoun_accuracy, pronoun_stories
+from helpers.tinyworld import TinyWorld
+from helpers.tokenizers import BPETokenizer
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # Tiny models run much faster on one thread on a loaded 2-core machine; restored afterwards.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    # A small vocabulary splits names into several tokens, which the probes must handle.
+    return BPETokenizer.train(TinyWorld(0).corpus_text(300), 300)
+
+
+@pytest.fixture(scope="module")
+def model(tokenizer):
+    torch.manual_seed(0)
+    # A wide context: with 300 tokens a story takes up to about 150 of them.
+    return GPT(GPTConfig.preset("tiny", vocab_size=tokenizer.vocab_size, context_length=256)).eval()
+
+
+@pytest.fixture(scope="module")
+def stories():
+    return pronoun_stories(12)
+
+
+def test_token_spans_tile_the_decoded_text(tokenizer):
+    ids = tokenizer.encode("alice is reading a book by the river .")
+    spans = token_spans(tokenizer, ids)
+    assert spans[0][0] == 0 and spans[-1][1] == len("alice is reading a book by the river .")
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_items_locate_the_antecedent_and_the_distractors(tokenizer, stories):
+    for story, item in zip(stories, pronoun_items(tokenizer, stories), strict=True):
+        assert tokenizer.decode(item.ids) == "\n" + story.text[: story.fields["pronoun_char"] - 1]
+        assert tokenizer.decode([item.ids[i] for i in item.antecedent]).strip() == story.fields["antecedent"]
+        assert item.antecedent == list(range(item.antecedent[0], item.antecedent[-1] + 1))
+        names = tokenizer.decode([item.ids[i] for i in item.distractors]).replace(" ", "")
+        assert names == "".join(story.fields["distractors"]) and item.pronoun == story.fields["pronoun"]
+    with_pronoun = pronoun_items(tokenizer, stories[:1], query="pronoun")[0]
+    assert tokenizer.decode(with_pronoun.ids).endswith(" " + stories[0].fields["pronoun"])
+
+
+def test_items_reject_bad_input(tokenizer, stories):
+    with pytest.raises(ValueError, match="query"):
+        pronoun_items(tokenizer, stories, query="verb")
+    with pytest.raises(ValueError, match="pronoun story"):
+        pronoun_items(tokenizer, TinyWorld(0).documents(1, "review"))
+
+
+def test_antecedent_attention_reads_the_traced_weights(model, tokenizer, stories):
+    items = pronoun_items(tokenizer, stories)
+    measured = antecedent_attention(model, items, batch_size=5)  # several batches of different widths
+    n_layer, n_head = model.config.n_layer, model.config.n_head
+    assert measured.on_antecedent.shape == (n_layer, n_head, len(items))
+    item = items[3]
+    weights = model.trace(torch.tensor([item.ids])).attentions  # n_layer x (1, nh, T, T)
+    for layer in range(n_layer):
+        row = weights[layer][0, :, -1]  # (nh, T): where the last token looks
+        torch.testing.assert_close(measured.on_antecedent[layer, :, 3], row[:, item.antecedent].sum(-1))
+        torch.testing.assert_close(measured.on_distractors[layer, :, 3], row[:, item.distractors].sum(-1))
+        assert measured.antecedent_is_top[layer, :, 3].tolist() == [int(i) in item.antecedent for i in row.argmax(-1)]
+    assert ((measured.hit_rate >= 0) & (measured.hit_rate <= 1)).all()
+    layer, head = measured.best_head()
+    assert measured.hit_rate[layer, head] == measured.hit_rate.max()
+
+
+def test_switching_a_head_off_equals_zeroing_its_values(model, tokenizer):
+    ids = torch.tensor([tokenizer.encode("alice is reading a book by the river . she")])
+    before = model(ids)
+    with heads_switched_off(model, [(1, 2)]):
+        ablated = model(ids)
+    assert not torch.allclose(ablated, before)
+    torch.testing.assert_close(model(ids), before)  # the hook is gone after the block
+    # The same model with head 2's value projection set to zero: its output is zero, the rest unchanged.
+    silent = GPT(model.config).eval()
+    silent.load_state_dict(model.state_dict())
+    n_embd, head_size = model.config.n_embd, model.config.n_embd // model.config.n_head
+    values = slice(2 * n_embd + 2 * head_size, 2 * n_embd + 3 * head_size)
+    with torch.no_grad():
+        silent.h[1].attn.c_attn.weight[values] = 0.0
+        silent.h[1].attn.c_attn.bias[values] = 0.0
+    torch.testing.assert_close(silent(ids), ablated)
+
+
+def test_switching_off_rejects_heads_that_do_not_exist(model):
+    with pytest.raises(ValueError, match="does not exist"):
+        with heads_switched_off(model, [(0, 4)]):
+            pass
+
+
+def test_windows_split_stories_by_whether_the_antecedent_is_inside(model, tokenizer, stories):
+    wide, narrow = window_accuracies(model, tokenizer, stories, [model.config.context_length, 1])
+    assert wide.inside == len(stories) and wide.accuracy == pytest.approx(pronoun_accuracy(model, tokenizer, stories))
+    assert narrow.inside == 0 and narrow.accuracy == narrow.accuracy_outside
+    assert wide.accuracy_outside != wide.accuracy_outside  # NaN: no story lost its antecedent
+
+
+def test_antecedent_cut_keeps_or_drops_exactly_the_antecedent(model, tokenizer, stories):
+    inside, outside = antecedent_cut_accuracies(model, tokenizer, stories)
+    items = pronoun_items(tokenizer, stories)
+    expected = [
+        [float(pronoun_margins(model, tokenizer, [story], max_prompt_tokens=len(item.ids) - item.antecedent[0] + cut))
+         > 0 for story, item in zip(stories, items, strict=True)]
+        for cut in (0, -1)
+    ]
+    assert inside == pytest.approx(sum(expected[0]) / len(stories))
+    assert outside == pytest.approx(sum(expected[1]) / len(stories))
+
+
+def test_a_trigram_count_model_sees_only_the_words_before_the_pronoun(stories):
+    words = " ".join(f"{name} is here . {pronoun} smiles ." for name, pronoun in (("alice", "she"), ("bob", "he")) * 5)
+    trigram = NGramModel.train(["\n", *words.split(" ")], 3)
+    margins = count_model_margins(trigram, stories)
+    assert margins.shape == (len(stories),)
+    # Every probe ends with ". " and "." was followed as often by "she" as by "he": no preference at all.
+    assert torch.allclose(margins, torch.zeros(len(stories)))
+    with pytest.raises(ValueError, match="smoothing"):
+        count_model_margins(NGramModel.train(["\n", *words.split(" ")], 3, smoothing="none"), stories)

@@ -1,0 +1,199 @@
+"""Pretrained models: trained once, cached, verified, rebuilt when damaged or when the recipe changes."""
+
+import dataclasses
+import json
+import math
+
+import pytest
+import torch
+
+import helpers.pretrained as pretrained_module
+from helpers.checkpoints import load_checkpoint
+from helpers.model import GPT, GPTConfig
+from helpers.pretrained import (
+    RECIPES,
+    Recipe,
+    build_model,
+    cache_folder,
+    corpus_texts,
+    fingerprint,
+    nats_per_character,
+    pretrained,
+    pretrained_checkpoint,
+)
+from helpers.tinyworld import TinyWorld
+from helpers.tokenizers import BPETokenizer, Tokenizer
+from helpers.training import TrainingConfig, TrainingInterrupted
+
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+TINY = Recipe(
+    name="test-tiny",
+    description="seconds to train, for testing the mechanics",
+    world_seed=3,
+    train_documents=300,
+    val_documents=20,
+    vocab_size=300,
+    model=dict(context_length=32, n_layer=1, n_head=2, n_embd=32),
+    training=TrainingConfig(max_steps=20, batch_size=8, learning_rate=3e-3, warmup_steps=2, eval_every=10,
+                            eval_batches=2, checkpoint_every=10),
+)
+
+
+@pytest.fixture
+def tiny_recipe(monkeypatch, isolated_cache):
+    monkeypatch.setitem(RECIPES, TINY.name, TINY)
+    return TINY
+
+
+def model_folder(recipe: Recipe):
+    return cache_folder(recipe, fingerprint(recipe, *corpus_texts(recipe))) / "model"
+
+
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+
+
+def refuse_to_train(*args, **kwargs):
+    raise AssertionError("pretrained() trained although an intact cached model was there")
+
+
+def test_trained_once_then_loaded_from_the_cache(tiny_recipe, monkeypatch):
+    model, tokenizer = pretrained(TINY.name, progress=False)
+    assert isinstance(model, GPT) and isinstance(tokenizer, Tokenizer) and not model.training
+    assert model.config.vocab_size == tokenizer.vocab_size == TINY.vocab_size
+    assert load_checkpoint(model_folder(TINY)).step == TINY.training.max_steps
+    monkeypatch.setattr(pretrained_module, "train", refuse_to_train)
+    again, tokenizer_again = pretrained(TINY.name, progress=False)
+    assert same_weights(model, again) and tokenizer_again.encode("the cat .") == tokenizer.encode("the cat .")
+
+
+def test_a_damaged_cache_is_rebuilt_with_a_warning_never_loaded(tiny_recipe):
+    model, _ = pretrained(TINY.name, progress=False)
+    folder = model_folder(TINY)
+    weights = folder / json.loads((folder / "checkpoint.json").read_text())["files"]["model"]["path"]
+    weights.write_bytes(weights.read_bytes()[:-100])  # truncated
+    (folder.parent / "tokenizer.json").write_text("{")  # and the cached tokenizer damaged too
+    with pytest.warns(UserWarning, match="damaged") as warned:
+        rebuilt, _ = pretrained(TINY.name, progress=False)
+    assert any(str(weights) in str(w.message) for w in warned)
+    assert same_weights(model, rebuilt)  # training is deterministic: the same model again
+
+
+def test_a_changed_recipe_trains_again_in_its_own_folder(tiny_recipe, monkeypatch):
+    pretrained(TINY.name, progress=False)
+    changed = dataclasses.replace(TINY, training=dataclasses.replace(TINY.training, learning_rate=1e-3))
+    assert fingerprint(changed, *corpus_texts(changed)) != fingerprint(TINY, *corpus_texts(TINY))
+    monkeypatch.setitem(RECIPES, TINY.name, changed)
+    assert not model_folder(changed).exists()
+    pretrained(TINY.name, progress=False)
+    assert model_folder(changed).exists() and model_folder(TINY).exists()
+
+
+def test_the_fingerprint_covers_the_texts_and_the_model_shape():
+    texts = corpus_texts(TINY)
+    assert fingerprint(TINY, *texts) == fingerprint(TINY, *corpus_texts(TINY))  # same recipe, same key
+    assert fingerprint(TINY, texts[0] + "x", texts[1]) != fingerprint(TINY, *texts)
+    wider = dataclasses.replace(TINY, model={**TINY.model, "n_embd": 64})
+    assert fingerprint(wider, *texts) != fingerprint(TINY, *texts)
+    renamed = dataclasses.replace(TINY, name="other", description="same model, other name")
+    assert fingerprint(renamed, *texts) == fingerprint(TINY, *texts)
+
+
+def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, monkeypatch):
+    original_train = pretrained_module.train
+
+    def interrupted_train(*args, **kwargs):
+        def interrupt(event):
+            if event.step == 10:
+                raise KeyboardInterrupt
+
+        return original_train(*args, callbacks=[interrupt], **kwargs)
+
+    monkeypatch.setattr(pretrained_module, "train", interrupted_train)
+    with pytest.raises(TrainingInterrupted):
+        pretrained(TINY.name, progress=False)
+    assert load_checkpoint(model_folder(TINY)).step == 10
+    monkeypatch.setattr(pretrained_module, "train", original_train)
+    resumed = pretrained_checkpoint(TINY.name, progress=False)
+
+    fresh = dataclasses.replace(TINY, world_seed=TINY.world_seed)  # an equal recipe, trained in one go
+    monkeypatch.setenv("ULLM_CACHE_DIR", str(model_folder(TINY).parent.parent.parent / "fresh"))
+    monkeypatch.setitem(RECIPES, TINY.name, fresh)
+    uninterrupted = pretrained_checkpoint(TINY.name, progress=False)
+    assert resumed.history["val_loss"] == uninterrupted.history["val_loss"]
+    assert same_weights(resumed.build_model(), uninterrupted.build_model())
+
+
+def test_an_unknown_name_lists_the_recipes():
+    with pytest.raises(ValueError, match="tinyworld-mini"):
+        pretrained("tinyworld-huge")
+
+
+def uniform_model(context_length: int, vocab_size: int) -> GPT:
+    model = GPT(GPTConfig(vocab_size=vocab_size, context_length=context_length, n_layer=1, n_head=1, n_embd=8))
+    with torch.no_grad():
+        model.wte.weight.zero_()  # tied head: every logit is 0, every token costs log(vocab_size)
+    return model
+
+
+@pytest.mark.parametrize("context_length", [4, 7, 64])
+def test_nats_per_character_counts_every_token_exactly_once(context_length):
+    text = TinyWorld(1).corpus_text(3)
+    tokenizer = BPETokenizer.train(text, 280)
+    n_tokens = len(tokenizer.encode(text))
+    model = uniform_model(context_length, tokenizer.vocab_size)
+    expected = n_tokens * math.log(tokenizer.vocab_size) / len(text)
+    assert nats_per_character(model, tokenizer, text, batch_size=3) == pytest.approx(expected, rel=1e-6)
+    assert nats_per_character(model, tokenizer, text, after="") == pytest.approx(
+        (n_tokens - 1) * math.log(tokenizer.vocab_size) / len(text), rel=1e-6)  # the first token unscored
+
+
+def test_nats_per_character_matches_a_single_pass_when_the_text_fits():
+    text = TinyWorld(2).corpus_text(2)
+    tokenizer = BPETokenizer.train(text, 280)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, context_length=128, n_layer=1, n_head=2, n_embd=16))
+    ids = torch.tensor(tokenizer.encode("\n" + text))
+    assert len(ids) <= 129
+    with torch.no_grad():
+        losses = torch.nn.functional.cross_entropy(model(ids[None, :-1])[0], ids[1:], reduction="sum")
+    assert nats_per_character(model, tokenizer, text) == pytest.approx(losses.item() / len(text), rel=1e-5)
+    with pytest.raises(ValueError, match="non-empty"):
+        nats_per_character(model, tokenizer, "")
+
+
+def test_build_model_gives_the_same_initial_weights_without_touching_the_global_generator():
+    tokenizer = BPETokenizer.train(TinyWorld(1).corpus_text(5), 260)
+    state = torch.get_rng_state()
+    assert same_weights(build_model(TINY, tokenizer), build_model(TINY, tokenizer))
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+@pytest.mark.slow
+def test_the_mini_model_learns_tinyworld():
+    model, tokenizer = pretrained("tinyworld-mini", progress=False)
+    recipe = RECIPES["tinyworld-mini"]
+    floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
+    ratio = nats_per_character(model, tokenizer, corpus_texts(recipe)[1]) / floor
+    assert ratio < 2.0
+
+
+@pytest.mark.slow
+def test_the_chapters_model_comes_within_15_percent_of_the_entropy_floor():
+    """Trains the real preset once (about three minutes); the shared test cache keeps it for the notebooks."""
+    torch.set_num_threads(DEFAULT_THREADS)  # as a learner's laptop would run it
+    model, tokenizer = pretrained("tinyworld", progress=False)
+    recipe = RECIPES["tinyworld"]
+    floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
+    model_nats = nats_per_character(model, tokenizer, corpus_texts(recipe)[1])
+    assert model_nats <= 1.15 * floor, f"{model_nats:.4f} nats/char vs floor {floor:.4f}"

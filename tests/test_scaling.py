@@ -1,0 +1,141 @@
+"""Tests of helpers.experiments.scaling: the fits recover known laws, the sweep trains once and loads from the cache."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import helpers.experiments.scaling as scaling
+from helpers.experiments.scaling import (
+    ModelSize,
+    RunResult,
+    Sweep,
+    SweepConfig,
+    SweepSamplesLab,
+    compute_optimal,
+    fit_joint_law,
+    fit_power_law,
+    load_sweep_model,
+    loss_at_budget,
+    run_sweep,
+    training_flops,
+)
+from helpers.pretrained import nats_per_character
+from helpers.tinyworld import TinyWorld
+
+TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), steps=(3, 6), context_length=16,
+                   batch_size=4, vocab_size=300, tokenizer_documents=200, val_documents=10, probe_items=4,
+                   sample_tokens=4)
+
+
+def test_power_law_fit_recovers_a_known_law():
+    x = np.geomspace(1e3, 1e6, 6)
+    law = fit_power_law(x, 0.5 + 3.0 * x**-0.3)
+    assert law.irreducible == pytest.approx(0.5, abs=1e-3)
+    assert law.scale == pytest.approx(3.0, rel=1e-2)
+    assert law.exponent == pytest.approx(0.3, abs=1e-3)
+    assert law.rms_log_error < 1e-5
+    assert law(1e4) == pytest.approx(0.5 + 3.0 * 1e4**-0.3, rel=1e-4)
+
+
+def test_power_law_with_a_fixed_irreducible_term():
+    x = np.geomspace(1e3, 1e6, 5)
+    y = 0.2 + 2.0 * x**-0.25
+    fixed = fit_power_law(x, y, irreducible=0.2)
+    assert fixed.irreducible == 0.2 and fixed.exponent == pytest.approx(0.25, abs=1e-6)
+    assert fit_power_law(x, y, irreducible=0.0).rms_log_error > fixed.rms_log_error
+    with pytest.raises(ValueError, match="below every loss"):
+        fit_power_law(x, y, irreducible=1.0)
+    with pytest.raises(ValueError, match="at least 3"):
+        fit_power_law([1.0, 2.0], [1.0, 0.5])
+    with pytest.raises(ValueError, match="positive"):
+        fit_power_law([1.0, -2.0, 3.0], [1.0, 0.5, 0.4])
+
+
+def test_joint_law_fit_recovers_a_known_law():
+    n, d = np.meshgrid(np.geomspace(1e4, 1e6, 5), np.geomspace(1e5, 1e7, 3))
+    n, d = n.ravel(), d.ravel()
+    y = 0.3 + 40.0 * n**-0.4 + 60.0 * d**-0.35
+    law = fit_joint_law(n, d, y)
+    assert law.rms_log_error < 1e-3
+    assert law.irreducible == pytest.approx(0.3, abs=0.02)
+    assert np.allclose(law(n, d), y, rtol=2e-3)
+    with pytest.raises(ValueError, match="at least 6"):
+        fit_joint_law(n[:3], d[:3], y[:3])
+
+
+def test_flops_are_six_n_d():
+    assert training_flops(1_000, 2_000) == 12_000_000
+
+
+def synthetic_sweep() -> Sweep:
+    """Two sizes whose runs overlap in compute: small spans 6e10-4.8e11 FLOPs, big 2.4e11-1.9e12."""
+    config = SweepConfig(sizes=(ModelSize("small", 1, 1, 8), ModelSize("big", 2, 2, 16)), steps=(1, 2, 4, 8))
+    runs = []
+    for name, n in (("small", 1e4), ("big", 4e4)):
+        for steps in config.steps:
+            d = steps * 1e6
+            loss = 0.2 + 30 * n**-0.5 + 100 * d**-0.4
+            runs.append(RunResult(name, 1, 1, 8, int(n), steps, int(d), training_flops(n, d), loss, loss, 0.0))
+    return Sweep(config, runs, folder=None, fingerprint="")
+
+
+def test_compute_optimal_picks_the_lowest_loss_at_the_budget():
+    sweep = synthetic_sweep()
+    budget = 4.8e11  # small's longest run (D = 8e6) and big's second (D = 2e6)
+    choice = compute_optimal(sweep, budget)
+    assert set(choice.losses) == {"small", "big"}
+    assert choice.losses["small"] == pytest.approx(sweep.run("small", 8).val_nats_per_char)
+    assert choice.losses["big"] == pytest.approx(sweep.run("big", 2).val_nats_per_char)
+    assert choice.best == "big"  # 0.652 against 0.673: the bigger model trained on less data wins
+    assert set(compute_optimal(sweep, 1e11).losses) == {"small"}
+    assert loss_at_budget(sweep, "small", 1e13) is None
+    with pytest.raises(ValueError, match="choose a budget"):
+        compute_optimal(sweep, 1.0)
+
+
+def test_sweep_config_says_what_is_wrong():
+    with pytest.raises(ValueError, match="increasing"):
+        SweepConfig(steps=(200, 100))
+    with pytest.raises(ValueError, match="distinct names"):
+        SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("A", 1, 1, 8)))
+    with pytest.raises(ValueError, match="no model size"):
+        SweepConfig().size("XXL")
+    with pytest.raises(TypeError, match="SweepConfig"):
+        run_sweep({"steps": 3})
+
+
+def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
+    sweep = run_sweep(TINY, progress=False)
+    assert [r.key for r in sweep.runs] == ["A-3", "A-6", "B-3", "B-6"]
+    for r in sweep.runs:
+        assert r.tokens == r.steps * TINY.batch_size * TINY.context_length
+        assert r.flops == 6 * r.parameters * r.tokens
+        assert (r.probes is not None) == (r.steps == 6) and (r.sample is not None) == (r.steps == 6)
+    assert sweep.run("A").parameters < sweep.run("B").parameters
+    assert set(sweep.largest_data()[0].probes) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)",
+                                                         "label (negated)"}
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a warm sweep must not train")
+
+    monkeypatch.setattr(scaling, "train", no_training)
+    again = run_sweep(TINY, progress=False)
+    assert [dataclasses.asdict(r) for r in again.runs] == [dataclasses.asdict(r) for r in sweep.runs]
+    model, tokenizer = load_sweep_model("B", 6, TINY)
+    val_text = TinyWorld(TINY.world_seed + 1).corpus_text(TINY.val_documents)
+    assert nats_per_character(model, tokenizer, val_text) == pytest.approx(again.run("B").val_nats_per_char, rel=1e-5)
+    assert set(again.models(3)) == {"A", "B"}
+    scaling.verify_sweep(again)
+    with pytest.raises(ValueError, match="no run"):
+        again.run("A", 5)
+
+
+def test_samples_lab_shows_each_size():
+    lab = SweepSamplesLab({"XS": "alice is is is", "XL": "alice is reading a book by the river ."})
+    first = bytes(lab.png)
+    assert first.startswith(b"\x89PNG") and lab.renders == 1
+    lab.slider.value = "XS"
+    assert lab.renders == 2 and bytes(lab.png) != first
+    with pytest.raises(ValueError, match="samples"):
+        SweepSamplesLab({})
