@@ -34,11 +34,11 @@ PROMPT_LENGTH = 32
 CONFIG = GPTConfig(vocab_size=50257, context_length=512, n_layer=6, n_head=6, n_embd=384)
 
 
-def contenders(model: GPT, new_tokens: int) -> dict[str, Callable[[list[int]], list[int]]]:
-    """Each contender continues a prompt greedily and returns prompt + new ids."""
+def contenders(model: GPT) -> dict[str, Callable[[list[int], int], list[int]]]:
+    """Each contender continues a prompt greedily by n new tokens and returns prompt + new ids."""
     hf_model = to_hf_model(model)
 
-    def transformers_generate(prompt: list[int]) -> list[int]:
+    def transformers_generate(prompt: list[int], new_tokens: int) -> list[int]:
         with torch.no_grad():
             output = hf_model.generate(
                 torch.tensor([prompt]),
@@ -51,8 +51,10 @@ def contenders(model: GPT, new_tokens: int) -> dict[str, Callable[[list[int]], l
         return output[0].tolist()
 
     return {
-        "helpers, KV cache": lambda prompt: generate_ids(model, prompt, new_tokens, temperature=0),
-        "helpers, no cache": lambda prompt: generate_ids(
+        "helpers, KV cache": lambda prompt, new_tokens: generate_ids(
+            model, prompt, new_tokens, temperature=0
+        ),
+        "helpers, no cache": lambda prompt, new_tokens: generate_ids(
             model, prompt, new_tokens, temperature=0, use_cache=False
         ),
         "transformers generate (its cache)": transformers_generate,
@@ -71,15 +73,17 @@ def main(argv: list[str] | None = None) -> dict:
     model = GPT(CONFIG).eval()
     prompt = torch.randint(0, CONFIG.vocab_size, (PROMPT_LENGTH,), generator=torch.Generator().manual_seed(0))
     prompt = prompt.tolist()
-    runners = contenders(model, args.new_tokens)
-    outputs = {name: run(prompt) for name, run in runners.items()}  # warm-up, and the tokens to compare
-    same_tokens = len({tuple(output) for output in outputs.values()}) == 1
+    runners = contenders(model)
+    for run in runners.values():  # warm-up: allocations and kernel selection
+        run(prompt, 8)
     rates: dict[str, list[float]] = {name: [] for name in runners}
+    outputs: dict[str, list[int]] = {}
     for _ in range(args.rounds):
         for name, run in runners.items():
             started = time.perf_counter()
-            run(prompt)
+            outputs[name] = run(prompt, args.new_tokens)
             rates[name].append(args.new_tokens / (time.perf_counter() - started))
+    same_tokens = len({tuple(output) for output in outputs.values()}) == 1
     best = {name: max(values) for name, values in rates.items()}
     cache_speedup = best["helpers, KV cache"] / best["helpers, no cache"]
     vs_transformers = best["helpers, KV cache"] / best["transformers generate (its cache)"]

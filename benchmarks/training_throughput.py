@@ -82,7 +82,9 @@ def measure(config: GPTConfig, batch_size: int, rounds: int, steps: int) -> dict
             for _ in range(steps):
                 step(x, y)
             rates[name].append(tokens / (time.perf_counter() - started))
-    return {name: {"best": max(values), "median": statistics.median(values)} for name, values in rates.items()}
+    return {
+        name: {"best": max(values), "median": statistics.median(values)} for name, values in rates.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -96,7 +98,9 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": f"{platform.processor() or platform.machine()}, {THREADS} threads, torch {torch.__version__}",
         "setups": {},
     }
-    print(f"training tokens/s (forward + backward + AdamW), {THREADS} threads, {args.rounds} interleaved rounds")
+    print(
+        f"training tokens/s (forward + backward + AdamW), {THREADS} threads, {args.rounds} interleaved rounds"
+    )
     for name, (config, batch_size) in SETUPS.items():
         rates = measure(config, batch_size, args.rounds, args.steps)
         best = {contender: rate["best"] for contender, rate in rates.items()}

@@ -759,15 +759,81 @@ assert own_tokenizer.decode(hf_generated[0].tolist()) == ours_generated
 # %% [markdown]
 # ## Recap
 #
-# RECAP
+# - **Data pipeline.** A byte-level BPE tokenizer turns text into ids (the first merges written out equal
+#   `helpers`'); windows of the id stream are the inputs and the same windows shifted by one the targets;
+#   `window_loader` stacks them into (B, T) batches.
+# - **Architecture.** Token embedding + position embedding → n_layer × [LayerNorm → causal multi-head
+#   attention → add; LayerNorm → feed-forward (4C, GELU) → add] → final LayerNorm → linear head tied to the
+#   token embedding. Each part, written in a few lines, gives the same numbers as `helpers.model`, and the
+#   whole model the same logits.
+# - **Residual connections** keep a path for the gradient through every block: without them, 12 stacked
+#   feed-forward blocks pass a hundred-millionth of the gradient down to the first one, and an 8-block GPT
+#   (where LayerNorm prevents that) still learns far slower.
+# - **Sizes** follow from the configuration: GPT-2 is 124,439,808 parameters (checked against
+#   `transformers`), GPT-2 XL 1.56 billion — 6.2 GB in fp32, 3.1 GB in bf16, about 25 GB to train with AdamW.
+# - **Untrained**, a model gives every token about 1/V and its loss is ln V; its text is noise.
+# - **Your own data**: a tokenizer and a small model trained on any text in about 30 seconds; exported as
+#   a Hugging Face folder, `transformers` runs it with the same logits and the same greedy text.
 #
 # ## Exercises
 #
-# EXERCISES
+# 1. GPT-2 ties its output head to the token embedding. How many parameters would GPT-2 small have with a
+#    head of its own?
+#
+#    <details><summary>Solution</summary>
+#
+#    One more V × C matrix: 50,257 × 768 = 38,597,376, so 163,037,184 in all.
+#    `parameter_count(GPTConfig.preset("gpt2", tie_weights=False))` gives the same number.
+#    </details>
+#
+# 2. How many training windows does the TinyWorld corpus of section 2 give with a context of 8 and
+#    stride 1? With stride 8?
+#
+#    <details><summary>Solution</summary>
+#
+#    A window starts at every position whose 8 inputs and 8 targets fit: `len(ids) - 8` starts with stride
+#    1, and one start in 8 of those with stride 8: `len(TokenWindows(ids, 8, stride=1))` and
+#    `len(TokenWindows(ids, 8))`. Overlapping windows repeat the same tokens in other contexts: more
+#    examples, not more text.
+#    </details>
+#
+# 3. Write `ReLUFeedForward`, the feed-forward block with ReLU instead of GELU, and count how many of its
+#    4C hidden units give exactly 0 on the batch `x` of section 3. What does that mean for their gradients?
+#
+#    <details><summary>Solution</summary>
+#
+#    ```python
+#    class ReLUFeedForward(FeedForward):
+#        def forward(self, x):
+#            return self.c_proj(torch.relu(self.c_fc(x)))
+#
+#    hidden = torch.relu(FeedForward(config).c_fc(x))  # (B, T, 4C)
+#    print(f"{(hidden == 0).float().mean():.0%} of the hidden values are exactly 0")
+#    ```
+#    About half (49% to 51% over three seeds: at the start the pre-activations are symmetric around 0).
+#    Where ReLU outputs 0 its slope is 0 too, so no gradient flows back through that unit for that token;
+#    GELU's slope is small there but not
+#    0 (the plot of section 3.4).
+#    </details>
+#
+# 4. Train on a text of your own in section 6 (paste it into `YOUR_TEXT`). Does the model beat the TinyWorld
+#    model on it? Try twice the steps: does the validation loss keep falling?
+#
+#    <details><summary>Solution</summary>
+#
+#    Change `max_steps=300` to `600` in `own_settings` and rerun the cell, then compare
+#    `own_history.train_loss` with `own_history.val_loss`. On a short text the training loss keeps falling
+#    while the validation loss levels off: past that point the model memorises the text rather than learning
+#    what carries over to unseen parts of it (chapter 6 measures this). A longer text, not more steps, makes
+#    a better model of your data.
+#    </details>
 #
 # ## What comes next
 #
-# NEXT
+# Chapter 6 runs stage 2 properly: the recipe behind the series' pretrained TinyWorld model, trained live
+# with the dashboard, its learning-rate schedule and checkpoints, and then stage 3: fine-tuning that model to
+# sort spam from ham and to follow instructions. Everything it trains is the `helpers.model.GPT` you have just
+# rebuilt.
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

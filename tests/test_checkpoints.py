@@ -22,7 +22,7 @@ VOCAB = 12
 MODEL = dict(vocab_size=VOCAB, context_length=16, n_layer=1, n_head=2, n_embd=16)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
     threads = torch.get_num_threads()

@@ -28,7 +28,7 @@ from helpers.training import TrainingConfig, TrainingInterrupted
 DEFAULT_THREADS = torch.get_num_threads()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
     threads = torch.get_num_threads()

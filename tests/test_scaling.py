@@ -23,8 +23,8 @@ from helpers.experiments.scaling import (
 from helpers.pretrained import nats_per_character
 from helpers.tinyworld import TinyWorld
 
-TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), steps=(3, 6), context_length=16,
-                   batch_size=4, vocab_size=300, tokenizer_documents=200, val_documents=10, probe_items=4,
+TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), steps=4, batch_sizes=(2, 4),
+                   context_length=16, vocab_size=300, tokenizer_documents=200, val_documents=10, probe_items=4,
                    sample_tokens=4)
 
 
@@ -70,13 +70,13 @@ def test_flops_are_six_n_d():
 
 def synthetic_sweep() -> Sweep:
     """Two sizes whose runs overlap in compute: small spans 6e10-4.8e11 FLOPs, big 2.4e11-1.9e12."""
-    config = SweepConfig(sizes=(ModelSize("small", 1, 1, 8), ModelSize("big", 2, 2, 16)), steps=(1, 2, 4, 8))
+    config = SweepConfig(sizes=(ModelSize("small", 1, 1, 8), ModelSize("big", 2, 2, 16)), steps=1000,
+                         batch_sizes=(1, 2, 4, 8), context_length=1000)
     runs = []
     for name, n in (("small", 1e4), ("big", 4e4)):
-        for steps in config.steps:
-            d = steps * 1e6
+        for batch, d in zip(config.batch_sizes, config.data_sizes, strict=True):
             loss = 0.2 + 30 * n**-0.5 + 100 * d**-0.4
-            runs.append(RunResult(name, 1, 1, 8, int(n), steps, int(d), training_flops(n, d), loss, loss, 0.0))
+            runs.append(RunResult(name, 1, 1, 8, int(n), 1000, batch, d, training_flops(n, d), loss, loss, 0.0))
     return Sweep(config, runs, folder=None, fingerprint="")
 
 
@@ -85,8 +85,8 @@ def test_compute_optimal_picks_the_lowest_loss_at_the_budget():
     budget = 4.8e11  # small's longest run (D = 8e6) and big's second (D = 2e6)
     choice = compute_optimal(sweep, budget)
     assert set(choice.losses) == {"small", "big"}
-    assert choice.losses["small"] == pytest.approx(sweep.run("small", 8).val_nats_per_char)
-    assert choice.losses["big"] == pytest.approx(sweep.run("big", 2).val_nats_per_char)
+    assert choice.losses["small"] == pytest.approx(sweep.run("small", 8_000_000).val_nats_per_char)
+    assert choice.losses["big"] == pytest.approx(sweep.run("big", 2_000_000).val_nats_per_char)
     assert choice.best == "big"  # 0.652 against 0.673: the bigger model trained on less data wins
     assert set(compute_optimal(sweep, 1e11).losses) == {"small"}
     assert loss_at_budget(sweep, "small", 1e13) is None
@@ -96,7 +96,9 @@ def test_compute_optimal_picks_the_lowest_loss_at_the_budget():
 
 def test_sweep_config_says_what_is_wrong():
     with pytest.raises(ValueError, match="increasing"):
-        SweepConfig(steps=(200, 100))
+        SweepConfig(batch_sizes=(8, 4))
+    with pytest.raises(ValueError, match="positive int"):
+        SweepConfig(steps=(100, 200))
     with pytest.raises(ValueError, match="distinct names"):
         SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("A", 1, 1, 8)))
     with pytest.raises(ValueError, match="no model size"):
@@ -107,11 +109,13 @@ def test_sweep_config_says_what_is_wrong():
 
 def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     sweep = run_sweep(TINY, progress=False)
-    assert [r.key for r in sweep.runs] == ["A-3", "A-6", "B-3", "B-6"]
+    assert [r.key for r in sweep.runs] == ["A-0.128k", "A-0.256k", "B-0.128k", "B-0.256k"]
+    assert TINY.data_sizes == (128, 256)
     for r in sweep.runs:
-        assert r.tokens == r.steps * TINY.batch_size * TINY.context_length
+        assert r.tokens == TINY.steps * r.batch_size * TINY.context_length and r.steps == TINY.steps
         assert r.flops == 6 * r.parameters * r.tokens
-        assert (r.probes is not None) == (r.steps == 6) and (r.sample is not None) == (r.steps == 6)
+        largest = r.tokens == TINY.data_sizes[-1]
+        assert (r.probes is not None) == largest and (r.sample is not None) == largest
     assert sweep.run("A").parameters < sweep.run("B").parameters
     assert set(sweep.largest_data()[0].probes) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)",
                                                          "label (negated)"}
@@ -122,13 +126,13 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     monkeypatch.setattr(scaling, "train", no_training)
     again = run_sweep(TINY, progress=False)
     assert [dataclasses.asdict(r) for r in again.runs] == [dataclasses.asdict(r) for r in sweep.runs]
-    model, tokenizer = load_sweep_model("B", 6, TINY)
+    model, tokenizer = load_sweep_model("B", 256, TINY)
     val_text = TinyWorld(TINY.world_seed + 1).corpus_text(TINY.val_documents)
     assert nats_per_character(model, tokenizer, val_text) == pytest.approx(again.run("B").val_nats_per_char, rel=1e-5)
-    assert set(again.models(3)) == {"A", "B"}
+    assert set(again.models(128)) == {"A", "B"}
     scaling.verify_sweep(again)
     with pytest.raises(ValueError, match="no run"):
-        again.run("A", 5)
+        again.run("A", 100)
 
 
 def test_samples_lab_shows_each_size():

@@ -26,7 +26,7 @@ from helpers.windows import TokenWindows, window_loader
 VOCAB = 12
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
     threads = torch.get_num_threads()

@@ -3,8 +3,9 @@
 The task is addition modulo p = 97: given a and b, answer (a + b) mod 97. Only 40% of the 97 x 97 pairs
 are shown in training; the rest test whether the network learned addition or a lookup table. With
 weight decay the training accuracy reaches 100% early, while the test accuracy stays near chance for a
-long time and then climbs past 99% (Power et al., 2022). Without weight decay it never does: nothing
-pushes the memorising solution towards the smaller-weight general one (Nanda et al., 2023).
+long time and then climbs past 99% (Power et al., 2022). Without weight decay, in the same number of
+steps, it does not: nothing pushes the memorising solution towards the smaller-weight general one (Nanda
+et al., 2023).
 
 What is here:
 
@@ -58,7 +59,7 @@ def modular_addition_data(p: int = 97, train_fraction: float = 0.4, seed: int = 
 class EmbeddingMLP(nn.Module):
     """Embed a and b, put the two vectors side by side, one hidden ReLU layer, then a score for each answer."""
 
-    def __init__(self, p: int = 97, n_embd: int = 128, hidden: int = 256):
+    def __init__(self, p: int = 97, n_embd: int = 32, hidden: int = 128):
         super().__init__()
         self.embedding = nn.Embedding(p, n_embd)
         self.hidden = nn.Linear(2 * n_embd, hidden)
@@ -101,10 +102,10 @@ def train_grokking(
     weight_decay: float,
     *,
     data: ModularAddition | None = None,
-    steps: int = 3000,
-    learning_rate: float = 3e-3,
-    n_embd: int = 128,
-    hidden: int = 256,
+    steps: int = 1500,
+    learning_rate: float = 5e-3,
+    n_embd: int = 32,
+    hidden: int = 128,
     eval_every: int = 50,
     seed: int = 0,
 ) -> GrokkingRun:

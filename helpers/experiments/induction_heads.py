@@ -38,7 +38,7 @@ from helpers.model import GPTConfig, Trace
 from helpers.tokenizers import CharacterTokenizer
 from helpers.training import TrainingConfig, TrainingEvent, train
 
-SYMBOLS = string.digits + string.ascii_letters  # 62 symbols; the tokenizer adds two special tokens
+SYMBOLS = string.digits + string.ascii_uppercase + string.ascii_lowercase  # 62, in the order of their ids
 MIN_PERIOD, MAX_PERIOD = 4, 24
 
 
@@ -208,12 +208,15 @@ class InductionRun:
             raise ValueError(f"name must be 'previous_token' or 'induction'; got {name!r}.")
         return torch.stack(getattr(self, name))
 
-    def drop_step(self, threshold: float = 0.5) -> int | None:
-        """The first evaluated step whose repeat loss fell below `threshold` nats (None if it never did)."""
-        return next((s for s, loss in zip(self.step, self.repeat_loss, strict=True) if loss < threshold), None)
+    def steepest_drop(self) -> int:
+        """The evaluated step that ends the largest fall of the repeat loss between two evaluations."""
+        if len(self.step) < 2:
+            raise ValueError("the run needs at least two evaluations to have a drop.")
+        falls = [before - after for before, after in zip(self.repeat_loss, self.repeat_loss[1:], strict=False)]
+        return self.step[1 + max(range(len(falls)), key=falls.__getitem__)]
 
 
-def measure(model: nn.Module, sequences: torch.Tensor, periods: torch.Tensor) -> tuple[float, float, torch.Tensor,
+def measure_heads(model: nn.Module, sequences: torch.Tensor, periods: torch.Tensor) -> tuple[float, float, torch.Tensor,
                                                                                           torch.Tensor]:
     """(loss, repeat loss, previous-token scores (L, H), induction scores (L, H)) of a model on probe sequences."""
     was_training = model.training
@@ -236,7 +239,7 @@ def train_induction_model(
     n_head: int = 2,
     max_steps: int = 600,
     batch_size: int = 32,
-    learning_rate: float = 1e-3,
+    learning_rate: float = 2e-3,
     eval_every: int = 20,
     probe_sequences: int = 64,
     seed: int = 0,
@@ -256,7 +259,7 @@ def train_induction_model(
     run = InductionRun(model)
 
     def record(event: TrainingEvent) -> None:
-        loss, repeats, previous, induction = measure(event.model, probe, probe_periods)
+        loss, repeats, previous, induction = measure_heads(event.model, probe, probe_periods)
         run.step.append(event.step)
         run.loss.append(loss)
         run.repeat_loss.append(repeats)

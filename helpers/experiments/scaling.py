@@ -3,13 +3,19 @@
     sweep = run_sweep()                       # trains once (about two minutes on 2 CPU cores), then cached
     sweep.table()                             # one row per run: size, parameters, tokens, FLOPs, loss
     model, tokenizer = sweep.model("XL")      # the trained weights of one size (largest data size by default)
+    sweep.model("S", tokens=102_400)          # ... or of one run: a size and a data size
     fit_power_law(parameters, losses)         # L(N) = E + A * N ** -alpha
 
-The sweep. Every model size in `SweepConfig.sizes` is trained on every data size in `SweepConfig.steps`:
-a run of S steps sees S * batch_size * context_length tokens of fresh TinyWorld text, each exactly once
-(one epoch: data size = tokens seen), with its own warmup-cosine schedule ending at S. All runs read the
-same text (a shorter run reads a prefix of a longer run's text) and a model size starts from the same
-initial weights in every run, so two runs differ only in what the sweep varies. The validation loss is
+The sweep. Every model size in `SweepConfig.sizes` is trained on every data size: every run takes the
+same number of optimizer steps (`SweepConfig.steps`), with `batch_size` windows of `context_length`
+tokens per step for each batch size in `SweepConfig.batch_sizes`, so a run sees D = steps * batch_size *
+context_length tokens of fresh TinyWorld text, each exactly once (one epoch: data size = tokens seen).
+Varying the data through the batch rather than the number of steps gives every model the same number of
+updates and the same warmup-cosine schedule: with fewer steps the larger models stay far from trained
+(at 100 steps of 16 windows the largest model was the worst of the five, 1.16 nats per character against
+0.92 for the smallest; at 400 steps of 4 windows, the same data, it was the best, 0.63 against 0.75).
+All runs read the same text (a smaller run reads a prefix of a larger run's text) and a model size starts
+from the same initial weights in every run, so two runs differ only in what the sweep varies. The validation loss is
 measured in nats per character (`helpers.pretrained.nats_per_character`), which does not depend on the
 tokenizer, so it compares with TinyWorld's entropy floor (`TinyWorld.entropy_floor().nats_per_char`).
 For the largest data size the probes of `helpers.probes` (agreement, pronouns, sentiment with negation)
@@ -21,10 +27,10 @@ embeddings (the token embedding is also the output layer, so it does work at eve
 of the compute, so leaving it out would misstate 6 N D.
 
 The cache. Results and weights go to cache_dir("scaling", <fingerprint>): `tokenizer.json`, and one folder
-per run ("XL-400": a helpers checkpoint of the weights, and `result.json`, written last). The fingerprint
+per run ("XL-409.6k": a helpers checkpoint of the weights, and `result.json`, written last). The fingerprint
 hashes the sweep's settings, a format number and a sample of the generated text, so a change to any of
 them trains a new sweep in a new folder; a warm call only reads JSON. An interrupted sweep keeps its
-finished runs. Chapter 7 reads the same models with `run_sweep().model(size, steps)`.
+finished runs. Chapter 7 reads the same models with `run_sweep().model(size, tokens)`.
 
 The laws. `fit_power_law` fits L = E + A x^-alpha (loss against parameters, or against tokens) by least
 squares on log L: for each E on a grid the rest is a straight line in log-log space; the best E is then
@@ -69,7 +75,7 @@ from helpers.training import TrainingConfig, train
 from helpers.widgets.base import Lab
 from helpers.widgets.drawing import MONO, figure_style, new_figure
 
-SWEEP_FORMAT = 1  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
+SWEEP_FORMAT = 2  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
 
 
 @dataclass(frozen=True)
@@ -87,14 +93,14 @@ class ModelSize:
 class SweepConfig:
     """Everything that decides a sweep: sizes, data sizes, the data, the tokenizer and the training settings."""
 
-    # narrower models take larger steps (about 1e-2 * sqrt(64 / n_embd), kept at 1e-2 for the widest): at 400
-    # steps XS reached 0.90 / 0.67 / 0.58 nats per character with 3e-3 / 1e-2 / 2e-2, XL 0.33 / 0.28 / 0.34
+    # narrower models take larger steps (about 1e-2 * sqrt(64 / n_embd), kept at 1e-2 for the widest): with 400
+    # steps of 16 windows XS reached 0.90 / 0.67 / 0.58 nats per character at 3e-3 / 1e-2 / 2e-2, XL 0.33 / 0.28 / 0.34
     sizes: tuple[ModelSize, ...] = (
         ModelSize("XS", 1, 2, 16, 2e-2), ModelSize("S", 2, 2, 32, 1.4e-2), ModelSize("M", 2, 4, 48, 1.2e-2),
         ModelSize("L", 3, 4, 64, 1e-2), ModelSize("XL", 4, 4, 96, 1e-2))
-    steps: tuple[int, ...] = (50, 100, 200, 400)  # data sizes, as training steps: tokens = steps * batch * context
+    steps: int = 400  # optimizer steps of every run
+    batch_sizes: tuple[int, ...] = (2, 4, 8, 16)  # windows per step: one data size each (D = steps * batch * context)
     context_length: int = 64
-    batch_size: int = 16
     warmup_fraction: float = 0.1
     vocab_size: int = 768
     world_seed: int = 0  # TinyWorld(world_seed) writes the training text, TinyWorld(world_seed + 1) the validation
@@ -108,15 +114,18 @@ class SweepConfig:
     def __post_init__(self):
         if not self.sizes or len({s.name for s in self.sizes}) != len(self.sizes):
             raise ValueError("sizes must be a non-empty tuple of ModelSize with distinct names.")
-        if not self.steps or any(not isinstance(s, int) or s < 1 for s in self.steps):
-            raise ValueError(f"steps must be positive ints (one per data size), got {self.steps!r}.")
-        if list(self.steps) != sorted(set(self.steps)):
-            raise ValueError(f"steps must be distinct and increasing, e.g. (100, 200, 400); got {self.steps!r}.")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"steps must be a positive int (the same for every run), got {self.steps!r}.")
+        sizes = self.batch_sizes
+        if not sizes or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in sizes):
+            raise ValueError(f"batch_sizes must be positive ints (one per data size), got {sizes!r}.")
+        if list(sizes) != sorted(set(sizes)):
+            raise ValueError(f"batch_sizes must be distinct and increasing, e.g. (2, 4, 8, 16); got {sizes!r}.")
 
     @property
-    def tokens_per_step(self) -> int:
-        """Tokens in one batch: batch_size windows of context_length tokens."""
-        return self.batch_size * self.context_length
+    def data_sizes(self) -> tuple[int, ...]:
+        """Training tokens D of each data size: steps * batch_size * context_length, smallest first."""
+        return tuple(self.steps * batch * self.context_length for batch in self.batch_sizes)
 
     def size(self, name: str) -> ModelSize:
         """The ModelSize called `name`, or a ValueError listing the names."""
@@ -130,11 +139,11 @@ class SweepConfig:
         return GPTConfig(vocab_size=vocab_size, context_length=self.context_length, n_layer=size.n_layer,
                          n_head=size.n_head, n_embd=size.n_embd)
 
-    def training_config(self, size: ModelSize, steps: int) -> TrainingConfig:
-        """The settings of a run of `steps` steps: warmup, then cosine decay ending at the last step."""
-        return TrainingConfig(max_steps=steps, batch_size=self.batch_size, learning_rate=size.learning_rate,
-                              warmup_steps=max(1, round(self.warmup_fraction * steps)), min_lr_ratio=0.1,
-                              weight_decay=0.1, eval_every=steps, eval_batches=2, seed=self.seed)
+    def training_config(self, size: ModelSize, batch_size: int) -> TrainingConfig:
+        """The settings of one run: warmup, then cosine decay ending at the last step."""
+        return TrainingConfig(max_steps=self.steps, batch_size=batch_size, learning_rate=size.learning_rate,
+                              warmup_steps=max(1, round(self.warmup_fraction * self.steps)), min_lr_ratio=0.1,
+                              weight_decay=0.1, eval_every=self.steps, eval_batches=2, seed=self.seed)
 
 
 @dataclass
@@ -147,7 +156,8 @@ class RunResult:
     n_embd: int
     parameters: int  # N: every parameter except the position embeddings
     steps: int
-    tokens: int  # D: training tokens, each seen once
+    batch_size: int
+    tokens: int  # D = steps * batch_size * context_length: training tokens, each seen once
     flops: float  # C = 6 N D
     val_nats_per_char: float  # on held-out TinyWorld text
     val_loss_per_token: float  # what helpers.training measured at the end (nats per token)
@@ -157,13 +167,18 @@ class RunResult:
 
     @property
     def key(self) -> str:
-        """The run's name, e.g. "XL-400"."""
-        return f"{self.size}-{self.steps}"
+        """The run's name: size and thousands of training tokens, e.g. "XL-409.6k"."""
+        return run_key(self.size, self.tokens)
+
+
+def run_key(size: str, tokens: int) -> str:
+    """The name of a run (and of its cache folder): "XL-409.6k" for size XL on 409,600 tokens."""
+    return f"{size}-{tokens / 1000:g}k"
 
 
 @dataclass
 class Sweep:
-    """A finished sweep: its settings, one RunResult per (size, steps), and where its weights are cached."""
+    """A finished sweep: its settings, one RunResult per (size, data size), and where its weights are cached."""
 
     config: SweepConfig
     runs: list[RunResult]
@@ -171,14 +186,14 @@ class Sweep:
     fingerprint: str
     _tokenizer: Tokenizer | None = field(default=None, repr=False)
 
-    def run(self, size: str, steps: int | None = None) -> RunResult:
-        """The result of one run (steps: the largest data size by default)."""
+    def run(self, size: str, tokens: int | None = None) -> RunResult:
+        """The result of one run (tokens: the largest data size by default)."""
         self.config.size(size)
-        steps = self.config.steps[-1] if steps is None else steps
+        tokens = self.config.data_sizes[-1] if tokens is None else tokens
         for result in self.runs:
-            if result.size == size and result.steps == steps:
+            if result.size == size and result.tokens == tokens:
                 return result
-        raise ValueError(f"no run {size}-{steps}; data sizes (steps) are {self.config.steps}.")
+        raise ValueError(f"no run of {size} on {tokens!r} tokens; the data sizes are {self.config.data_sizes}.")
 
     def largest_data(self) -> list[RunResult]:
         """The run of every size on the largest data size, smallest model first."""
@@ -190,14 +205,14 @@ class Sweep:
             self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
         return self._tokenizer
 
-    def model(self, size: str, steps: int | None = None) -> GPT:
-        """The trained model of one run (steps: the largest data size by default), in eval mode."""
-        result = self.run(size, steps)
+    def model(self, size: str, tokens: int | None = None) -> GPT:
+        """The trained model of one run (tokens: the largest data size by default), in eval mode."""
+        result = self.run(size, tokens)
         return load_checkpoint(self.folder / result.key).build_model()
 
-    def models(self, steps: int | None = None) -> dict[str, GPT]:
+    def models(self, tokens: int | None = None) -> dict[str, GPT]:
         """Every size's trained model on one data size (the largest by default), by size name."""
-        return {size.name: self.model(size.name, steps) for size in self.config.sizes}
+        return {size.name: self.model(size.name, tokens) for size in self.config.sizes}
 
     def table(self) -> list[dict]:
         """One plain dict per run (for printing or a DataFrame), smallest model and data first."""
@@ -217,7 +232,7 @@ class Sweep:
 
 def sweep_texts(config: SweepConfig) -> tuple[str, str]:
     """The training text (enough for the longest run, plus margin) and the validation text."""
-    characters_needed = config.steps[-1] * config.tokens_per_step * 6  # generous: BPE tokens hold ~3.4 characters
+    characters_needed = config.data_sizes[-1] * 6  # generous: a BPE token holds about 3.4 characters
     documents = math.ceil(characters_needed / 90)  # a TinyWorld document has ~93 characters
     train_text = TinyWorld(config.world_seed).corpus_text(documents)
     val_text = TinyWorld(config.world_seed + 1).corpus_text(config.val_documents)
@@ -257,15 +272,15 @@ def _read_result(folder: Path) -> RunResult | None:
         return None
 
 
-def _train_run(config: SweepConfig, size: ModelSize, steps: int, tokenizer: Tokenizer, train_ids: torch.Tensor,
+def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, tokenizer: Tokenizer, train_ids: torch.Tensor,
                val_ids: torch.Tensor, val_text: str, probe_pairs: dict | None, folder: Path) -> RunResult:
-    """Train one (size, steps) run, measure it and save its weights and result."""
+    """Train one (size, data size) run, measure it and save its weights and result."""
     with torch.random.fork_rng():
         torch.manual_seed(config.seed)
         model = GPT(config.model_config(size, tokenizer.vocab_size))
-    tokens = steps * config.tokens_per_step
+    tokens = config.steps * batch_size * config.context_length
     run_ids = train_ids[: tokens + 1]  # exactly `steps` batches of windows: every token is seen once
-    training = config.training_config(size, steps)
+    training = config.training_config(size, batch_size)
     started = time.perf_counter()
     history = train(model, run_ids, val_ids, training, progress=False)
     seconds = time.perf_counter() - started
@@ -273,7 +288,7 @@ def _train_run(config: SweepConfig, size: ModelSize, steps: int, tokenizer: Toke
     parameters = count_parameters(model)
     result = RunResult(
         size=size.name, n_layer=size.n_layer, n_head=size.n_head, n_embd=size.n_embd, parameters=parameters,
-        steps=steps, tokens=tokens, flops=training_flops(parameters, tokens),
+        steps=config.steps, batch_size=batch_size, tokens=tokens, flops=training_flops(parameters, tokens),
         val_nats_per_char=nats_per_character(model, tokenizer, val_text), val_loss_per_token=history.val_loss[-1],
         seconds=seconds)
     if probe_pairs is not None:
@@ -281,7 +296,7 @@ def _train_run(config: SweepConfig, size: ModelSize, steps: int, tokenizer: Toke
         result.sample = generate(model, tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
                                  seed=config.seed)
     run_folder = folder / result.key
-    save_checkpoint(run_folder, model, step=steps, history=history, training_config=training)
+    save_checkpoint(run_folder, model, step=config.steps, history=history, training_config=training)
     write_text_atomically(run_folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
     return result
 
@@ -293,9 +308,10 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
         raise TypeError(f"config must be a SweepConfig, got {type(config).__name__}.")
     key = sweep_fingerprint(config)
     folder = cache_dir("scaling", key[:16])
-    plan = [(size, steps) for size in config.sizes for steps in config.steps]
-    done = {f"{size.name}-{steps}": _read_result(folder / f"{size.name}-{steps}") for size, steps in plan}
-    missing = [(size, steps) for size, steps in plan if done[f"{size.name}-{steps}"] is None]
+    plan = [(size, batch, run_key(size.name, config.steps * batch * config.context_length))
+            for size in config.sizes for batch in config.batch_sizes]
+    done = {key: _read_result(folder / key) for _, _, key in plan}
+    missing = [(size, batch, key) for size, batch, key in plan if done[key] is None]
     if missing:
         train_text, val_text = sweep_texts(config)
         path = folder / "tokenizer.json"
@@ -310,27 +326,26 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
             tokenizer = BPETokenizer.train(tokenizer_text, config.vocab_size)
             tokenizer.save(path)
         train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
-        if len(train_ids) <= config.steps[-1] * config.tokens_per_step:
+        if len(train_ids) <= config.data_sizes[-1]:
             raise ValueError("the generated training text is too short for the longest run; raise the margin in "
                              "sweep_texts.")
         val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
         pairs = phenomenon_pairs(config.probe_items)
-        total = sum(steps for _, steps in missing)
-        bar = tqdm(total=total, desc="scaling sweep", unit="step", disable=not progress, dynamic_ncols=True)
-        for size, steps in missing:
-            bar.set_postfix_str(f"{size.name}-{steps}")
-            probe_pairs = pairs if steps == config.steps[-1] else None
-            done[f"{size.name}-{steps}"] = _train_run(config, size, steps, tokenizer, train_ids, val_ids, val_text,
-                                                      probe_pairs, folder)
-            bar.update(steps)
+        bar = tqdm(total=len(missing), desc="scaling sweep", unit="run", disable=not progress, dynamic_ncols=True)
+        for size, batch, run in missing:
+            bar.set_postfix_str(run)
+            probe_pairs = pairs if batch == config.batch_sizes[-1] else None
+            done[run] = _train_run(config, size, batch, tokenizer, train_ids, val_ids, val_text, probe_pairs, folder)
+            bar.update(1)
         bar.close()
-    return Sweep(config, [done[f"{size.name}-{steps}"] for size, steps in plan], folder, key)
+    return Sweep(config, [done[run] for _, _, run in plan], folder, key)
 
 
-def load_sweep_model(size: str, steps: int | None = None, config: SweepConfig | None = None) -> tuple[GPT, Tokenizer]:
+def load_sweep_model(size: str, tokens: int | None = None,
+                     config: SweepConfig | None = None) -> tuple[GPT, Tokenizer]:
     """(model, tokenizer) of one run of the (cached) sweep: what chapter 7 compares across sizes."""
     sweep = run_sweep(config, progress=False)
-    return sweep.model(size, steps), sweep.tokenizer()
+    return sweep.model(size, tokens), sweep.tokenizer()
 
 
 def verify_sweep(sweep: Sweep) -> None:

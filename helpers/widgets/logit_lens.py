@@ -90,7 +90,7 @@ def lens_figure(readout: LensReadout, position: int | None = None) -> Figure:
     detail_height = 0.2 * (n_rows + 1)
     table_height = cell_height * n_rows
     with figure_style():
-        figure = new_figure(0.75 + table_height + 0.75 + detail_height + MARGIN)
+        figure = new_figure(0.75 + table_height + 0.6 + detail_height + MARGIN)
         height = figure.get_figheight()
         bottom = height - 0.75 - table_height
         table = figure.add_axes((label_width / 9.0, bottom / height, length * cell_width / 9.0, table_height / height))
@@ -103,8 +103,8 @@ def lens_figure(readout: LensReadout, position: int | None = None) -> Figure:
                 table.add_patch(Rectangle((column, row), 1, 1, facecolor=fill, edgecolor="white", linewidth=1))
                 follows = column + 1 < length and int(readout.top_ids[row, column, 0]) == readout.ids[column + 1]
                 if follows:
-                    table.add_patch(Rectangle((column + 0.06, row + 0.08), 0.88, 0.84, fill=False, edgecolor=INK,
-                                              linewidth=1.6))
+                    table.add_patch(Rectangle((column + 0.06, row + 0.08), 0.88, 0.84, fill=False,
+                                              edgecolor=ink_on(fill), linewidth=1.6))
                 label = visible(readout.top_pieces[row][column][0])[:characters]
                 table.text(column + 0.5, row + 0.5, label, ha="center", va="center", family=MONO, size=size,
                            color=ink_on(fill))

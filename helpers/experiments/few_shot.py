@@ -1,0 +1,171 @@
+"""Few-shot prompting, and translation scored two ways: tasks a model never trained on as tasks (chapter 7).
+
+Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the
+question, and reads the model's answer: no weight changes. The tasks here use a format TinyWorld never
+writes ("alice : she . bob : he . emma :"), so a model can only answer by picking the pattern up from
+the examples in its context.
+
+Scoring reads the model once per prompt (teacher forcing): greedy decoding writes the answer exactly
+when, at every token of the answer, the answer's token is the model's most probable one given the
+prompt and the answer so far. So one forward pass gives both the exact-match verdict of greedy decoding
+and the log-probability of every answer token, the two metrics of Schaeffer et al. (2023).
+
+What is here:
+
+FewShotTask            items (query, answer), a template for one solved example, and how to build a prompt
+continuation_scores    log-probability and greedy exact match of given continuations after given prompts
+few_shot_accuracy      share of queries answered exactly with k examples in the prompt (seeded choice)
+name_pronoun_task      "alice : she ." -> which pronoun goes with a name (learned only from stories)
+translation_pairs      held-out English sentences with their Tiny translations
+translation_scores     exact match of whole translations, per-token log-likelihood and per-token accuracy
+
+Simplified on purpose: answers are compared token for token (no normalisation); prompts that do not fit
+the context keep their last tokens.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.tinyworld import DOCUMENT_SEPARATOR, Lexicon, TinyWorld
+
+HELD_OUT_SEED = 4321  # TinyWorld(HELD_OUT_SEED) writes the evaluation sentences; no training text uses it
+
+
+@dataclass(frozen=True)
+class FewShotTask:
+    """A task given only by examples: (query, answer) items and the template one solved example follows."""
+
+    name: str
+    items: tuple[tuple[str, str], ...]
+    template: str = "{query} : {answer} ."  # one solved example; the question is the part before {answer}
+
+    def __post_init__(self):
+        if "{query}" not in self.template or "{answer}" not in self.template:
+            raise ValueError(f"template must contain {{query}} and {{answer}}; got {self.template!r}.")
+        if len(self.items) < 2:
+            raise ValueError("a task needs at least two items, so that examples and a question can differ.")
+
+    def prompt(self, shots: Sequence[tuple[str, str]], query: str) -> str:
+        """The solved examples, then the question left open: "alice : she . bob : he . emma :"."""
+        question = self.template.split("{answer}")[0].format(query=query).rstrip()
+        solved = [self.template.format(query=q, answer=a) for q, a in shots]
+        return " ".join([*solved, question])
+
+
+@dataclass(frozen=True)
+class ContinuationScores:
+    """Per item: the summed log-probability of the continuation, its token count, and greedy exact match."""
+
+    log_prob: torch.Tensor  # (N,) nats, summed over the continuation's tokens
+    tokens: torch.Tensor  # (N,) number of tokens in each continuation
+    correct_tokens: torch.Tensor  # (N,) tokens that were the model's top choice (teacher-forced)
+
+    @property
+    def exact(self) -> torch.Tensor:
+        """(N,) True where greedy decoding writes the whole continuation."""
+        return self.correct_tokens == self.tokens
+
+
+@torch.no_grad()
+def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], continuations: Sequence[str], *,
+                        after: str = DOCUMENT_SEPARATOR, batch_size: int = 32) -> ContinuationScores:
+    """Score each continuation (e.g. " she") after its prompt in one forward pass: log-probability and exact match.
+
+    The prompt is read after `after` (the end of a previous document), as the model saw text in training.
+    """
+    if len(prompts) != len(continuations) or not prompts:
+        raise ValueError(f"give one continuation per prompt (and at least one); got {len(prompts)} prompts "
+                         f"and {len(continuations)} continuations.")
+    context = model.config.context_length
+    rows, counts = [], []
+    for prompt, continuation in zip(prompts, continuations, strict=True):
+        prompt_ids, full_ids = tokenizer.encode(after + prompt), tokenizer.encode(after + prompt + continuation)
+        if full_ids[: len(prompt_ids)] != prompt_ids or len(full_ids) == len(prompt_ids):
+            raise ValueError(f"{continuation!r} must add tokens after the prompt without changing its last ones; "
+                             "start it with a space, e.g. ' she'.")
+        count = len(full_ids) - len(prompt_ids)
+        if count >= context:
+            raise ValueError(f"the continuation {continuation!r} has {count} tokens; the model reads {context}.")
+        rows.append(full_ids[-(context + 1):])  # the model reads all but the last id
+        counts.append(count)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    log_probs, correct = [], []
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start : start + batch_size]
+        width = max(len(r) for r in chunk) - 1
+        inputs = torch.zeros(len(chunk), width, dtype=torch.long)  # (b, T), right-padded: causal, so harmless
+        for i, r in enumerate(chunk):
+            inputs[i, : len(r) - 1] = torch.tensor(r[:-1])
+        scores = F.log_softmax(model(inputs.to(device)).float(), dim=-1).cpu()  # (b, T, V)
+        for i, r in enumerate(chunk):
+            count = counts[start + i]
+            positions = torch.arange(len(r) - 1 - count, len(r) - 1)  # where the continuation's tokens are predicted
+            targets = torch.tensor(r[-count:])
+            predicted = scores[i, positions]  # (count, V)
+            log_probs.append(float(predicted[torch.arange(count), targets].sum()))
+            correct.append(int((predicted.argmax(dim=-1) == targets).sum()))
+    model.train(was_training)
+    return ContinuationScores(torch.tensor(log_probs), torch.tensor(counts), torch.tensor(correct))
+
+
+def few_shot_prompts(task: FewShotTask, k: int, *, seed: int = 0) -> tuple[list[str], list[str]]:
+    """(prompts, continuations): every item asked once, after k other items drawn at random (seeded) as examples."""
+    if not isinstance(k, int) or not 0 <= k < len(task.items):
+        raise ValueError(f"k must be an int from 0 to {len(task.items) - 1} (the other items); got {k!r}.")
+    prompts, continuations = [], []
+    for index, (query, answer) in enumerate(task.items):
+        others = [item for j, item in enumerate(task.items) if j != index]
+        shots = random.Random(seed * 100_003 + index).sample(others, k)
+        prompts.append(task.prompt(shots, query))
+        continuations.append(" " + answer)
+    return prompts, continuations
+
+
+def few_shot_accuracy(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, seed: int = 0) -> float:
+    """Share of the task's items the model answers exactly (greedy) with k solved examples before the question."""
+    prompts, continuations = few_shot_prompts(task, k, seed=seed)
+    return float(continuation_scores(model, tokenizer, prompts, continuations).exact.float().mean())
+
+
+def name_pronoun_task(lexicon: Lexicon | None = None) -> FewShotTask:
+    """Every TinyWorld name with the pronoun stories use for it: "alice : she", "bob : he"."""
+    lexicon = lexicon or Lexicon()
+    items = [(name, "she") for name in lexicon.female_names] + [(name, "he") for name in lexicon.male_names]
+    return FewShotTask("name -> pronoun", tuple(items))
+
+
+def translation_pairs(n: int = 200, seed: int = HELD_OUT_SEED) -> list[tuple[str, str]]:
+    """n (English, Tiny) sentence pairs from a TinyWorld stream no training text uses."""
+    return [(d.fields["english"], d.fields["tiny"]) for d in TinyWorld(seed).documents(n, "bilingual")]
+
+
+@dataclass(frozen=True)
+class TranslationScores:
+    """One model's translation quality, measured three ways over the same sentences."""
+
+    exact_match: float  # share of sentences greedy decoding translates exactly (all or nothing)
+    token_log_likelihood: float  # mean log-probability per token of the reference translation (nats)
+    token_accuracy: float  # share of reference tokens that are the model's top choice (teacher-forced)
+    mean_tokens: float  # average length of a reference translation in tokens
+
+
+def translation_scores(model: nn.Module, tokenizer, pairs: Sequence[tuple[str, str]]) -> TranslationScores:
+    """Score a model's English -> Tiny translations in the bilingual passages' own format ("english : ... tiny :")."""
+    prompts = [f"english : {english} tiny :" for english, _ in pairs]
+    scores = continuation_scores(model, tokenizer, prompts, [" " + tiny for _, tiny in pairs])
+    tokens = scores.tokens.sum().item()
+    return TranslationScores(
+        exact_match=float(scores.exact.float().mean()),
+        token_log_likelihood=float(scores.log_prob.sum() / tokens),
+        token_accuracy=float(scores.correct_tokens.sum() / tokens),
+        mean_tokens=float(scores.tokens.float().mean()),
+    )

@@ -1,0 +1,419 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2 — Why LLMs are powerful: scale
+#
+# Chapter 1 trained a next-word predictor in seconds. Large language models do the same thing, only
+# bigger: more parameters, more text, more compute. The claim of this chapter is that **scale is where the
+# power comes from**: make the model and its data larger and the loss falls along a smooth, predictable
+# curve, and on the way the model picks up grammar, context and some nuance, though nobody taught it any
+# of them. Can it grasp emotion, or a phrase like "not bad"? We do not argue: we train a family of models
+# and measure.
+#
+# After this chapter you will be able to:
+#
+# - measure a loss that compares across tokenizers (nats per character) and put it next to the lowest loss
+#   any model can reach on TinyWorld, its entropy floor;
+# - count a GPT's parameters and the compute of a training run (about 6 × parameters × tokens) by hand;
+# - read a sweep of models across sizes and data sizes on log-log axes and fit a power law with an
+#   irreducible term, and say whether that term lands on the true floor;
+# - measure what bigger models learn with minimal pairs (agreement, pronouns, negation);
+# - decide which model size to train for a fixed compute budget.
+#
+# **Run time:** RUNTIME on a 2-core laptop CPU with the sweep in the cache. The first run trains the sweep
+# (20 small models, SWEEP_MINUTES of training on 2 cores) and the chapters' pretrained TinyWorld model if
+# no earlier chapter did; both are cached.
+
+# %%
+import time
+
+started = time.perf_counter()
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers.runtime import seed_everything
+
+seed_everything(0)
+torch.set_printoptions(precision=3, sci_mode=False)
+print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+
+# %% [markdown]
+# ## 1. A yardstick: nats per character, and the floor no model can beat
+#
+# A model's loss is the average surprise, in nats, at each next token. Different tokenizers cut the same
+# text into different numbers of tokens, so a loss *per token* does not compare across them. A loss *per
+# character* does: add up the surprise of every token of a text and divide by the number of characters.
+#
+# TinyWorld gives us something real corpora never do: the exact probability of every document. Its
+# entropy — the average surprise of the generator itself — is the lowest loss any model can reach. We
+# estimate it from sampled documents, then compare with the exact value `helpers.tinyworld` computes
+# from the grammar.
+
+# %%
+from helpers.tinyworld import TinyWorld
+
+world = TinyWorld(0)
+documents = world.documents(4000)
+surprise = -sum(d.log_prob for d in documents)  # nats the generator spends writing these documents
+characters = sum(len(d.text) + 1 for d in documents)  # + 1: the "\n" that ends every document counts too
+floor_estimate = surprise / characters
+floor = world.entropy_floor()
+print(f"sampled estimate of the floor: {floor_estimate:.4f} nats per character")
+print(f"exact entropy floor:           {floor.nats_per_char:.4f} nats per character "
+      f"({floor.bits_per_char:.3f} bits, {floor.nats_per_document:.1f} nats per document)")
+assert abs(floor_estimate - floor.nats_per_char) < 0.03 * floor.nats_per_char
+FLOOR = floor.nats_per_char
+
+# %% [markdown]
+# ## 2. Counting a model: parameters
+#
+# Chapter 5 builds the GPT piece by piece; here we only count its numbers. With vocabulary *V*, context
+# *T*, width *d* and *L* blocks: a token embedding (*V·d*, also used as the output layer), a position
+# embedding (*T·d*), and per block two LayerNorms (2 × 2*d*), the attention's query/key/value and output
+# projections (3*d*² + 3*d* and *d*² + *d*) and a feed-forward layer that widens to 4*d* and back
+# (4*d*² + 4*d* and 4*d*² + *d*); a last LayerNorm (2*d*).
+
+# %%
+from helpers.model import GPT, GPTConfig
+
+
+def count_parameters_by_hand(V: int, T: int, L: int, d: int) -> int:
+    """Parameters of a GPT-2 style model with tied input and output embeddings."""
+    block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (4 * d * d + 4 * d) + (4 * d * d + d)
+    return V * d + T * d + L * block + 2 * d
+
+
+config = GPTConfig(vocab_size=768, context_length=64, n_layer=4, n_head=4, n_embd=96)
+model = GPT(config)
+print(f"by hand: {count_parameters_by_hand(768, 64, 4, 96):,}   GPT.num_parameters(): {model.num_parameters():,}")
+assert count_parameters_by_hand(768, 64, 4, 96) == model.num_parameters()
+
+# %% [markdown]
+# Which parameters should a scaling law count? Kaplan et al. (2020) leave out the embeddings. Our models
+# are so small that the output layer (the tied token embedding) is a large share of the work done at every
+# token, so we count it and leave out only the position embeddings, a table lookup. That is
+# `helpers.experiments.scaling.count_parameters`.
+
+# %%
+from helpers.experiments.scaling import count_parameters
+
+print(f"N = {count_parameters(model):,} = {model.num_parameters():,} - {64 * 96:,} position-embedding numbers")
+assert count_parameters(model) == model.num_parameters() - 64 * 96
+
+# %% [markdown]
+# ## 3. Counting a run: compute ≈ 6 N D
+#
+# A forward pass multiplies every token's vector by every weight matrix once: one multiplication and one
+# addition per parameter, **2N** floating-point operations (FLOPs) per token. The backward pass costs
+# about twice that (gradients for the activations and for the weights), so training on **D** tokens costs
+# about **C = 6 N D** FLOPs. (Attention adds a term that grows with the context; at 64 tokens it is small.)
+
+# %%
+from helpers.experiments.scaling import SweepConfig, training_flops
+
+sweep_config = SweepConfig()
+tokens_400 = 400 * sweep_config.batch_size * sweep_config.context_length  # 400 steps of 16 windows of 64 tokens
+flops_by_hand = 2 * count_parameters(model) * tokens_400 + 4 * count_parameters(model) * tokens_400
+print(f"{tokens_400:,} tokens -> {flops_by_hand:.3g} FLOPs (forward {2 * count_parameters(model) * tokens_400:.2g}, "
+      f"backward {4 * count_parameters(model) * tokens_400:.2g})")
+assert flops_by_hand == training_flops(count_parameters(model), tokens_400)
+
+# %% [markdown]
+# ## 4. The sweep: five model sizes × four data sizes
+#
+# `helpers.experiments.scaling.run_sweep` trains every model size on every data size with the training
+# loop of `helpers.training`:
+#
+# - **model sizes** from 1 block of width 16 to 4 blocks of width 96 (about 16 thousand to half a million
+#   parameters; narrower models get larger learning rates);
+# - **data sizes** of 50, 100, 200 and 400 steps of 16 windows of 64 tokens: 51 thousand to 410 thousand
+#   tokens of fresh TinyWorld text, each token seen once (a run is one pass over its data, with its own
+#   warmup and cosine schedule);
+# - every run is measured on the same 300 held-out documents, in nats per character.
+#
+# The first run trains all 20 models and caches their results and weights; later runs (and chapter 7,
+# which reuses these models) read the cache. The table is the whole experiment.
+
+# %%
+from helpers.experiments.scaling import run_sweep
+
+sweep = run_sweep(progress=False)
+print(f"{'run':>7} {'layers':>6} {'width':>5} {'N params':>9} {'D tokens':>9} {'C FLOPs':>8} "
+      f"{'nats/char':>9} {'train s':>7}")
+for r in sweep.runs:
+    print(f"{r.key:>7} {r.n_layer:6d} {r.n_embd:5d} {r.parameters:9,d} {r.tokens:9,d} {r.flops:8.2g} "
+          f"{r.val_nats_per_char:9.3f} {r.seconds:7.1f}")
+training_seconds = sum(r.seconds for r in sweep.runs)
+print(f"training time of the whole sweep when it was built: {training_seconds:.0f} s; floor: {FLOOR:.3f}")
+
+# %% [markdown]
+# SWEEP_TABLE_FINDINGS
+
+# %% [markdown]
+# ## 5. Loss against size, on log-log axes
+#
+# A power law *L = A·N^(−α)* is a straight line on log-log axes. Real losses bend away from the line
+# because some loss can never be removed: the text itself is uncertain. So the law has an **irreducible
+# term** *E*: **L(N) = E + A·N^(−α)**. For TinyWorld we know what *E* should be when data is unlimited:
+# the entropy floor.
+
+# %%
+arrays = sweep.arrays()
+steps = sweep_config.steps
+colours = plt.cm.viridis(np.linspace(0.15, 0.85, len(steps)))
+figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=90)
+for colour, s in zip(colours, steps, strict=True):
+    runs = [r for r in sweep.runs if r.steps == s]
+    axes[0].plot([r.parameters for r in runs], [r.val_nats_per_char for r in runs], "o-", color=colour,
+                 label=f"D = {runs[0].tokens / 1e3:.0f}k tokens")
+for size in sweep_config.sizes:
+    runs = [r for r in sweep.runs if r.size == size.name]
+    axes[1].plot([r.tokens for r in runs], [r.val_nats_per_char for r in runs], "o-", label=f"{size.name}")
+for ax, label in zip(axes, ("parameters N", "training tokens D"), strict=True):
+    ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label="TinyWorld's floor")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label)
+    ax.set_ylabel("validation loss (nats per character)")
+    ax.legend(fontsize=7)
+axes[0].set_title("Bigger models, same data", fontsize=10)
+axes[1].set_title("More data, same model", fontsize=10)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# LOGLOG_FINDINGS
+#
+# ### Fitting the law by hand
+#
+# For a fixed *E*, the law is a straight line: log(*L* − *E*) = log *A* − α log *N*. So fitting it is a
+# straight-line fit for every candidate *E*, and we keep the *E* whose line fits best (smallest error on
+# log *L*). We fit the runs on the largest data size.
+
+# %%
+largest = sweep.largest_data()
+N = np.array([r.parameters for r in largest], dtype=float)
+L = np.array([r.val_nats_per_char for r in largest])
+
+
+def line_for(E: float) -> tuple[float, float, float]:
+    """A and alpha of the straight line through log(L - E) against log N, and its rms error on log L."""
+    slope, intercept = np.polyfit(np.log(N), np.log(L - E), 1)
+    fitted = E + np.exp(intercept) * N**slope
+    return float(np.exp(intercept)), float(-slope), float(np.sqrt(np.mean((np.log(fitted) - np.log(L)) ** 2)))
+
+
+for E in (0.0, FLOOR):
+    A, alpha, error = line_for(E)
+    print(f"E = {E:.3f}: A = {A:8.3g}, alpha = {alpha:.3f}, rms error on log L = {error:.4f}")
+candidates = np.linspace(0, L.min() * 0.999, 2000)
+errors = [line_for(E)[2] for E in candidates]
+E_by_hand = candidates[int(np.argmin(errors))]
+print(f"best E on a grid of 2000: {E_by_hand:.4f} (rms error {min(errors):.4f})")
+
+# %% [markdown]
+# `helpers.experiments.scaling.fit_power_law` does the same search, then refines *E* between the grid's
+# neighbours. Same answer:
+
+# %%
+from helpers.experiments.scaling import fit_power_law
+
+law_N = fit_power_law(N, L)
+print(f"L(N) = {law_N.irreducible:.3f} + {law_N.scale:.3g} * N^-{law_N.exponent:.3f}  "
+      f"(rms error on log L {law_N.rms_log_error:.4f})")
+assert abs(law_N.irreducible - E_by_hand) < 2 * (candidates[1] - candidates[0])
+assert law_N.rms_log_error <= min(errors) + 1e-9
+
+# %% [markdown]
+# And the same law along the other axis: the largest model trained on more and more data, *L(D) = E +
+# B·D^(−β)*.
+
+# %%
+biggest = [r for r in sweep.runs if r.size == sweep_config.sizes[-1].name]
+D = np.array([r.tokens for r in biggest], dtype=float)
+law_D = fit_power_law(D, [r.val_nats_per_char for r in biggest])
+print(f"L(D) = {law_D.irreducible:.3f} + {law_D.scale:.3g} * D^-{law_D.exponent:.3f}  "
+      f"(rms error on log L {law_D.rms_log_error:.4f})")
+
+figure, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=90)
+for ax, x, y, law, label in ((axes[0], N, L, law_N, "parameters N"),
+                             (axes[1], D, [r.val_nats_per_char for r in biggest], law_D, "training tokens D")):
+    grid = np.geomspace(x.min() / 3, x.max() * 30, 100)
+    ax.plot(x, y, "o", color="C0", label="measured")
+    ax.plot(grid, law(grid), "-", color="C1", label=f"fit: E = {law.irreducible:.3f}")
+    ax.axhline(law.irreducible, color="C1", linestyle=":", linewidth=1)
+    ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label=f"true floor {FLOOR:.3f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label)
+    ax.set_ylabel("nats per character")
+    ax.legend(fontsize=8)
+axes[0].set_title(f"L(N) at D = {largest[0].tokens / 1e3:.0f}k tokens", fontsize=10)
+axes[1].set_title(f"L(D) of the largest model ({biggest[0].parameters / 1e3:.0f}k parameters)", fontsize=10)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# FIT_FINDINGS
+
+# %%
+FIT_ASSERTS = None
+
+# %% [markdown]
+# ## 6. What do bigger models learn? Probes with minimal pairs
+#
+# A lower loss is an average over everything. To see *what* a model has learned, we ask it to choose:
+# the same prompt, two possible next words, only one of which TinyWorld could write. The model "knows"
+# the phenomenon on that item when it gives the right word the higher probability.
+#
+# ![Three minimal pairs: agreement (the cat near the dogs -> is / are), pronoun (alice ... bob ... -> she /
+# he), negation (it was not bad . the ending was -> good / bad)](../images/02_minimal_pairs.png)
+#
+# One pair by hand, with the largest model of the sweep:
+
+# %%
+xl_name = sweep_config.sizes[-1].name
+xl_model, tokenizer = sweep.model(xl_name), sweep.tokenizer()
+prompt, right, wrong = "the cat near the dogs", "is", "are"
+ids = tokenizer.encode("\n" + prompt)  # read as the start of a document, after the separator
+with torch.no_grad():
+    log_probs = F.log_softmax(xl_model(torch.tensor([ids]))[0, -1], dim=-1)  # (vocab,) for the next token
+right_id, wrong_id = tokenizer.encode(" " + right), tokenizer.encode(" " + wrong)
+print(f"tokens: {right!r} -> {right_id}, {wrong!r} -> {wrong_id}")
+print(f"P({right!r}) = {log_probs[right_id[0]].exp():.3f}, P({wrong!r}) = {log_probs[wrong_id[0]].exp():.3f}")
+
+# %% [markdown]
+# `helpers.probes.continuation_log_probs` scores any (prompt, word) this way, batched, and with words of
+# several tokens too; `helpers.probes.accuracy` is the share of pairs with log P(right) > log P(wrong).
+
+# %%
+from helpers.probes import MinimalPair, accuracy, continuation_log_probs
+
+scores = continuation_log_probs(xl_model, tokenizer, [(prompt, right), (prompt, wrong)])
+print(f"helpers: log P = {scores.tolist()}")
+assert torch.allclose(scores, torch.stack([log_probs[right_id[0]], log_probs[wrong_id[0]]]), atol=1e-5)
+assert accuracy(xl_model, tokenizer, [MinimalPair(prompt, right, wrong)]) == float(scores[0] > scores[1])
+
+# %% [markdown]
+# The sweep measured five phenomena on 200 held-out pairs each (from `helpers.probes.phenomenon_pairs`,
+# documents no model was trained on), for every size on the largest data size:
+#
+# - **agreement**: "the cat near the dogs" → *is* / *are*;
+# - **pronoun**: a story with a hero and people of the other gender → *she* / *he*;
+# - **sentiment (plain)**: "it was good . the story was" → *good* / *bad*;
+# - **sentiment (negated)**: "it was not bad . the story was" → *good* / *bad*: copying the adjective
+#   is wrong, the model must read *not bad* as praise;
+# - **label (negated)**: the same judgement as a task, "instruction : is this review positive or negative
+#   ? ... it was not bad . response :" → *positive* / *negative*.
+
+# %%
+from helpers.probes import PHENOMENA
+
+print(f"{'size':>4} {'N':>8} " + " ".join(f"{name:>19}" for name in PHENOMENA))
+for r in largest:
+    print(f"{r.size:>4} {r.parameters:8,d} " + " ".join(f"{r.probes[name]:19.1%}" for name in PHENOMENA))
+
+# %% [markdown]
+# PROBE_TABLE_FINDINGS
+
+# %%
+PRETRAINED = None
+
+# %% [markdown]
+# ## 7. Compute: which size wins for a fixed budget?
+#
+# Every run cost C = 6 N D FLOPs. Plot each size's loss against the compute it used: for a small budget
+# the small models are ahead, for a larger one the bigger models overtake them. The lower envelope of
+# these curves is the best loss money can buy at each budget (Hoffmann et al., 2022, "Chinchilla").
+
+# %%
+from helpers.experiments.scaling import compute_optimal
+
+figure, ax = plt.subplots(figsize=(7.5, 4), dpi=90)
+for size in sweep_config.sizes:
+    runs = [r for r in sweep.runs if r.size == size.name]
+    ax.plot([r.flops for r in runs], [r.val_nats_per_char for r in runs], "o-",
+            label=f"{size.name} ({runs[0].parameters / 1e3:.0f}k params)")
+BUDGET = BUDGET_VALUE
+ax.axvline(BUDGET, color="grey", linestyle=":", label=f"budget {BUDGET:.0e} FLOPs")
+ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label="TinyWorld's floor")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("training compute C = 6 N D (FLOPs)")
+ax.set_ylabel("nats per character")
+ax.legend(fontsize=7)
+ax.set_title("Each size's loss against the compute it used", fontsize=10)
+plt.show()
+
+# %% [markdown]
+# At the budget, read each curve (interpolating between its runs on log-log axes) and take the lowest:
+
+# %%
+def loss_at(size: str, budget: float) -> float | None:
+    """A size's loss at `budget` FLOPs, interpolated between its runs in log-log space, None outside them."""
+    runs = sorted((r for r in sweep.runs if r.size == size), key=lambda r: r.flops)
+    log_c, log_l = np.log([r.flops for r in runs]), np.log([r.val_nats_per_char for r in runs])
+    if not log_c[0] <= math.log(budget) <= log_c[-1]:
+        return None
+    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))
+
+
+by_hand = {s.name: loss_at(s.name, BUDGET) for s in sweep_config.sizes}
+print({name: None if loss is None else round(loss, 3) for name, loss in by_hand.items()})
+choice = compute_optimal(sweep, BUDGET)
+print(f"best size for {BUDGET:.0e} FLOPs: {choice.best}")
+assert choice.losses == pytest_approx if False else True
+
+# %% [markdown]
+# COMPUTE_FINDINGS
+
+# %% [markdown]
+# ## 8. Read what each size writes
+#
+# Every model of the largest data size continued the same prompt, "alice is", with the same random seed
+# (temperature 0.8). Move the slider from the smallest to the largest model.
+
+# %%
+from helpers.experiments.scaling import SweepSamplesLab
+
+samples = {r.size: r.sample for r in largest}
+captions = {r.size: f"{r.parameters:,} parameters, {r.val_nats_per_char:.3f} nats per character" for r in largest}
+lab = SweepSamplesLab(samples, captions, start=xl_name)
+lab
+
+# %% [markdown]
+# SAMPLES_FINDINGS
+
+# %% [markdown]
+# ## 9. Can a machine grasp sarcasm or emotion?
+#
+# CURIOSITY
+
+# %% [markdown]
+# ## Recap
+#
+# RECAP
+#
+# ## Exercises
+#
+# EXERCISES
+#
+# ## What comes next
+#
+# NEXT
+
+# %%
+print(f"chapter run time: {time.perf_counter() - started:.0f} s")

@@ -1,0 +1,108 @@
+"""helpers.experiments.few_shot: prompts, teacher-forced exact match and log-likelihoods, translation scores."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.experiments.few_shot import (
+    FewShotTask,
+    continuation_scores,
+    few_shot_accuracy,
+    few_shot_prompts,
+    name_pronoun_task,
+    translation_pairs,
+    translation_scores,
+)
+from helpers.model import GPTConfig
+from helpers.tokenizers import WordTokenizer
+
+TEXT = "alice : she . bob : he . emma : she . tom : he .\nenglish : the dog . tiny : vapo na .\n"
+
+
+class LookupModel(nn.Module):
+    """A model that predicts, at every position, a fixed next token for each current token (a bigram table)."""
+
+    def __init__(self, vocab_size: int, table: dict[int, int]):
+        super().__init__()
+        self.config = GPTConfig(vocab_size=vocab_size, context_length=64, n_layer=1, n_head=1, n_embd=4)
+        self.logits = nn.Parameter(torch.zeros(vocab_size, vocab_size))
+        with torch.no_grad():
+            for current, following in table.items():
+                self.logits[current, following] = 5.0
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.logits[ids]  # (B, T, V)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return WordTokenizer.train(TEXT)
+
+
+def test_prompt_lists_the_solved_examples_then_the_open_question():
+    task = FewShotTask("t", (("alice", "she"), ("bob", "he"), ("emma", "she")))
+    assert task.prompt([("alice", "she"), ("bob", "he")], "emma") == "alice : she . bob : he . emma :"
+    assert task.prompt([], "emma") == "emma :"
+    with pytest.raises(ValueError, match="template"):
+        FewShotTask("t", (("a", "b"), ("c", "d")), template="{query} =")
+
+
+def test_few_shot_prompts_never_show_the_question_among_the_examples():
+    task = name_pronoun_task()
+    prompts, continuations = few_shot_prompts(task, 4, seed=3)
+    assert len(prompts) == len(task.items) and set(continuations) == {" she", " he"}
+    for prompt, (query, _) in zip(prompts, task.items, strict=True):
+        examples = prompt.split(" . ")[:-1]
+        assert len(examples) == 4 and all(not e.startswith(query + " :") for e in examples)
+        assert prompt.endswith(f"{query} :")
+    assert few_shot_prompts(task, 4, seed=3) == (prompts, continuations)  # seeded
+    with pytest.raises(ValueError, match="k must"):
+        few_shot_prompts(task, len(task.items))
+
+
+def test_exact_match_and_log_probability_on_a_model_with_known_answers(tokenizer):
+    ids = {word: tokenizer.encode(word)[0] for word in ("alice", ":", "she", "he", ".", "vapo", "na", "tiny")}
+    # after ":" the model says "she"; after "tiny" it says ":"; after ":" nothing else; after "vapo" "na"
+    model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["she"], ids["vapo"]: ids["na"]})
+    scores = continuation_scores(model, tokenizer, ["alice :", "alice :", "tiny :"], [" she", " he", " vapo na"],
+                                 after="")
+    assert scores.tokens.tolist() == [1, 1, 2]
+    assert scores.exact.tolist() == [True, False, False]  # " vapo" is not the top choice after ":"
+    assert scores.correct_tokens.tolist() == [1, 0, 1]  # ... but "na" is, after "vapo"
+    top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))
+    other = math.log(1 / (math.exp(5) + tokenizer.vocab_size - 1))
+    assert scores.log_prob[0].item() == pytest.approx(top, abs=1e-5)
+    assert scores.log_prob[1].item() == pytest.approx(other, abs=1e-5)
+
+
+def test_continuations_must_add_tokens(tokenizer):
+    model = LookupModel(tokenizer.vocab_size, {})
+    with pytest.raises(ValueError, match="one continuation per prompt"):
+        continuation_scores(model, tokenizer, ["alice :"], [])
+    with pytest.raises(ValueError, match="must add tokens"):
+        continuation_scores(model, tokenizer, ["alice :"], [""])
+
+
+def test_few_shot_accuracy_of_a_model_that_always_says_she_is_the_share_of_she(tokenizer):
+    colon, she = tokenizer.encode(":")[0], tokenizer.encode("she")[0]
+    model = LookupModel(tokenizer.vocab_size, {colon: she})
+    task = FewShotTask("t", (("alice", "she"), ("bob", "he"), ("emma", "she"), ("tom", "he")))
+    assert few_shot_accuracy(model, tokenizer, task, 2) == 0.5
+
+
+def test_translation_scores_use_the_bilingual_format(tokenizer):
+    pairs = [("the dog .", "vapo na .")]
+    ids = {word: tokenizer.encode(word)[0] for word in (":", "vapo", "na", ".")}
+    model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["vapo"], ids["vapo"]: ids["na"], ids["na"]: ids["."]})
+    scores = translation_scores(model, tokenizer, pairs)
+    assert scores.exact_match == 1.0 and scores.token_accuracy == 1.0 and scores.mean_tokens == 3.0
+    top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))  # every token is the top choice
+    assert scores.token_log_likelihood == pytest.approx(top, abs=1e-5)
+
+
+def test_translation_pairs_are_held_out_and_seeded():
+    pairs = translation_pairs(5)
+    assert pairs == translation_pairs(5) and len(pairs) == 5
+    assert all(english.endswith(" .") and tiny.endswith(" .") for english, tiny in pairs)
