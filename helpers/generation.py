@@ -1,6 +1,7 @@
 """From logits to text: next-token distributions and sampling (chapters 1 and 4).
 
 reweight                 logits -> probabilities after temperature, top-k and top-p (pure, no model)
+prompt_ids               text -> the ids a prompt starts from (an empty one: the end-of-text token)
 next_token_distribution  text -> the probabilities the widgets show for the next token
 generate_ids / generate  sample one token at a time, with a seed, stop tokens and a KV cache
 
@@ -17,6 +18,9 @@ Decisions a learner can rely on:
   recomputing the last context_length positions at each step, which gives the same tokens).
 - Generation stops before a stop token: the stop token is not part of the result.
 - An empty prompt starts from the tokenizer's end-of-text token when it has one; otherwise ValueError.
+- Any model that maps ids (B, T) to logits (B, T, vocab_size) and has config.vocab_size and
+  config.context_length can generate (chapter 1's models); the KV cache is used for models whose forward
+  takes `cache` and `last_only`, as helpers.model.GPT does.
 - seed=None samples from torch's global generator (helpers.runtime.seed_everything controls it); a seed
   uses a private torch.Generator, so the same seed gives the same text whatever ran before.
 """
@@ -69,10 +73,10 @@ def reweight(
         raise ValueError(
             f"logits must have a vocabulary dimension (..., vocab_size); got {tuple(logits.shape)}."
         )
-    if torch.isnan(logits).any():
-        raise ValueError("logits contain NaN; the model's output is broken (check its weights and inputs).")
     logits = logits.float()
-    highest = logits.amax(dim=-1, keepdim=True)  # (..., 1)
+    highest = logits.amax(dim=-1, keepdim=True)  # (..., 1); NaN anywhere in a row makes its maximum NaN
+    if torch.isnan(highest).any():
+        raise ValueError("logits contain NaN; the model's output is broken (check its weights and inputs).")
     if torch.isneginf(highest).any():
         raise ValueError("every logit is -inf, so no token can be chosen.")
     if temperature == 0:

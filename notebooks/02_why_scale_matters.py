@@ -125,11 +125,10 @@ assert count_parameters(model) == model.num_parameters() - 64 * 96
 from helpers.experiments.scaling import SweepConfig, training_flops
 
 sweep_config = SweepConfig()
-tokens_400 = 400 * sweep_config.batch_size * sweep_config.context_length  # 400 steps of 16 windows of 64 tokens
-flops_by_hand = 2 * count_parameters(model) * tokens_400 + 4 * count_parameters(model) * tokens_400
-print(f"{tokens_400:,} tokens -> {flops_by_hand:.3g} FLOPs (forward {2 * count_parameters(model) * tokens_400:.2g}, "
-      f"backward {4 * count_parameters(model) * tokens_400:.2g})")
-assert flops_by_hand == training_flops(count_parameters(model), tokens_400)
+tokens = 400 * 16 * 64  # 400 steps of 16 windows of 64 tokens
+forward, backward = 2 * count_parameters(model) * tokens, 4 * count_parameters(model) * tokens
+print(f"{tokens:,} tokens -> {forward + backward:.3g} FLOPs (forward {forward:.2g}, backward {backward:.2g})")
+assert forward + backward == training_flops(count_parameters(model), tokens)
 
 # %% [markdown]
 # ## 4. The sweep: five model sizes × four data sizes
@@ -139,9 +138,11 @@ assert flops_by_hand == training_flops(count_parameters(model), tokens_400)
 #
 # - **model sizes** from 1 block of width 16 to 4 blocks of width 96 (about 16 thousand to half a million
 #   parameters; narrower models get larger learning rates);
-# - **data sizes** of 50, 100, 200 and 400 steps of 16 windows of 64 tokens: 51 thousand to 410 thousand
-#   tokens of fresh TinyWorld text, each token seen once (a run is one pass over its data, with its own
-#   warmup and cosine schedule);
+# - **data sizes** from 51 thousand to 410 thousand tokens of fresh TinyWorld text, each token seen once.
+#   Every run takes the same 400 optimizer steps (with the same warmup and cosine schedule); the data grows
+#   with the batch: 2, 4, 8 or 16 windows of 64 tokens per step. (Growing the data through the number of
+#   steps instead leaves the big models with too few updates: with 100 steps the largest model was the
+#   worst of all five.)
 # - every run is measured on the same 300 held-out documents, in nats per character.
 #
 # The first run trains all 20 models and caches their results and weights; later runs (and chapter 7,
@@ -161,6 +162,25 @@ print(f"training time of the whole sweep when it was built: {training_seconds:.0
 
 # %% [markdown]
 # SWEEP_TABLE_FINDINGS
+#
+# The loss column, by hand for one held-out document and the largest model: its surprise at every token
+# (each read after the text before it, starting from the document separator), summed, divided by the
+# document's characters.
+
+# %%
+from helpers.pretrained import nats_per_character
+
+xl_name = sweep_config.sizes[-1].name
+xl_model, tokenizer = sweep.model(xl_name), sweep.tokenizer()
+text = next(d.text + "\n" for d in TinyWorld(1).documents(20) if len(tokenizer.encode(d.text)) < 60)
+ids = tokenizer.encode("\n") + tokenizer.encode(text)
+with torch.no_grad():
+    logits = xl_model(torch.tensor([ids[:-1]]))[0]  # (T, vocab): a prediction after every token
+nats = F.cross_entropy(logits, torch.tensor(ids[1:]), reduction="sum")  # surprise at each next token, summed
+print(repr(text))
+print(f"{len(ids) - 1} tokens, {len(text)} characters: {nats:.2f} nats -> {nats / len(text):.4f} nats per character")
+print(f"helpers.pretrained.nats_per_character: {nats_per_character(xl_model, tokenizer, text):.4f}")
+assert abs(nats / len(text) - nats_per_character(xl_model, tokenizer, text)) < 1e-4
 
 # %% [markdown]
 # ## 5. Loss against size, on log-log axes
@@ -171,12 +191,11 @@ print(f"training time of the whole sweep when it was built: {training_seconds:.0
 # the entropy floor.
 
 # %%
-arrays = sweep.arrays()
-steps = sweep_config.steps
-colours = plt.cm.viridis(np.linspace(0.15, 0.85, len(steps)))
+data_sizes = sweep_config.data_sizes
+colours = plt.cm.viridis(np.linspace(0.15, 0.85, len(data_sizes)))
 figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=90)
-for colour, s in zip(colours, steps, strict=True):
-    runs = [r for r in sweep.runs if r.steps == s]
+for colour, d in zip(colours, data_sizes, strict=True):
+    runs = [r for r in sweep.runs if r.tokens == d]
     axes[0].plot([r.parameters for r in runs], [r.val_nats_per_char for r in runs], "o-", color=colour,
                  label=f"D = {runs[0].tokens / 1e3:.0f}k tokens")
 for size in sweep_config.sizes:
@@ -238,31 +257,51 @@ assert abs(law_N.irreducible - E_by_hand) < 2 * (candidates[1] - candidates[0])
 assert law_N.rms_log_error <= min(errors) + 1e-9
 
 # %% [markdown]
-# And the same law along the other axis: the largest model trained on more and more data, *L(D) = E +
-# B·D^(−β)*.
+# Does the irreducible term depend on how much data the models had? Fit L(N) at every data size:
 
 # %%
-biggest = [r for r in sweep.runs if r.size == sweep_config.sizes[-1].name]
-D = np.array([r.tokens for r in biggest], dtype=float)
-law_D = fit_power_law(D, [r.val_nats_per_char for r in biggest])
-print(f"L(D) = {law_D.irreducible:.3f} + {law_D.scale:.3g} * D^-{law_D.exponent:.3f}  "
-      f"(rms error on log L {law_D.rms_log_error:.4f})")
+laws_N = {}
+for d in data_sizes:
+    runs = [r for r in sweep.runs if r.tokens == d]
+    laws_N[d] = fit_power_law([r.parameters for r in runs], [r.val_nats_per_char for r in runs])
+    law = laws_N[d]
+    print(f"D = {d:7,d} tokens: E = {law.irreducible:.3f}, alpha = {law.exponent:.3f}, "
+          f"rms error on log L {law.rms_log_error:.4f}, best measured {min(r.val_nats_per_char for r in runs):.3f}")
 
+# %% [markdown]
+# E_BY_DATA_FINDINGS
+#
+# And along the other axis: each size trained on more and more data, *L(D) = E + B·D^(−β)*.
+
+# %%
+laws_D = {}
+for size in sweep_config.sizes:
+    runs = [r for r in sweep.runs if r.size == size.name]
+    laws_D[size.name] = fit_power_law([r.tokens for r in runs], [r.val_nats_per_char for r in runs])
+    law = laws_D[size.name]
+    print(f"{size.name:>2}: E = {law.irreducible:.3f}, beta = {law.exponent:.3f}, rms error on log L {law.rms_log_error:.4f}")
+
+xs_name = sweep_config.sizes[0].name
 figure, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=90)
-for ax, x, y, law, label in ((axes[0], N, L, law_N, "parameters N"),
-                             (axes[1], D, [r.val_nats_per_char for r in biggest], law_D, "training tokens D")):
-    grid = np.geomspace(x.min() / 3, x.max() * 30, 100)
-    ax.plot(x, y, "o", color="C0", label="measured")
-    ax.plot(grid, law(grid), "-", color="C1", label=f"fit: E = {law.irreducible:.3f}")
-    ax.axhline(law.irreducible, color="C1", linestyle=":", linewidth=1)
+grid = np.geomspace(N.min() / 3, N.max() * 30, 100)
+axes[0].plot(N, L, "o", color="C0", label=f"measured, D = {data_sizes[-1] / 1e3:.0f}k tokens")
+axes[0].plot(grid, law_N(grid), "-", color="C0", label=f"fit: E = {law_N.irreducible:.3f}")
+axes[0].set_xlabel("parameters N")
+axes[0].set_title("L(N): the fit levels off above the floor", fontsize=10)
+grid = np.geomspace(data_sizes[0] / 3, data_sizes[-1] * 30, 100)
+for colour, name in (("C2", xs_name), ("C3", xl_name)):
+    runs = [r for r in sweep.runs if r.size == name]
+    axes[1].plot([r.tokens for r in runs], [r.val_nats_per_char for r in runs], "o", color=colour,
+                 label=f"{name}, measured")
+    axes[1].plot(grid, laws_D[name](grid), "-", color=colour, label=f"{name} fit: E = {laws_D[name].irreducible:.3f}")
+axes[1].set_xlabel("training tokens D")
+axes[1].set_title("L(D): two sizes, extrapolated", fontsize=10)
+for ax in axes:
     ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label=f"true floor {FLOOR:.3f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(label)
     ax.set_ylabel("nats per character")
-    ax.legend(fontsize=8)
-axes[0].set_title(f"L(N) at D = {largest[0].tokens / 1e3:.0f}k tokens", fontsize=10)
-axes[1].set_title(f"L(D) of the largest model ({biggest[0].parameters / 1e3:.0f}k parameters)", fontsize=10)
+    ax.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 
@@ -270,7 +309,10 @@ plt.show()
 # FIT_FINDINGS
 
 # %%
-FIT_ASSERTS = None
+assert law_N.rms_log_error < 0.02  # five sizes on the largest data lie on the law
+assert 1.1 * FLOOR < law_N.irreducible < 1.6 * FLOOR  # ... whose E lands above the true floor
+assert laws_N[data_sizes[-2]].irreducible > law_N.irreducible  # less data: a higher E
+assert laws_D[xs_name].irreducible < FLOOR  # an impossible extrapolation: below the floor
 
 # %% [markdown]
 # ## 6. What do bigger models learn? Probes with minimal pairs
@@ -285,8 +327,6 @@ FIT_ASSERTS = None
 # One pair by hand, with the largest model of the sweep:
 
 # %%
-xl_name = sweep_config.sizes[-1].name
-xl_model, tokenizer = sweep.model(xl_name), sweep.tokenizer()
 prompt, right, wrong = "the cat near the dogs", "is", "are"
 ids = tokenizer.encode("\n" + prompt)  # read as the start of a document, after the separator
 with torch.no_grad():
@@ -303,13 +343,13 @@ print(f"P({right!r}) = {log_probs[right_id[0]].exp():.3f}, P({wrong!r}) = {log_p
 from helpers.probes import MinimalPair, accuracy, continuation_log_probs
 
 scores = continuation_log_probs(xl_model, tokenizer, [(prompt, right), (prompt, wrong)])
-print(f"helpers: log P = {scores.tolist()}")
+print(f"helpers: log P = {[round(v, 4) for v in scores.tolist()]}")
 assert torch.allclose(scores, torch.stack([log_probs[right_id[0]], log_probs[wrong_id[0]]]), atol=1e-5)
 assert accuracy(xl_model, tokenizer, [MinimalPair(prompt, right, wrong)]) == float(scores[0] > scores[1])
 
 # %% [markdown]
-# The sweep measured five phenomena on 200 held-out pairs each (from `helpers.probes.phenomenon_pairs`,
-# documents no model was trained on), for every size on the largest data size:
+# The sweep measured five phenomena on 200 held-out pairs each (`helpers.probes.phenomenon_pairs`, from a
+# TinyWorld stream no model was trained on), for every size on the largest data size:
 #
 # - **agreement**: "the cat near the dogs" → *is* / *are*;
 # - **pronoun**: a story with a hero and people of the other gender → *she* / *he*;
@@ -318,6 +358,8 @@ assert accuracy(xl_model, tokenizer, [MinimalPair(prompt, right, wrong)]) == flo
 #   is wrong, the model must read *not bad* as praise;
 # - **label (negated)**: the same judgement as a task, "instruction : is this review positive or negative
 #   ? ... it was not bad . response :" → *positive* / *negative*.
+#
+# With 200 pairs, a coin flip scores 50% ± 7% (two standard errors).
 
 # %%
 from helpers.probes import PHENOMENA
@@ -330,24 +372,73 @@ for r in largest:
 # PROBE_TABLE_FINDINGS
 
 # %%
-PRETRAINED = None
+from helpers.probes import pronoun_stories
+
+stories = pronoun_stories(200)
+first_name = [s.fields["gender"] == ("female" if s.fields["antecedent_char"] < min(s.fields["distractor_chars"])
+                                     else "male") for s in stories]
+print(f"'the pronoun matches the first name':   {np.mean(first_name):.1%} right")
+print("'the pronoun matches the nearest name':  0.0% right (the last name before the pronoun is always a "
+      "distractor)")
+
+# %% [markdown]
+# HEURISTIC_FINDINGS
+#
+# ### One step further up: the chapters' pretrained model
+#
+# The sweep's largest run is what 2 minutes of a laptop buy. The chapters' pretrained TinyWorld model
+# (`helpers.pretrained`, used from chapter 3 on) is one step further up the same road: wider, with a
+# longer context, and trained on many more tokens. Same probes, same pairs:
+
+# %%
+from helpers.pretrained import pretrained, pretrained_checkpoint
+from helpers.probes import phenomenon_pairs, probe_accuracies
+
+big_model, big_tokenizer = pretrained("tinyworld", progress=False)
+history = pretrained_checkpoint("tinyworld", progress=False).history
+big_N, big_D = count_parameters(big_model), history["tokens_seen"][-1]
+big_probes = probe_accuracies(big_model, big_tokenizer, phenomenon_pairs(200))
+big_loss = nats_per_character(big_model, big_tokenizer, TinyWorld(1).corpus_text(300))
+xl = largest[-1]
+print(f"pretrained: N = {big_N:,}, D = {big_D:,} tokens seen, C = {training_flops(big_N, big_D):.2g} FLOPs "
+      f"({training_flops(big_N, big_D) / xl.flops:.0f}x the {xl.key} run), {big_loss:.3f} nats per character")
+print(" ".join(f"{name}: {value:.1%}" for name, value in big_probes.items()))
+
+# %%
+figure, axes = plt.subplots(1, len(PHENOMENA), figsize=(12, 3), dpi=90, sharey=True)
+for ax, name in zip(axes, PHENOMENA, strict=True):
+    ax.plot([r.flops for r in largest], [r.probes[name] for r in largest], "o-", label="sweep (D = 410k)")
+    ax.plot([training_flops(big_N, big_D)], [big_probes[name]], "s", color="C3", label="pretrained")
+    ax.axhspan(0.43, 0.57, color="grey", alpha=0.2, label="coin flip ± 2 s.e.")
+    ax.set_xscale("log")
+    ax.set_title(name, fontsize=9)
+    ax.set_xlabel("training FLOPs", fontsize=8)
+    ax.set_ylim(0, 1.02)
+axes[0].set_ylabel("accuracy")
+axes[0].legend(fontsize=7, loc="lower left")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# PRETRAINED_FINDINGS
+
+# %%
+PROBE_ASSERTS = None
 
 # %% [markdown]
 # ## 7. Compute: which size wins for a fixed budget?
 #
 # Every run cost C = 6 N D FLOPs. Plot each size's loss against the compute it used: for a small budget
 # the small models are ahead, for a larger one the bigger models overtake them. The lower envelope of
-# these curves is the best loss money can buy at each budget (Hoffmann et al., 2022, "Chinchilla").
+# these curves is the best loss a budget can buy (Hoffmann et al., 2022, "Chinchilla").
 
 # %%
-from helpers.experiments.scaling import compute_optimal
-
+BUDGET = 1e11
 figure, ax = plt.subplots(figsize=(7.5, 4), dpi=90)
 for size in sweep_config.sizes:
     runs = [r for r in sweep.runs if r.size == size.name]
     ax.plot([r.flops for r in runs], [r.val_nats_per_char for r in runs], "o-",
             label=f"{size.name} ({runs[0].parameters / 1e3:.0f}k params)")
-BUDGET = BUDGET_VALUE
 ax.axvline(BUDGET, color="grey", linestyle=":", label=f"budget {BUDGET:.0e} FLOPs")
 ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label="TinyWorld's floor")
 ax.set_xscale("log")
@@ -372,13 +463,36 @@ def loss_at(size: str, budget: float) -> float | None:
 
 
 by_hand = {s.name: loss_at(s.name, BUDGET) for s in sweep_config.sizes}
-print({name: None if loss is None else round(loss, 3) for name, loss in by_hand.items()})
+by_hand = {name: loss for name, loss in by_hand.items() if loss is not None}
+print(f"at {BUDGET:.0e} FLOPs: " + ", ".join(f"{name} {loss:.3f}" for name, loss in by_hand.items()))
+
+# %%
+from helpers.experiments.scaling import compute_optimal
+
 choice = compute_optimal(sweep, BUDGET)
 print(f"best size for {BUDGET:.0e} FLOPs: {choice.best}")
-assert choice.losses == pytest_approx if False else True
+assert choice.losses.keys() == by_hand.keys()
+assert all(abs(choice.losses[name] - by_hand[name]) < 1e-9 for name in by_hand)
+
+# %% [markdown]
+# And for every budget the sweep spans: the best size, and how many tokens it was given per parameter.
+
+# %%
+low, high = min(r.flops for r in sweep.runs), max(r.flops for r in sweep.runs)
+winners = []
+for budget in np.geomspace(low, high, 9):
+    choice = compute_optimal(sweep, budget)
+    n = sweep.run(choice.best).parameters
+    winners.append((budget, choice.best))
+    print(f"{budget:8.2g} FLOPs: best {choice.best:>2} ({n / 1e3:4.0f}k params) at {choice.losses[choice.best]:.3f} "
+          f"nats/char, {budget / (6 * n) / n:5.1f} tokens per parameter; other sizes: "
+          + ", ".join(f"{k} {v:.3f}" for k, v in choice.losses.items() if k != choice.best))
 
 # %% [markdown]
 # COMPUTE_FINDINGS
+
+# %%
+COMPUTE_ASSERTS = None
 
 # %% [markdown]
 # ## 8. Read what each size writes
@@ -401,6 +515,9 @@ lab
 # ## 9. Can a machine grasp sarcasm or emotion?
 #
 # CURIOSITY
+
+# %%
+CURIOSITY_ASSERTS = None
 
 # %% [markdown]
 # ## Recap

@@ -353,7 +353,11 @@ axes.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# STACK_PROSE
+# With shortcuts every block receives a gradient of about the same size (0.4). Without them the gradient
+# shrinks about five times per block on its way down, and block 1 receives about 10⁻⁹, a hundred million
+# times less than block 12: the first blocks would barely learn. This is the *vanishing gradient* that kept
+# deep networks shallow until residual connections (ResNet, 2015) and that every transformer block now
+# avoids with its two additions.
 
 # %%
 assert stack_norms[True][0] / stack_norms[True][-1] > 0.5  # about the same size in every block
@@ -496,7 +500,12 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# GPT_RESIDUAL_PROSE
+# LayerNorm changes the picture at the start: it rescales the input of every part, so even without
+# shortcuts the gradients do not vanish (between 4.9 and 10.3 per block, against about 1 with them). Yet the
+# model without shortcuts learns far slower: after 100 steps its validation loss is 4.85, against 3.49 with
+# them. Without a shortcut every block has to carry everything the later blocks need through its own
+# attention and feed-forward, which start as random scramblers; with it, each token's identity and position
+# flow straight up the residual stream and each block only adds what it has worked out.
 
 # %%
 assert min(block_norms[False]) > 0.1 * max(block_norms[False])  # LayerNorm: no vanishing at the start
@@ -574,6 +583,7 @@ import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
 transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()  # no loading bars in the saved outputs
 with torch.device("meta"):
     hf_gpt2 = GPT2LMHeadModel(GPT2Config())  # GPT-2's default configuration is the 124M model
 hf_count = sum(p.numel() for p in hf_gpt2.parameters())

@@ -7,16 +7,19 @@ from helpers.experiments.attention_probes import (
     antecedent_attention,
     antecedent_cut_accuracies,
     count_model_margins,
+    distance_accuracies,
     heads_switched_off,
+    name_distances,
     pronoun_items,
     pronoun_margins,
+    stretched_pairs,
     token_spans,
     window_accuracies,
 )
 from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
-from helpers.probes import pronoun_accuracy, pronoun_stories
-from helpers.tinyworld import TinyWorld
+from helpers.probes import PRONOUN_FLIP, pronoun_accuracy, pronoun_stories
+from helpers.tinyworld import Lexicon, TinyWorld, pronoun_probe
 from helpers.tokenizers import BPETokenizer
 
 
@@ -114,10 +117,17 @@ def test_switching_off_rejects_heads_that_do_not_exist(model):
 
 
 def test_windows_split_stories_by_whether_the_antecedent_is_inside(model, tokenizer, stories):
-    wide, narrow = window_accuracies(model, tokenizer, stories, [model.config.context_length, 1])
-    assert wide.inside == len(stories) and wide.accuracy == pytest.approx(pronoun_accuracy(model, tokenizer, stories))
-    assert narrow.inside == 0 and narrow.accuracy == narrow.accuracy_outside
-    assert wide.accuracy_outside != wide.accuracy_outside  # NaN: no story lost its antecedent
+    wide, middle, narrow = window_accuracies(model, tokenizer, stories, [model.config.context_length, 30, 1])
+    assert wide.by_view["antecedent in view"] == (len(stories), pytest.approx(wide.accuracy))
+    assert wide.accuracy == pytest.approx(pronoun_accuracy(model, tokenizer, stories))
+    assert narrow.by_view["no name in view"] == (len(stories), pytest.approx(narrow.accuracy))
+    count, accuracy = wide.by_view["only distractors in view"]
+    assert count == 0 and accuracy != accuracy  # NaN: no story in that group
+    assert sum(n for n, _ in middle.by_view.values()) == len(stories)
+    for story, in_view in zip(stories, pronoun_items(tokenizer, stories), strict=True):
+        antecedent, distractor = name_distances(tokenizer, story)
+        assert antecedent == len(in_view.ids) - in_view.antecedent[0]
+        assert distractor is None or distractor < antecedent  # a distractor always follows the hero
 
 
 def test_antecedent_cut_keeps_or_drops_exactly_the_antecedent(model, tokenizer, stories):
@@ -141,3 +151,25 @@ def test_a_trigram_count_model_sees_only_the_words_before_the_pronoun(stories):
     assert torch.allclose(margins, torch.zeros(len(stories)))
     with pytest.raises(ValueError, match="smoothing"):
         count_model_margins(NGramModel.train(["\n", *words.split(" ")], 3, smoothing="none"), stories)
+
+
+def test_stretched_pairs_push_the_antecedent_back_with_scenery_only(tokenizer):
+    simple = pronoun_stories(6, with_distractors=False)
+    pairs, distances = stretched_pairs(tokenizer, simple, 40)
+    people = {"she", "he", "his", "her", *Lexicon().female_names, *Lexicon().male_names}
+    for story, pair, distance in zip(simple, pairs, distances, strict=True):
+        prompt, pronoun = pronoun_probe(story)
+        assert pair.prompt.startswith(prompt + " ") and (pair.right, pair.wrong) == (pronoun, PRONOUN_FLIP[pronoun])
+        assert not set(pair.prompt[len(prompt):].split()) & people
+        ids = tokenizer.encode("\n" + pair.prompt)
+        spans = token_spans(tokenizer, ids)
+        first = next(i for i, (_, end) in enumerate(spans) if end > 1 + story.fields["antecedent_char"])
+        assert distance == len(ids) - first >= 40
+
+
+def test_distance_accuracies_count_the_stories_pushed_past_the_window(model, tokenizer):
+    simple = pronoun_stories(4, with_distractors=False)
+    near, far = distance_accuracies(model, tokenizer, simple, [0, model.config.context_length + 10])
+    assert near.beyond_window == 0 and far.beyond_window == len(simple)
+    assert near.mean_distance < 40 < model.config.context_length < far.mean_distance
+    assert 0.0 <= near.accuracy <= 1.0 and 0.0 <= far.accuracy <= 1.0

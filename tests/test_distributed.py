@@ -41,4 +41,4 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
     assert parallel["history"]["step"] == single["history"]["step"] == [0, 4, 8, 12]
     for name in ("train_loss", "val_loss"):
         assert parallel["history"][name] == pytest.approx(single["history"][name], rel=1e-4, abs=1e-4)
-    assert single["history"]["val_loss"][-1] < single["history"]["val_loss"][0] - 0.5  # it did learn
+    assert single["history"]["val_loss"][-1] < single["history"]["val_loss"][0] - 0.2  # it did learn

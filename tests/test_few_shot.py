@@ -14,6 +14,7 @@ from helpers.experiments.few_shot import (
     name_pronoun_task,
     translation_pairs,
     translation_scores,
+    word_groups,
 )
 from helpers.model import GPTConfig
 from helpers.tokenizers import WordTokenizer
@@ -68,9 +69,9 @@ def test_exact_match_and_log_probability_on_a_model_with_known_answers(tokenizer
     model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["she"], ids["vapo"]: ids["na"]})
     scores = continuation_scores(model, tokenizer, ["alice :", "alice :", "tiny :"], [" she", " he", " vapo na"],
                                  after="")
-    assert scores.tokens.tolist() == [1, 1, 2]
+    assert [len(ids) for ids in scores.token_ids] == [1, 1, 2] and scores.token_ids[2] == [ids["vapo"], ids["na"]]
     assert scores.exact.tolist() == [True, False, False]  # " vapo" is not the top choice after ":"
-    assert scores.correct_tokens.tolist() == [1, 0, 1]  # ... but "na" is, after "vapo"
+    assert scores.token_correct[2].tolist() == [False, True]  # ... but "na" is, after "vapo"
     top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))
     other = math.log(1 / (math.exp(5) + tokenizer.vocab_size - 1))
     assert scores.log_prob[0].item() == pytest.approx(top, abs=1e-5)
@@ -92,14 +93,30 @@ def test_few_shot_accuracy_of_a_model_that_always_says_she_is_the_share_of_she(t
     assert few_shot_accuracy(model, tokenizer, task, 2) == 0.5
 
 
-def test_translation_scores_use_the_bilingual_format(tokenizer):
+class SpacedWords(WordTokenizer):
+    """Words whose pieces start with a space, as byte-level BPE writes a word after a space."""
+
+    def token_strings(self, ids):
+        return [" " + piece for piece in super().token_strings(ids)]
+
+
+def test_word_groups_start_a_word_at_each_leading_space():
+    assert word_groups([" vap", "o", " na", " ."]) == [[0, 1], [2], [3]]
+    assert word_groups(["vap", "o", " na"]) == [[0, 1], [2]]
+
+
+def test_translation_scores_use_the_bilingual_format():
+    tokenizer = SpacedWords.train(TEXT)
     pairs = [("the dog .", "vapo na .")]
     ids = {word: tokenizer.encode(word)[0] for word in (":", "vapo", "na", ".")}
     model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["vapo"], ids["vapo"]: ids["na"], ids["na"]: ids["."]})
     scores = translation_scores(model, tokenizer, pairs)
-    assert scores.exact_match == 1.0 and scores.token_accuracy == 1.0 and scores.mean_tokens == 3.0
-    top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))  # every token is the top choice
-    assert scores.token_log_likelihood == pytest.approx(top, abs=1e-5)
+    assert scores.exact_match == 1.0 and scores.word_accuracy == 1.0 and scores.mean_words == 3.0
+    top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))  # every word is the top choice
+    assert scores.word_log_likelihood == pytest.approx(top, abs=1e-5)
+    model.logits.data[ids["na"], ids["."]] = 0.0  # now "." is no longer predicted after "na"
+    worse = translation_scores(model, tokenizer, pairs)
+    assert worse.exact_match == 0.0 and worse.word_accuracy == pytest.approx(2 / 3)
 
 
 def test_translation_pairs_are_held_out_and_seeded():

@@ -13,7 +13,6 @@ from helpers.experiments.scaling import (
     SweepConfig,
     SweepSamplesLab,
     compute_optimal,
-    fit_joint_law,
     fit_power_law,
     load_sweep_model,
     loss_at_budget,
@@ -50,18 +49,6 @@ def test_power_law_with_a_fixed_irreducible_term():
         fit_power_law([1.0, 2.0], [1.0, 0.5])
     with pytest.raises(ValueError, match="positive"):
         fit_power_law([1.0, -2.0, 3.0], [1.0, 0.5, 0.4])
-
-
-def test_joint_law_fit_recovers_a_known_law():
-    n, d = np.meshgrid(np.geomspace(1e4, 1e6, 5), np.geomspace(1e5, 1e7, 3))
-    n, d = n.ravel(), d.ravel()
-    y = 0.3 + 40.0 * n**-0.4 + 60.0 * d**-0.35
-    law = fit_joint_law(n, d, y)
-    assert law.rms_log_error < 1e-3
-    assert law.irreducible == pytest.approx(0.3, abs=0.02)
-    assert np.allclose(law(n, d), y, rtol=2e-3)
-    with pytest.raises(ValueError, match="at least 6"):
-        fit_joint_law(n[:3], d[:3], y[:3])
 
 
 def test_flops_are_six_n_d():

@@ -10,10 +10,13 @@ antecedent_attention   for every head, how much the query token (the last token 
 heads_switched_off     a context manager that zeroes chosen heads' outputs (head ablation), with a forward
                        pre-hook on each layer's output projection, where the heads still sit side by side
 ablation_accuracies    pronoun accuracy with each head switched off in turn (`helpers.probes` scores it)
-window_accuracies      pronoun accuracy when the model reads only the last k tokens, split by whether
-                       the antecedent is still inside those k tokens
+window_accuracies      pronoun accuracy when the model reads only the last k tokens, split by which names
+                       are still inside those k tokens (the antecedent; only distractors; none)
 antecedent_cut_accuracies  the sharpest form of that: per story, a window that starts at the antecedent
                        against one that starts right after it (one token less)
+distance_accuracies    memory over distance: scenery sentences (no people) pushed between the antecedent and
+                       the pronoun of stories without distractors, until the antecedent is k tokens back,
+                       past the context window at the end
 count_model_margins    the same probe for chapter 1's count model (helpers.ngram_model), which reads only
                        its last n - 1 words
 
@@ -24,6 +27,7 @@ attention "on the antecedent" sums the weights on its tokens; no attribution thr
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,8 +37,8 @@ import torch
 from torch import nn
 
 from helpers.ngram_model import NGramModel
-from helpers.probes import pair_margins, pronoun_pairs
-from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, pronoun_probe
+from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
+from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, pronoun_probe
 
 QUERIES = ("before_pronoun", "pronoun")
 
@@ -194,6 +198,59 @@ def pronoun_margins(model: nn.Module, tokenizer, stories: Sequence[Document], **
     return pair_margins(model, tokenizer, pronoun_pairs(stories), **options)
 
 
+def scenery_sentences(seed: int = 0) -> Iterator[str]:
+    """An endless seeded stream of TinyWorld scene sentences ("the cat sat on the mat ."): no people in them."""
+    world = TinyWorld(seed)
+    while True:
+        text = world.document("story", story_type="scene").text
+        yield from (sentence.strip() for sentence in re.findall(r"[^.]+ \.", text))
+
+
+@dataclass(frozen=True)
+class DistanceResult:
+    """Pronoun accuracy with the antecedent pushed at least `min_distance` tokens back."""
+
+    min_distance: int
+    mean_distance: float  # tokens from the antecedent's first token to the end of the prompt, on average
+    beyond_window: int  # stories whose antecedent no longer fits the model's context
+    accuracy: float
+
+
+def stretched_pairs(
+    tokenizer, stories: Sequence[Document], min_distance: int, *, seed: int = 0, after: str = DOCUMENT_SEPARATOR
+) -> tuple[list[MinimalPair], list[int]]:
+    """Each story's pronoun probe with scenery added before the pronoun until the antecedent is far enough back.
+
+    Returns the minimal pairs and each antecedent's distance in tokens (as `name_distances` counts it).
+    """
+    scenery = scenery_sentences(seed)
+    pairs, distances = [], []
+    for story in stories:
+        prompt, pronoun = pronoun_probe(story)
+        distance, _ = name_distances(tokenizer, story, after=after)
+        length = len(tokenizer.encode(after + prompt))
+        while distance < min_distance:
+            prompt = f"{prompt} {next(scenery)}"
+            new_length = len(tokenizer.encode(after + prompt))
+            distance, length = distance + new_length - length, new_length
+        pairs.append(MinimalPair(prompt, pronoun, PRONOUN_FLIP[pronoun]))
+        distances.append(distance)
+    return pairs, distances
+
+
+def distance_accuracies(
+    model: nn.Module, tokenizer, stories: Sequence[Document], min_distances: Sequence[int], *, seed: int = 0
+) -> list[DistanceResult]:
+    """Pronoun accuracy as the antecedent is pushed further back (use stories without distractors)."""
+    results = []
+    for min_distance in min_distances:
+        pairs, distances = stretched_pairs(tokenizer, stories, min_distance, seed=seed)
+        beyond = sum(d > model.config.context_length for d in distances)
+        results.append(DistanceResult(min_distance, sum(distances) / len(distances), beyond,
+                                      accuracy(model, tokenizer, pairs)))
+    return results
+
+
 def count_model_margins(count_model: NGramModel, stories: Sequence[Document]) -> torch.Tensor:
     """log P(right pronoun) - log P(wrong one) per story (N,) under a word-level count model.
 
@@ -221,21 +278,35 @@ def ablation_accuracies(model: nn.Module, tokenizer, stories: Sequence[Document]
     return table
 
 
+VIEWS = ("antecedent in view", "only distractors in view", "no name in view")
+
+
 @dataclass(frozen=True)
 class WindowResult:
     """Pronoun accuracy when the model reads only the last `window` tokens of each prompt."""
 
     window: int
     accuracy: float  # over all stories
-    inside: int  # stories whose antecedent is still within the window
-    accuracy_inside: float  # NaN when no story has it inside
-    accuracy_outside: float  # NaN when every story has it inside
+    by_view: dict[str, tuple[int, float]]  # for each of VIEWS: (number of stories, their accuracy or NaN)
 
 
-def _antecedent_distance(tokenizer, story: Document, after: str) -> int:
-    """How many of the last tokens of the probe's ids a window must keep to still hold the antecedent."""
-    item = pronoun_items(tokenizer, [story], after=after)[0]
-    return len(item.ids) - item.antecedent[0]
+def _first_tokens(spans: list[tuple[int, int]], chars: Sequence[int], names: Sequence[str], shift: int) -> list[int]:
+    """Position of the first token of each name (given by its character offset in the story)."""
+    pairs = zip(chars, names, strict=True)
+    return [_covering(spans, shift + char, shift + char + len(name))[0] for char, name in pairs]
+
+
+def name_distances(tokenizer, story: Document, *, after: str = DOCUMENT_SEPARATOR) -> tuple[int, int | None]:
+    """How many last prompt tokens a window must keep to hold (the antecedent, the nearest distractor or None).
+
+    A name counts as held when its first token is; the prompt is tokenised as helpers.probes reads it.
+    """
+    prompt, _ = pronoun_probe(story)
+    ids = tokenizer.encode(after + prompt)
+    spans, fields = token_spans(tokenizer, ids), story.fields
+    (antecedent,) = _first_tokens(spans, [fields["antecedent_char"]], [fields["antecedent"]], len(after))
+    distractors = _first_tokens(spans, fields["distractor_chars"], fields["distractors"], len(after))
+    return len(ids) - antecedent, (len(ids) - max(distractors) if distractors else None)
 
 
 def _share(correct: torch.Tensor) -> float:
@@ -245,14 +316,21 @@ def _share(correct: torch.Tensor) -> float:
 def window_accuracies(
     model: nn.Module, tokenizer, stories: Sequence[Document], windows: Sequence[int], *, after: str = DOCUMENT_SEPARATOR
 ) -> list[WindowResult]:
-    """Pronoun accuracy for each window size (the model sees only the last k prompt tokens)."""
-    distance = torch.tensor([_antecedent_distance(tokenizer, story, after) for story in stories])  # (N,)
+    """Pronoun accuracy for each window size (the model sees only the last k prompt tokens), split by view.
+
+    The views: the antecedent is in the window; only distractors (the other gender) are; no name is.
+    """
+    distances = [name_distances(tokenizer, story, after=after) for story in stories]
+    antecedent = torch.tensor([a for a, _ in distances])  # (N,)
+    distractor = torch.tensor([d if d is not None else 10**9 for _, d in distances])  # (N,)
     results = []
     for window in windows:
         correct = pronoun_margins(model, tokenizer, stories, after=after, max_prompt_tokens=window) > 0  # (N,)
-        inside = distance <= window
-        results.append(WindowResult(window, _share(correct), int(inside.sum()), _share(correct[inside]),
-                                    _share(correct[~inside])))
+        in_view = antecedent <= window
+        only_distractors = ~in_view & (distractor <= window)
+        groups = (in_view, only_distractors, ~in_view & ~only_distractors)
+        by_view = {view: (int(group.sum()), _share(correct[group])) for view, group in zip(VIEWS, groups, strict=True)}
+        results.append(WindowResult(window, _share(correct), by_view))
     return results
 
 
@@ -266,7 +344,7 @@ def antecedent_cut_accuracies(
     margins = {"in": torch.zeros(len(stories)), "out": torch.zeros(len(stories))}
     groups: dict[int, list[int]] = defaultdict(list)
     for index, story in enumerate(stories):
-        groups[_antecedent_distance(tokenizer, story, after)].append(index)
+        groups[name_distances(tokenizer, story, after=after)[0]].append(index)
     for distance, indices in groups.items():
         chosen = [stories[i] for i in indices]
         for name, keep in (("in", distance), ("out", distance - 1)):

@@ -17,7 +17,7 @@ continuation_scores    log-probability and greedy exact match of given continuat
 few_shot_accuracy      share of queries answered exactly with k examples in the prompt (seeded choice)
 name_pronoun_task      "alice : she ." -> which pronoun goes with a name (learned only from stories)
 translation_pairs      held-out English sentences with their Tiny translations
-translation_scores     exact match of whole translations, per-token log-likelihood and per-token accuracy
+translation_scores     exact match of whole translations, and log-likelihood and accuracy per word
 
 Simplified on purpose: answers are compared token for token (no normalisation); prompts that do not fit
 the context keep their last tokens.
@@ -45,6 +45,7 @@ class FewShotTask:
     name: str
     items: tuple[tuple[str, str], ...]
     template: str = "{query} : {answer} ."  # one solved example; the question is the part before {answer}
+    separator: str = " "  # between solved examples (and before the question)
 
     def __post_init__(self):
         if "{query}" not in self.template or "{answer}" not in self.template:
@@ -56,27 +57,32 @@ class FewShotTask:
         """The solved examples, then the question left open: "alice : she . bob : he . emma :"."""
         question = self.template.split("{answer}")[0].format(query=query).rstrip()
         solved = [self.template.format(query=q, answer=a) for q, a in shots]
-        return " ".join([*solved, question])
+        return self.separator.join([*solved, question])
 
 
 @dataclass(frozen=True)
 class ContinuationScores:
-    """Per item: the summed log-probability of the continuation, its token count, and greedy exact match."""
+    """Per item: each continuation token's log-probability, and whether it was the model's top choice."""
 
-    log_prob: torch.Tensor  # (N,) nats, summed over the continuation's tokens
-    tokens: torch.Tensor  # (N,) number of tokens in each continuation
-    correct_tokens: torch.Tensor  # (N,) tokens that were the model's top choice (teacher-forced)
+    token_ids: list[list[int]]  # the continuation's tokens, per item
+    token_log_probs: list[torch.Tensor]  # (n_i,) nats, per item
+    token_correct: list[torch.Tensor]  # (n_i,) True where the token was the most probable one (teacher-forced)
+
+    @property
+    def log_prob(self) -> torch.Tensor:
+        """(N,) summed log-probability of each whole continuation."""
+        return torch.stack([scores.sum() for scores in self.token_log_probs])
 
     @property
     def exact(self) -> torch.Tensor:
         """(N,) True where greedy decoding writes the whole continuation."""
-        return self.correct_tokens == self.tokens
+        return torch.stack([correct.all() for correct in self.token_correct])
 
 
 @torch.no_grad()
 def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], continuations: Sequence[str], *,
                         after: str = DOCUMENT_SEPARATOR, batch_size: int = 32) -> ContinuationScores:
-    """Score each continuation (e.g. " she") after its prompt in one forward pass: log-probability and exact match.
+    """Score each continuation (e.g. " she") after its prompt in one forward pass: log-probabilities and exact match.
 
     The prompt is read after `after` (the end of a previous document), as the model saw text in training.
     """
@@ -98,7 +104,7 @@ def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], con
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    log_probs, correct = [], []
+    token_ids, log_probs, correct = [], [], []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
         width = max(len(r) for r in chunk) - 1
@@ -109,12 +115,13 @@ def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], con
         for i, r in enumerate(chunk):
             count = counts[start + i]
             positions = torch.arange(len(r) - 1 - count, len(r) - 1)  # where the continuation's tokens are predicted
-            targets = torch.tensor(r[-count:])
+            targets = torch.tensor(r[-count:])  # (count,)
             predicted = scores[i, positions]  # (count, V)
-            log_probs.append(float(predicted[torch.arange(count), targets].sum()))
-            correct.append(int((predicted.argmax(dim=-1) == targets).sum()))
+            token_ids.append(targets.tolist())
+            log_probs.append(predicted[torch.arange(count), targets])
+            correct.append(predicted.argmax(dim=-1) == targets)
     model.train(was_training)
-    return ContinuationScores(torch.tensor(log_probs), torch.tensor(counts), torch.tensor(correct))
+    return ContinuationScores(token_ids, log_probs, correct)
 
 
 def few_shot_prompts(task: FewShotTask, k: int, *, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -150,22 +157,41 @@ def translation_pairs(n: int = 200, seed: int = HELD_OUT_SEED) -> list[tuple[str
 
 @dataclass(frozen=True)
 class TranslationScores:
-    """One model's translation quality, measured three ways over the same sentences."""
+    """One model's translation quality, measured three ways over the same sentences, per word.
+
+    Words, not tokens, so that models with different tokenizers compare: a word is right when greedy
+    decoding writes all its tokens (given the reference before it), and its log-likelihood is the sum of
+    its tokens'.
+    """
 
     exact_match: float  # share of sentences greedy decoding translates exactly (all or nothing)
-    token_log_likelihood: float  # mean log-probability per token of the reference translation (nats)
-    token_accuracy: float  # share of reference tokens that are the model's top choice (teacher-forced)
-    mean_tokens: float  # average length of a reference translation in tokens
+    word_log_likelihood: float  # mean log-probability per word of the reference translation (nats)
+    word_accuracy: float  # share of reference words the model gets right (teacher-forced)
+    mean_words: float  # average length of a reference translation in words
+
+
+def word_groups(pieces: Sequence[str]) -> list[list[int]]:
+    """Indices of the tokens of each word, a word starting at every token that starts with a space."""
+    groups: list[list[int]] = []
+    for index, piece in enumerate(pieces):
+        if piece.startswith(" ") or not groups:
+            groups.append([])
+        groups[-1].append(index)
+    return groups
 
 
 def translation_scores(model: nn.Module, tokenizer, pairs: Sequence[tuple[str, str]]) -> TranslationScores:
-    """Score a model's English -> Tiny translations in the bilingual passages' own format ("english : ... tiny :")."""
+    """Score English -> Tiny translations in the bilingual passages' own format ("english : ... tiny :")."""
     prompts = [f"english : {english} tiny :" for english, _ in pairs]
     scores = continuation_scores(model, tokenizer, prompts, [" " + tiny for _, tiny in pairs])
-    tokens = scores.tokens.sum().item()
+    word_log_probs, word_correct = [], []
+    for ids, log_probs, correct in zip(scores.token_ids, scores.token_log_probs, scores.token_correct, strict=True):
+        for group in word_groups(tokenizer.token_strings(ids)):
+            word_log_probs.append(float(log_probs[group].sum()))
+            word_correct.append(bool(correct[group].all()))
     return TranslationScores(
         exact_match=float(scores.exact.float().mean()),
-        token_log_likelihood=float(scores.log_prob.sum() / tokens),
-        token_accuracy=float(scores.correct_tokens.sum() / tokens),
-        mean_tokens=float(scores.tokens.float().mean()),
+        word_log_likelihood=sum(word_log_probs) / len(word_log_probs),
+        word_accuracy=sum(word_correct) / len(word_correct),
+        mean_words=len(word_correct) / len(pairs),
     )

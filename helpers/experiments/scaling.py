@@ -15,9 +15,10 @@ updates and the same warmup-cosine schedule: with fewer steps the larger models 
 (at 100 steps of 16 windows the largest model was the worst of the five, 1.16 nats per character against
 0.92 for the smallest; at 400 steps of 4 windows, the same data, it was the best, 0.63 against 0.75).
 All runs read the same text (a smaller run reads a prefix of a larger run's text) and a model size starts
-from the same initial weights in every run, so two runs differ only in what the sweep varies. The validation loss is
-measured in nats per character (`helpers.pretrained.nats_per_character`), which does not depend on the
-tokenizer, so it compares with TinyWorld's entropy floor (`TinyWorld.entropy_floor().nats_per_char`).
+from the same initial weights in every run, so two runs differ only in what the sweep varies. The
+validation loss is measured in nats per character (`helpers.pretrained.nats_per_character`), which does
+not depend on the tokenizer, so it compares with TinyWorld's entropy floor
+(`TinyWorld.entropy_floor().nats_per_char`).
 For the largest data size the probes of `helpers.probes` (agreement, pronouns, sentiment with negation)
 and one generated sample are recorded too.
 
@@ -34,14 +35,12 @@ finished runs. Chapter 7 reads the same models with `run_sweep().model(size, tok
 
 The laws. `fit_power_law` fits L = E + A x^-alpha (loss against parameters, or against tokens) by least
 squares on log L: for each E on a grid the rest is a straight line in log-log space; the best E is then
-refined. `fit_joint_law` fits the Chinchilla form L(N, D) = E + A N^-alpha + B D^-beta to every run at
-once (a grid over the two exponents; for each, E, A and B by least squares on relative errors, which
-approximate errors on log L). `compute_optimal` asks which size reaches the lowest loss for a given budget
-of C = 6 N D floating-point operations, interpolating each size's runs in log-log space.
+refined. `compute_optimal` asks which size reaches the lowest loss for a given budget of C = 6 N D
+floating-point operations, interpolating each size's runs in log-log space.
 
 Simplified on purpose: one seed per run (no error bars), learning rates from a rule of thumb checked on
-two sizes (no hyper-parameter search), and sizes and data sizes a laptop can train in minutes: the fits are made over
-two orders of magnitude at most, far less than the published laws.
+two sizes (no hyper-parameter search), and sizes and data sizes a laptop trains in minutes: the fits span
+about one and a half orders of magnitude, far less than the published laws (Kaplan et al., 2020: seven).
 """
 
 from __future__ import annotations
@@ -218,13 +217,6 @@ class Sweep:
         """One plain dict per run (for printing or a DataFrame), smallest model and data first."""
         return [{name: value for name, value in dataclasses.asdict(r).items() if name not in ("probes", "sample")}
                 for r in self.runs]
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """parameters, tokens, flops and loss (nats per character) of every run, as arrays for fitting."""
-        return {"parameters": np.array([r.parameters for r in self.runs], dtype=float),
-                "tokens": np.array([r.tokens for r in self.runs], dtype=float),
-                "flops": np.array([r.flops for r in self.runs], dtype=float),
-                "loss": np.array([r.val_nats_per_char for r in self.runs], dtype=float)}
 
 
 # ----- running the sweep
@@ -406,60 +398,6 @@ def fit_power_law(x: Sequence[float] | np.ndarray, losses: Sequence[float] | np.
             low = a
     irreducible = (low + high) / 2
     return PowerLaw(irreducible, *_line_fit(log_x, y, irreducible))
-
-
-@dataclass(frozen=True)
-class JointLaw:
-    """L(N, D) = E + A N^-alpha + B D^-beta (Hoffmann et al., 2022), fitted to every run at once."""
-
-    irreducible: float  # E
-    a: float
-    alpha: float
-    b: float
-    beta: float
-    rms_log_error: float
-
-    def __call__(self, parameters: np.ndarray | float, tokens: np.ndarray | float) -> np.ndarray:
-        n, d = np.asarray(parameters, dtype=float), np.asarray(tokens, dtype=float)
-        return self.irreducible + self.a * n ** -self.alpha + self.b * d ** -self.beta
-
-
-def _joint_grid(n: np.ndarray, d: np.ndarray, y: np.ndarray, alphas: np.ndarray, betas: np.ndarray):
-    """For every (alpha, beta) on a grid: E, A, B by weighted linear least squares, and the rms error on log L."""
-    a, b = np.meshgrid(alphas, betas, indexing="ij")  # (G, H)
-    a, b = a.ravel(), b.ravel()  # (K,)
-    ones = np.ones((len(a), len(y)))
-    columns = np.stack([ones, n[None] ** -a[:, None], d[None] ** -b[:, None]], axis=-1)  # (K, R, 3) for R runs
-    weighted = columns / y[None, :, None]  # relative errors, which approximate errors on log L
-    gram = weighted.transpose(0, 2, 1) @ weighted  # (K, 3, 3)
-    rhs = weighted.sum(axis=1)  # (K, 3): weighted^T @ (y / y)
-    coefficients = np.linalg.solve(gram + 1e-12 * np.eye(3), rhs[..., None])[..., 0]  # (K, 3): E, A, B
-    fitted = (columns @ coefficients[..., None])[..., 0]  # (K, R)
-    valid = (coefficients >= 0).all(axis=1) & (fitted > 0).all(axis=1)
-    errors = np.full(len(a), np.inf)
-    errors[valid] = np.sqrt(np.mean((np.log(fitted[valid]) - np.log(y)) ** 2, axis=1))
-    return a, b, coefficients, errors
-
-
-def fit_joint_law(parameters: Sequence[float] | np.ndarray, tokens: Sequence[float] | np.ndarray,
-                  losses: Sequence[float] | np.ndarray) -> JointLaw:
-    """Fit L = E + A N^-alpha + B D^-beta to every run: a grid over the exponents, least squares for the rest."""
-    n, d, y = (np.asarray(v, dtype=float) for v in (parameters, tokens, losses))
-    if not n.shape == d.shape == y.shape or n.ndim != 1 or len(n) < 6:
-        raise ValueError("parameters, tokens and losses must be 1-D, of one length, with at least 6 runs.")
-    if (n <= 0).any() or (d <= 0).any() or (y <= 0).any():
-        raise ValueError("parameters, tokens and losses must be positive (they are read on log axes).")
-    alphas = betas = np.linspace(0.02, 2.0, 100)
-    for _ in range(3):  # a coarse grid, then two finer ones around its best point
-        a, b, coefficients, errors = _joint_grid(n, d, y, alphas, betas)
-        best = int(np.argmin(errors))
-        if not np.isfinite(errors[best]):
-            raise ValueError("no law of this form fits these losses with E, A, B >= 0; check the losses.")
-        step_a, step_b = alphas[1] - alphas[0], betas[1] - betas[0]
-        alphas = np.linspace(max(a[best] - step_a, 1e-3), a[best] + step_a, 41)
-        betas = np.linspace(max(b[best] - step_b, 1e-3), b[best] + step_b, 41)
-    e, big_a, big_b = coefficients[best]
-    return JointLaw(float(e), float(big_a), float(a[best]), float(big_b), float(b[best]), float(errors[best]))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from helpers.widgets.base import (
     evaluating,
 )
 from helpers.widgets.drawing import (
-    INK,
     MARGIN,
     MONO,
     MONO_ADVANCE,
