@@ -202,6 +202,7 @@ PHENOMENA = {
     "pronoun": lambda n, seed: pronoun_pairs(pronoun_stories(n, seed)),
     "sentiment (plain)": lambda n, seed: review_pairs(n, seed, negation=False),
     "sentiment (negated)": lambda n, seed: review_pairs(n, seed, negation=True),
+    "label (plain)": lambda n, seed: sentiment_pairs(n, seed, negation=False),
     "label (negated)": lambda n, seed: sentiment_pairs(n, seed, negation=True),
 }
 

@@ -231,10 +231,10 @@ def multi_head_from_scratch(x: torch.Tensor, c_attn: nn.Linear, c_proj: nn.Linea
 
 
 torch.manual_seed(0)
-layer = CausalSelfAttention(model.config).eval()  # helpers' multi-head attention, freshly initialised
+attention_layer = CausalSelfAttention(model.config).eval()  # helpers' multi-head attention, freshly initialised
 with torch.no_grad():
-    ours, ours_weights = multi_head_from_scratch(x, layer.c_attn, layer.c_proj, model.config.n_head)
-    theirs, theirs_weights = layer(x[None], return_weights=True)  # (1, T, C), (1, n_head, T, T)
+    ours, ours_weights = multi_head_from_scratch(x, attention_layer.c_attn, attention_layer.c_proj, model.config.n_head)
+    theirs, theirs_weights = attention_layer(x[None], return_weights=True)  # (1, T, C), (1, n_head, T, T)
 print(f"{model.config.n_head} heads of size {C // model.config.n_head}: output {tuple(ours.shape)}, "
       f"weights {tuple(ours_weights.shape)}")
 assert torch.allclose(ours, theirs[0], atol=1e-5) and torch.allclose(ours_weights, theirs_weights[0], atol=1e-6)
@@ -316,24 +316,24 @@ assert change > 0.1 * with_positions.abs().mean()
 # %% [markdown]
 # ## 5. Which head finds "alice"? Measure, don't just look
 #
-# A picture of one sentence proves little. We take a few hundred **held-out** pronoun stories (from a
-# TinyWorld stream no training text came from). Each has a hero, one or more *distractor* characters of
-# the other gender, and then the pronoun meaning the hero:
+# A picture of one sentence proves little. We take 300 **held-out** pronoun stories (from a TinyWorld
+# stream no training text came from). Each has a hero, one or more *distractor* characters of the other
+# gender, and then the pronoun meaning the hero:
 #
-# > mia is playing with a ball by the river . bob is singing a song in the garden . ... jack is writing a
-# > letter by the river . **she**
+# > mia is playing with a ball by the river . bob is singing a song in the garden . the cat slept on the
+# > log . jack is writing a letter by the river . **she**
 #
-# To predict "she" rather than "he", the model must find mia among the names. We read the attention of the
-# token just before the pronoun (the position whose output predicts it) and ask, for every layer and head:
-# how much weight lands on the antecedent's token, and how often is the antecedent the token the head
-# looks at most?
+# and 300 simple stories without distractors, the chapter's kind ("alice is reading a book by the river .
+# **she**"). We read the attention of the last token before the pronoun — the position whose output
+# predicts it — and ask, for every layer and head: how often is the antecedent the token it looks at
+# most, and how much of its attention lands on the antecedent and on the distractors?
 
 # %%
 from helpers.experiments.attention_probes import (
     VIEWS,
     ablation_accuracies,
     antecedent_attention,
-    antecedent_cut_accuracies,
+    distance_accuracies,
     heads_switched_off,
     pronoun_items,
     window_accuracies,
@@ -341,56 +341,112 @@ from helpers.experiments.attention_probes import (
 from helpers.probes import pronoun_accuracy, pronoun_stories
 
 N_STORIES = 300
-stories = pronoun_stories(N_STORIES)
-items = pronoun_items(tokenizer, stories)
-measured = antecedent_attention(model, items)
-print(f"{N_STORIES} held-out stories, {sum(len(i.ids) for i in items) / N_STORIES:.0f} tokens and "
-      f"{sum(len(s.fields['distractors']) for s in stories) / N_STORIES:.1f} distractor mentions on average")
-print("share of stories where the head looks hardest at the antecedent (rows: layers, columns: heads)")
-print(measured.hit_rate)
-print("mean attention weight on the antecedent | on all distractor names")
+stories = pronoun_stories(N_STORIES)  # hero, distractors of the other gender, pronoun
+simple_stories = pronoun_stories(N_STORIES, with_distractors=False)  # hero, pronoun
+with_distractors = antecedent_attention(model, pronoun_items(tokenizer, stories))
+without_distractors = antecedent_attention(model, pronoun_items(tokenizer, simple_stories))
+on_distractors = with_distractors.on_distractors.mean(-1)  # (n_layer, n_head)
+print("               with distractors                              without distractors")
+print("head     antecedent is top  weight on antecedent  on distractors   antecedent is top  weight on antecedent")
 for layer in range(config.n_layer):
-    print(f"layer {layer}: " + "  ".join(f"{a:.2f} | {d:.2f}" for a, d in zip(
-        measured.mean_on_antecedent[layer], measured.on_distractors.mean(-1)[layer], strict=True)))
-best_layer, best_head = measured.best_head()
-hit_rate = float(measured.hit_rate[best_layer, best_head])
-print(f"best head: layer {best_layer}, head {best_head}: the antecedent is its top token in {hit_rate:.0%} of "
-      f"stories, mean weight {measured.mean_on_antecedent[best_layer, best_head]:.2f}")
+    for head in range(config.n_head):
+        print(f"L{layer} H{head}  {with_distractors.hit_rate[layer, head]:17.0%}"
+              f"  {with_distractors.mean_on_antecedent[layer, head]:20.2f}  {on_distractors[layer, head]:14.2f}"
+              f"   {without_distractors.hit_rate[layer, head]:17.0%}"
+              f"  {without_distractors.mean_on_antecedent[layer, head]:20.2f}")
+best_layer, best_head = with_distractors.best_head()
+simple_layer, simple_head = without_distractors.best_head()
+reader_layer, reader_head = divmod(int(on_distractors.argmax()), config.n_head)
+print(f"with distractors, the antecedent is the top token most often for L{best_layer} H{best_head}: "
+      f"{with_distractors.hit_rate[best_layer, best_head]:.0%} of stories")
+print(f"without distractors: L{simple_layer} H{simple_head}, {without_distractors.hit_rate[simple_layer, simple_head]:.0%}")
+print(f"most attention on the distractors: L{reader_layer} H{reader_head}, {on_distractors.max():.2f} of its attention")
+assert with_distractors.hit_rate.max() < 0.3 < 0.4 < without_distractors.hit_rate.max()
+assert on_distractors.max() > 0.4
 
 # %% [markdown]
-# FINDINGS_HEADS
+# The measurement does not show the tidy picture one might expect:
 #
-# Here is that head on a story of our own, in the AttentionLab (pick another layer, head or query token;
-# "all heads" shows the whole layer).
+# - **With distractors, no head reliably looks at the antecedent.** The best one (layer 3, head 1) makes
+#   it its top token in only about one story in eight. Instead, two heads (layer 0 head 0 and layer 3
+#   head 1) put about half or more of their attention on the **distractors'** names.
+# - **Without distractors**, several heads do look at the hero: layer 0 head 1 makes "alice" its top
+#   token in more than half of the stories.
+#
+# The model is nonetheless almost always right (we measure it below). How, without looking at the
+# antecedent? TinyWorld's stories have a regularity: every distractor has the *other* gender. So "bob is
+# in view, so the pronoun is *she*" works as well as "the hero is mia, so *she*". The model learned the
+# shortcut that its training text allows. This is an honest and common finding: a model learns what
+# predicts the next token in *its* data, not the rule we had in mind.
+#
+# Here is the head that finds "alice" in the chapter's own sentence, in the AttentionLab (pick another
+# layer, head or query token; "all heads" shows the whole layer):
 
 # %%
 from helpers.widgets import AttentionLab
 
-STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
-assert world.is_valid(STORY)
-story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
-lab = AttentionLab(model, tokenizer, STORY, layer=best_layer, head=best_head, query=story_pieces.index("she") - 1,
-                   view="tokens")
+lab = AttentionLab(model, tokenizer, SENTENCE, layer=simple_layer, head=simple_head, query=SHE, view="tokens")
 lab
 
 # %% [markdown]
-# ## 6. Switch the head off: what does the model lose?
+# And the distractor-reading head on a story with a distractor (a fixed picture; type this story into the
+# lab above to explore it). From the last token before the pronoun, it looks at "bob":
+
+# %%
+STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
+assert world.is_valid(STORY)
+story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
+AttentionLab(model, tokenizer, STORY, layer=reader_layer, head=reader_head, query=story_pieces.index("she") - 1,
+             view="tokens").snapshot()
+
+# %% [markdown]
+# ## 6. Switch heads off: what does the model lose?
 #
 # Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to
-# remove the head and measure. `heads_switched_off` zeroes one head's output inside the block (the
-# slice of the vector that enters the output projection), as if the head were not there. We score
-# pronoun accuracy with `helpers.probes.pronoun_accuracy`: the share of stories where the model gives
-# the right pronoun ("she" for mia) a higher probability than the wrong one (0.5 is a coin flip).
+# remove heads and measure. `heads_switched_off` zeroes a head's output inside its block (its slice of the
+# vector that enters the output projection), as if the head were not there. Pronoun accuracy comes from
+# `helpers.probes.pronoun_accuracy`: the share of stories where the model gives the right pronoun a higher
+# probability than the wrong one (0.5 is a coin flip).
 
 # %%
 accuracy = pronoun_accuracy(model, tokenizer, stories)
-with heads_switched_off(model, [(best_layer, best_head)]):
-    accuracy_without_best = pronoun_accuracy(model, tokenizer, stories)
+simple_accuracy = pronoun_accuracy(model, tokenizer, simple_stories)
 ablations = ablation_accuracies(model, tokenizer, stories)  # (n_layer, n_head): one head off at a time
-print(f"pronoun accuracy, all heads on:                {accuracy:.1%}")
-print(f"with layer {best_layer} head {best_head} switched off:        {accuracy_without_best:.1%}")
-print("with each single head switched off (rows: layers, columns: heads):")
+print(f"pronoun accuracy, all heads on: {accuracy:.1%} with distractors, {simple_accuracy:.1%} without")
+print("with distractors, one head switched off (rows: layers, columns: heads):")
 print(ablations)
+worst_layer, worst_head = divmod(int(ablations.argmin()), config.n_head)
+print(f"the costliest single head: L{worst_layer} H{worst_head}, accuracy {ablations.min():.1%}; "
+      f"the best antecedent head L{best_layer} H{best_head}: {ablations[best_layer, best_head]:.1%}")
+assert accuracy > 0.95 and simple_accuracy > 0.9
+assert 0.85 < ablations.min() < accuracy - 0.03
+
+# %% [markdown]
+# No single head is essential: the costliest one takes only a few points off, the work is shared. So we
+# switch off *groups*: the heads that read names (the most attention on the antecedent and the distractors
+# together), one more each time, against the same number of other heads picked at random.
+
+# %%
+on_names = with_distractors.mean_on_antecedent + on_distractors  # (n_layer, n_head)
+name_heads = [divmod(int(i), config.n_head) for i in on_names.flatten().argsort(descending=True)]
+print("heads by attention on names:", ", ".join(f"L{i} H{j} ({on_names[i, j]:.2f})" for i, j in name_heads[:4]))
+group_accuracy = {}
+for k in (1, 2, 3, 4):
+    with heads_switched_off(model, name_heads[:k]):
+        group_accuracy[k] = (pronoun_accuracy(model, tokenizer, stories),
+                             pronoun_accuracy(model, tokenizer, simple_stories))
+    print(f"top {k} name heads off: {group_accuracy[k][0]:.1%} with distractors, {group_accuracy[k][1]:.1%} without")
+others = name_heads[2:]
+generator = torch.Generator().manual_seed(0)
+random_pairs = [[others[int(i)] for i in torch.randperm(len(others), generator=generator)[:2]] for _ in range(5)]
+random_accuracy = []
+for pair in random_pairs:
+    with heads_switched_off(model, pair):
+        random_accuracy.append(pronoun_accuracy(model, tokenizer, stories))
+print(f"two other heads off (5 random pairs): {min(random_accuracy):.1%} to {max(random_accuracy):.1%}, "
+      f"mean {sum(random_accuracy) / 5:.1%}")
+assert group_accuracy[2][0] < 0.9 < sum(random_accuracy) / 5
+assert group_accuracy[4][0] < 0.8 and group_accuracy[4][1] < 0.8
 
 # %% [markdown]
 # FINDINGS_ABLATION
@@ -400,8 +456,8 @@ print(ablations)
 #
 # Chapter 1's count model predicts the next word from the last n − 1 words only. We count words in the
 # very text the transformer was trained on and ask it the same question: after "... by the river .",
-# is "she" or "he" more likely? A trigram reads "river ." — nothing about who the hero is. Even a
-# 6-gram, which reads five words back, rarely reaches the hero's name.
+# is "she" or "he" more likely? A trigram reads "river ." — nothing about who is in the story. Even a
+# 6-gram, which reads five words back, rarely reaches a name.
 
 # %%
 import re
@@ -417,7 +473,8 @@ for n in (3, 6):
     count_model = NGramModel.train(words, n)
     count_accuracy[n] = float((count_model_margins(count_model, stories) > 0).float().mean())
     print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]:.1%}")
-print(f"transformer (context of {config.context_length} tokens):            pronoun accuracy {accuracy:.1%}")
+print(f"transformer (a window of {config.context_length} tokens):              pronoun accuracy {accuracy:.1%}")
+assert 0.4 < count_accuracy[3] < 0.6 and count_accuracy[6] < 0.7 < 0.95 < accuracy
 
 # %% [markdown]
 # COUNT_FINDINGS
@@ -429,8 +486,8 @@ print(f"transformer (context of {config.context_length} tokens):            pron
 # only "bob"](../images/03_context_window.png)
 #
 # A transformer looks back only as far as its context window (here 128 tokens). Whatever fell out of the
-# window is gone. We crop each prompt to its last *k* tokens and measure pronoun accuracy, split by whether
-# the antecedent is still inside the window.
+# window is gone. First we crop each prompt to its last *k* tokens and split the stories by which names
+# are still in view: the antecedent, only distractors, or no name at all.
 
 # %%
 WINDOWS = (4, 8, 16, 32, 64, config.context_length)
@@ -439,37 +496,39 @@ print(f"{'window':>6} {'accuracy':>9}   " + "   ".join(f"{view:>26}" for view in
 for r in results:
     print(f"{r.window:6d} {r.accuracy:9.1%}   " + "   ".join(
         f"{n:4d} stories, {acc:6.1%} right" if n else f"{0:4d} stories,       -    " for n, acc in r.by_view.values()))
-
-figure, axes = plt.subplots(figsize=(7, 3.2), dpi=90)
-axes.plot(WINDOWS, [r.accuracy for r in results], "o-", label="pronoun accuracy")
-for view, style in zip(VIEWS, ("s--", "^:"), strict=False):
-    axes.plot(WINDOWS, [r.by_view[view][0] / N_STORIES for r in results], style, color="grey", alpha=0.8,
-              label=f"share of stories with the {view}")
-axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip")
-axes.set_xscale("log", base=2)
-axes.set_xticks(WINDOWS, [str(w) for w in WINDOWS])
-axes.set_xlabel("context window (tokens the model may read)")
-axes.set_ylim(0, 1.02)
-axes.legend(fontsize=7, loc="lower right")
-axes.set_title("Pronoun accuracy against the context window", fontsize=10)
-plt.show()
+for view, bounds in zip(VIEWS, ((0.95, 1.0), (0.95, 1.0), (0.4, 0.65)), strict=True):
+    assert all(bounds[0] < r.by_view[view][1] <= bounds[1] for r in results if r.by_view[view][0] >= 50), view
 
 # %% [markdown]
 # WINDOW_FINDINGS
 #
-# The sharpest version of the test: for every story, one window that starts exactly at the antecedent and
-# one that starts one token later. The two windows differ by the antecedent alone. We run it on the stories
-# with distractors and on TinyWorld's simple stories without them ("alice is reading a book by the river .
-# she"), where the antecedent is the only clue.
+# Second, the real test of memory: the simple stories, where the hero is the only clue, with harmless
+# scenery sentences ("the cat sat on the mat .", no people in them) pushed in before the pronoun until the
+# antecedent is at least *d* tokens back — eventually beyond the window.
 
 # %%
-simple_stories = pronoun_stories(N_STORIES, with_distractors=False)
-cut = {"with distractors": antecedent_cut_accuracies(model, tokenizer, stories),
-       "without distractors": antecedent_cut_accuracies(model, tokenizer, simple_stories)}
-for kind, (inside, outside) in cut.items():
-    print(f"stories {kind:20}: window starting at the antecedent {inside:6.1%}, one token later {outside:6.1%}")
+DISTANCES = (0, 16, 32, 64, 96, 120, 136)
+distances = distance_accuracies(model, tokenizer, simple_stories, DISTANCES)
+print(f"{'antecedent at least':>19} {'on average':>10} {'beyond the window':>18} {'accuracy':>9}")
+for r in distances:
+    print(f"{r.min_distance:12d} tokens {r.mean_distance:10.0f} {r.beyond_window:18d} {r.accuracy:9.1%}")
+
+figure, axes = plt.subplots(figsize=(7, 3.2), dpi=90)
+axes.plot([r.mean_distance for r in distances], [r.accuracy for r in distances], "o-",
+          label="stories without distractors, scenery pushed in")
+axes.axvline(config.context_length, color="grey", linestyle="--", label="edge of the context window")
+axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip")
+axes.set_xlabel("tokens between the antecedent and the pronoun")
+axes.set_ylabel("pronoun accuracy")
+axes.set_ylim(0, 1.02)
+axes.legend(fontsize=8, loc="upper right")
+axes.set_title("How far back does the model still find alice?", fontsize=10)
+plt.show()
+assert distances[0].accuracy > 0.9 and all(r.accuracy < 0.7 for r in distances if r.min_distance >= 64)
 
 # %% [markdown]
+# DISTANCE_FINDINGS
+#
 # ## 9. Is self-attention the start of machine memory?
 #
 # CURIOSITY

@@ -257,7 +257,17 @@ print(f"one layer, end: loss {one_layer.repeat_loss[-1]:.2f}, best induction sco
       f"{float(one_layer.scores('induction')[-1].max()):.2f}")
 
 # %% [markdown]
-# FINDINGS_DROP
+# For about 160 steps the two-layer model's loss creeps down (from 4.17 to 3.26 nats, still worse than
+# the order-blind 2.32: it has not even learned which symbols are around). Then it falls off a cliff: 0.95
+# nats at step 240, 0.12 at the end, almost perfect copying. The one-layer model ends at 2.76 nats, above
+# the order-blind level, and none of its heads scores above 0.13 as an induction head.
+#
+# The scores say why the change is sudden. Between steps 140 and 260, the same 120 steps in which the
+# loss falls from 3.43 to 0.67 nats, the best induction score in layer 1 goes from 0.11 to 0.76, and the
+# previous-token score in layer 0 starts rising with it. Each head is useless without the other: an
+# induction head has nothing to match until a previous-token head has written "what came before me"
+# into every token, and that information helps nobody until a head in the next layer reads it. While
+# both are weak the loss barely moves; once they fit together, it falls all at once.
 
 # %%
 assert one_layer.repeat_loss[-1] > ORDER_BLIND and float(one_layer.scores("induction")[-1].max()) < 0.3
@@ -330,7 +340,13 @@ print(f"the one-layer model's best 'induction score' on period 12: {shortcut['pe
       f"on periods 4-24: {shortcut['periods 4-24'][2]:.2f}")
 
 # %% [markdown]
-# FINDINGS_SHORTCUT
+# Trained on period 12 only, the one-layer model predicts period-12 repeats perfectly (0.00 nats), and on
+# them its head even scores 1.00 as an "induction head". On any other period it is confidently wrong:
+# 8.85 nats, worse than guessing (4.16). It learned "copy what was 11 places back", a rule about
+# positions, not about content. The two-layer model trained on random periods handles period 12, its
+# training periods, and periods 25-30 it has never seen (0.39 nats). So the check has two parts: the
+# period must vary in training, or a low loss proves nothing about in-context learning; and the model
+# must be tested on sequences the shortcut cannot solve, or even the head scores are fooled.
 
 # %%
 assert shortcut["period 12"][0] < 0.05 and shortcut["periods 4-24"][0] > math.log(64)
@@ -338,7 +354,251 @@ assert shortcut["period 12"][1] < 0.3 and shortcut["periods 4-24"][1] < 0.3 and 
 assert shortcut["period 12"][2] > 0.9 and shortcut["periods 4-24"][2] < 0.4
 
 # %% [markdown]
-# ## 4. Grokking: generalisation long after memorisation
+# ## 2. Does the pretrained TinyWorld model have an induction head?
+#
+# The chapters' pretrained model (chapter 5) read 6 million tokens of TinyWorld text. We give it the
+# same test, with its own tokens: 30 random single-token words, then the same 30 words again. A model
+# with an induction head finds the second copy far easier than the first.
+
+# %%
+import re
+
+import torch.nn.functional as F
+
+from helpers.pretrained import pretrained
+
+model, tokenizer = pretrained("tinyworld")
+words = torch.tensor([i for i in range(tokenizer.vocab_size)
+                      if re.fullmatch(r" [a-z]+", tokenizer.token_strings([i])[0])])  # tokens that are whole words
+WORDS_PER_COPY = 30
+indices, word_periods = repeated_blocks(64, 2 * WORDS_PER_COPY + 1, n_symbols=len(words),
+                                        periods=(WORDS_PER_COPY, WORDS_PER_COPY), seed=0)
+word_sequences = words[indices]  # (64, 61): 30 random words, the same 30 again, and the first one once more
+print(tokenizer.decode(word_sequences[0, :12].tolist()), "...")
+with torch.no_grad():
+    losses = F.cross_entropy(model(word_sequences[:, :-1]).transpose(1, 2), word_sequences[:, 1:],
+                             reduction="none")  # (64, 60): the loss of each next word
+first_copy = float(losses[:, : WORDS_PER_COPY - 1].mean())
+second_copy = float(losses[:, WORDS_PER_COPY - 1 :].mean())
+_, _, pretrained_previous, pretrained_induction = measure_heads(model, word_sequences, word_periods)
+print(f"loss on the first copy {first_copy:.1f} nats, on the second copy {second_copy:.1f} nats")
+print(f"best induction score over its {pretrained_induction.numel()} heads: {float(pretrained_induction.max()):.2f} "
+      f"(the toy two-layer model: {float(induction_history[-1, 1].max()):.2f})")
+
+# %% [markdown]
+# No. The second copy is no easier than the first (15.1 against 14.6 nats: random words are very
+# surprising, twice), and no head scores above 0.02 as an induction head. TinyWorld text never repeats an
+# arbitrary sequence of words; everything in it follows from its grammar, so copying never paid off in
+# training and no general copying head formed. (Olsson et al. found induction heads in every model they
+# trained on real text, which repeats names, phrases and code all the time.) What a model learns depends
+# on what its data rewards, and this matters for the next experiment.
+
+# %%
+assert second_copy > first_copy - 0.5 and float(pretrained_induction.max()) < 0.1
+
+# %% [markdown]
+# ## 3. Few-shot learning
+#
+# Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the
+# question, and reads the answer; the weights never change. Our task: give the Tiny word for an English
+# noun, written as a dictionary, "dog : vapo . cat : miru . bird :". TinyWorld never writes a dictionary.
+# Every Tiny word the model knows it learned from whole bilingual sentences ("english : the dog sees a
+# cat . tiny : vapo na miru ko vidas ."), where it translates 99% of the words right (section 4). Can a
+# handful of examples tell it what this new format asks?
+#
+# For each of the 22 nouns we ask the question with k other nouns as examples, drawn at random, five
+# times with different examples. An answer counts when greedy decoding writes it exactly. Wrong answers
+# are split into those that repeat one of the answers shown as examples, and the rest.
+
+# %%
+from helpers.experiments.few_shot import FewShotTask, few_shot_outcome, few_shot_questions
+from helpers.generation import generate
+from helpers.tinyworld.language import NOUNS
+
+dictionary = FewShotTask("English noun -> Tiny noun", tuple(NOUNS.items()), template="{query} : {answer} .")
+for k in (0, 2, 8):
+    question = few_shot_questions(dictionary, k, seed=0)[1]
+    answer = generate(model, tokenizer, "\n" + question.prompt, 3, temperature=0)[len(question.prompt) + 1 :]
+    print(f"k={k}: {question.prompt!r} -> {answer!r} (right: {question.answer!r})")
+
+# %%
+SHOTS, SEEDS = (0, 1, 2, 4, 8), range(5)
+outcomes = {k: [few_shot_outcome(model, tokenizer, dictionary, k, seed=seed) for seed in SEEDS] for k in SHOTS}
+right = {k: sum(o.right for o in outcomes[k]) / len(SEEDS) for k in SHOTS}
+copied = {k: sum(o.copied for o in outcomes[k]) / len(SEEDS) for k in SHOTS}
+print(f"{'k':>2} {'right':>6} {'copied an example':>18} {'other':>6}")
+for k in SHOTS:
+    print(f"{k:2d} {right[k]:6.0%} {copied[k]:18.0%} {1 - right[k] - copied[k]:6.0%}")
+
+figure, axes = plt.subplots(figsize=(6.5, 3.4))
+axes.plot(SHOTS, [right[k] for k in SHOTS], "o-", color="C2", linewidth=2, label="right")
+axes.plot(SHOTS, [copied[k] for k in SHOTS], "s--", color="C3", label="wrong: repeats an example's answer")
+axes.set_xticks(SHOTS)
+axes.set_xlabel("examples in the prompt (k)")
+axes.set_ylabel("share of questions")
+axes.set_ylim(0, 1)
+axes.set_title("Few-shot: English noun -> Tiny noun, 22 nouns x 5 draws", fontsize=10)
+axes.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# With no example the model never answers right: "cat :" means nothing to it, and it goes on with
+# "answer the question", the start of an instruction. One example is enough to make the format clear:
+# 43% right, 49% with two. The knowledge was already there (it translates nouns inside sentences almost
+# perfectly); the examples only tell it which knowledge the prompt asks for. That is few-shot learning,
+# of a task that never appeared as a task.
+#
+# But more examples do not help this model: with eight, only 30% are right, and 36% of the answers repeat
+# an example's answer ("kapo", the Tiny word for hat, for "cat"). Every example is one more Tiny word in
+# view that the model may repeat, and without an induction head (section 2) it cannot look up which one
+# belongs to which English word. Large models trained on real text keep improving with more examples
+# (Brown et al., 2020); this small one learns the format from one or two and is confused by more.
+
+# %%
+assert right[0] < 0.05 and max(right[k] for k in (1, 2)) > 0.35
+assert copied[8] > copied[1] + 0.15 and right[8] < max(right.values())
+
+# %% [markdown]
+# ## 4. Translation nobody asked for
+#
+# Every model of chapter 2's sweep was trained only to predict the next token of TinyWorld text. One
+# document in ten of that text is a bilingual passage, "english : ... tiny : ...". Nobody asked the
+# models to translate, yet we can ask them now: give each one 200 held-out English sentences in that
+# format and score what follows "tiny :" against the reference translation, two ways:
+#
+# - **exact match**: is the whole translation right, word for word (greedy decoding)? All or nothing;
+# - **log-likelihood per word**: how probable is each word of the reference translation, given the ones
+#   before it? A continuous score; 0 is perfect.
+#
+# Both are measured in one pass per sentence: greedy decoding writes the reference exactly when every
+# reference token is the model's top choice given the reference so far. We score per word, not per
+# token, so that models with different tokenizers compare.
+#
+# The sweep has five model sizes (16 thousand to 520 thousand parameters) trained on four data sizes.
+# The chapters' pretrained model is bigger and trained on 15 times more tokens; we add it as the last
+# point. The horizontal axis is training compute, about 6 × parameters × tokens (chapter 2).
+
+# %%
+from helpers.experiments.few_shot import translation_pairs, translation_scores
+from helpers.experiments.scaling import count_parameters, run_sweep, training_flops
+from helpers.pretrained import recipe_named
+
+sweep = run_sweep()
+pairs = translation_pairs(200)
+print(f"{len(pairs)} held-out sentences, e.g. {pairs[0][0]!r} -> {pairs[0][1]!r}")
+translation = {run.key: translation_scores(sweep.model(run.size, run.tokens), sweep.tokenizer(), pairs)
+               for run in sweep.runs}
+compute = {run.key: run.flops for run in sweep.runs}
+training = recipe_named("tinyworld").training
+pretrained_tokens = training.max_steps * training.batch_size * model.config.context_length
+compute["pretrained"] = training_flops(count_parameters(model), pretrained_tokens)
+translation["pretrained"] = translation_scores(model, tokenizer, pairs)
+print(f"{'model':>12} {'compute':>9} {'exact match':>12} {'words right':>12} {'log-lik/word':>13}")
+for key, scores in translation.items():
+    print(f"{key:>12} {compute[key]:9.1e} {scores.exact_match:12.1%} {scores.word_accuracy:12.1%} "
+          f"{scores.word_log_likelihood:13.2f}")
+
+# %%
+mean_words = translation["pretrained"].mean_words
+figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+sizes = [size.name for size in sweep.config.sizes]
+for i, size in enumerate([*sizes, "pretrained"]):
+    keys = [key for key in translation if key.split("-")[0] == size]
+    marker = "*" if size == "pretrained" else "o"
+    x = [compute[key] for key in keys]
+    left.scatter(x, [translation[key].exact_match for key in keys], marker=marker, s=60, color=f"C{i}", label=size)
+    right.scatter(x, [translation[key].word_log_likelihood for key in keys], marker=marker, s=60, color=f"C{i}")
+ordered = sorted(translation, key=compute.get)
+left.plot([compute[key] for key in ordered], [translation[key].word_accuracy ** mean_words for key in ordered],
+          color="grey", linewidth=1, linestyle=":", label=f"(words right)^{mean_words:.1f}")
+for axes in (left, right):
+    axes.set_xscale("log")
+    axes.set_xlabel("training compute (FLOPs)")
+left.set_ylabel("exact match (whole sentence)")
+left.set_ylim(-0.03, 1.03)
+left.set_title("All or nothing: looks like a sudden jump", fontsize=10)
+left.legend(fontsize=7, loc="upper left")
+right.set_ylabel("log-likelihood per word (nats)")
+right.set_title("Per word: improves steadily with compute", fontsize=10)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the left panel as the story of when translation "emerges": every model of the sweep translates
+# 0 of the 200 sentences exactly, across a 270-fold range of compute; then the pretrained model translates
+# 91.5% of them. A sudden jump. The right panel measures the same models on the same sentences, per word,
+# and there is no jump: the log-likelihood improves steadily with compute, from -5.89 nats per word for
+# the smallest model on the least data (the right word gets a probability of about 1 in 360) to -2.47
+# for the largest sweep model (1 in 12) and -0.06 for the pretrained model (0.94). The share of words
+# right climbs from 33% to 43% to 98.8%.
+#
+# Exact match needs all 7.9 words of a sentence right. At 43% per word that happens about 0.43^7.9 =
+# 0.1% of the time; at 98.8% it happens 0.988^7.9 = 91% of the time, which is what we measured. The
+# grey dotted line is that product for every model: the "jump" is the shape of x^8, not a sudden change
+# inside the models. This is the argument of Schaeffer et al. (2023): many abilities reported to emerge
+# suddenly in large models are scored all-or-nothing, and the same models scored per token improve
+# smoothly. (Our sweep leaves a 26-fold gap in compute below the pretrained model; the product is what
+# fills it.)
+
+# %%
+import numpy as np
+
+sweep_keys = [run.key for run in sweep.runs]
+log_compute = np.log10([compute[key] for key in translation])
+log_likelihood = np.array([translation[key].word_log_likelihood for key in translation])
+correlation = float(np.corrcoef(log_compute, log_likelihood)[0, 1])
+predicted = translation["pretrained"].word_accuracy ** mean_words
+print(f"correlation of log-likelihood per word with log compute over all {len(translation)} models: {correlation:.2f}")
+print(f"pretrained model: (words right)^{mean_words:.1f} = {predicted:.1%}, measured exact match "
+      f"{translation['pretrained'].exact_match:.1%}")
+assert max(translation[key].exact_match for key in sweep_keys) < 0.02 and translation["pretrained"].exact_match > 0.8
+assert correlation > 0.8 and abs(predicted - translation["pretrained"].exact_match) < 0.1
+for size in sizes:  # more data, better log-likelihood, for every size
+    runs = [translation[run.key].word_log_likelihood for run in sweep.runs if run.size == size]
+    assert runs[-1] > runs[0] + 1.0
+
+# %% [markdown]
+# ### Where in the model does the translation happen?
+# The logit lens (chapter 3) reads the model's prediction out of each layer. Below, a sentence and its
+# translation: each row is a layer, each column a position, each cell the token that layer would predict
+# next (framed when it is the token that really follows). Choose another position, or type a sentence.
+
+# %%
+from helpers.widgets import LogitLens
+
+PROMPT = "english : the big dog sees a cat . tiny :"
+EXAMPLE = PROMPT + " vapo grana na miru ko vidas ."
+assert tokenizer.encode(EXAMPLE)[: len(tokenizer.encode(PROMPT))] == tokenizer.encode(PROMPT)
+lens = LogitLens(model, tokenizer, EXAMPLE, position=len(tokenizer.encode(PROMPT)) - 1, max_tokens=24)
+lens
+
+# %% [markdown]
+# The same read-out over the 200 held-out sentences, at the position after "tiny :", where the first Tiny
+# word must be predicted:
+
+# %%
+prompt_ids = [tokenizer.encode("\n" + f"english : {english} tiny :") for english, _ in pairs]
+first_word = torch.tensor([tokenizer.encode("\n" + f"english : {english} tiny : {tiny}")[len(ids)]
+                           for ids, (english, tiny) in zip(prompt_ids, pairs, strict=True)])  # (200,)
+padded = torch.zeros(len(pairs), max(len(ids) for ids in prompt_ids), dtype=torch.long)  # (200, T) right-padded
+for row, ids in enumerate(prompt_ids):
+    padded[row, : len(ids)] = torch.tensor(ids)
+last = torch.tensor([len(ids) - 1 for ids in prompt_ids])  # where each prompt ends
+lens_trace = model.trace(padded)
+with torch.no_grad():
+    lens_right = [float((model.unembed(hidden[torch.arange(len(pairs)), last]).argmax(-1) == first_word).float().mean())
+                  for hidden in lens_trace.hidden_states]  # one share per layer, embeddings first
+for name, share in zip(["embeddings"] + [f"block {i}" for i in range(model.config.n_layer)], lens_right, strict=True):
+    print(f"{name:>10}: first Tiny word is the top prediction in {share:5.1%} of sentences")
+
+# %% [markdown]
+# FINDINGS_LENS
+
+# %%
+assert lens_right[0] < 0.1 and lens_right[-1] > 0.9
+
+# %% [markdown]
+# ## 5. Grokking: generalisation long after memorisation
 #
 # The last experiment is about *when* an ability appears during training. The task is addition modulo
 # 97: given two numbers a and b from 0 to 96, answer (a + b) mod 97. There are 97 × 97 = 9,409 such
@@ -366,9 +626,11 @@ decayed = train_grokking(weight_decay=1.0, data=data)
 undecayed = train_grokking(weight_decay=0.0, data=data)
 print(f"two runs of {decayed.step[-1]} steps in {time.perf_counter() - grok_started:.0f} s")
 for run in (decayed, undecayed):
-    print(f"weight decay {run.weight_decay:g}: 100% training accuracy at step "
-          f"{run.first_step('train_accuracy', 1.0)}, 99% test accuracy at step {run.first_step('test_accuracy', 0.99)}; "
-          f"final test accuracy {run.test_accuracy[-1]:.1%}")
+    memorised_at, understood_at = run.first_step("train_accuracy", 1.0), run.first_step("test_accuracy", 0.99)
+    print(f"weight decay {run.weight_decay:g}: 100% training accuracy at step {memorised_at} (test accuracy then "
+          f"{run.test_accuracy[run.step.index(memorised_at)]:.1%}), 99% test accuracy "
+          f"{'never' if understood_at is None else f'at step {understood_at}'}; at the end: test accuracy "
+          f"{run.test_accuracy[-1]:.1%}, weights {run.weight_norm[0]:.0f} -> {run.weight_norm[-1]:.0f} (L2 norm)")
 
 # %%
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -389,13 +651,155 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# FINDINGS_GROKKING
+# With weight decay 1 the network gets every training sum right by step 200, while its test accuracy
+# sits at 0%, below the 1% of guessing: it has memorised a table, and a table says nothing about sums it
+# has not seen. For hundreds of steps nothing visible happens. Then the test accuracy climbs and passes 99%
+# at step 950, almost five times as long as memorising took. Without weight decay the network memorises
+# just as fast (step 150), and its test accuracy stays at 0.1% to the end.
+#
+# The right panel shows the difference. Weight decay keeps pulling every weight towards zero, so among
+# all the networks that fit the training set it favours small ones; the smallest way to fit every
+# training sum is to compute addition itself (Nanda et al., 2023, found that such a network adds with
+# sines and cosines of the inputs). Without decay nothing pulls, and the weights keep growing around the
+# memorised table.
+#
+# A note on float64: once every training answer is right, the model keeps making the right answer more
+# certain. In float32 its probability soon rounds to exactly 1, the gradient of those examples to 0, and
+# learning stalls before it generalises (Prieto et al., 2025, call it softmax collapse). Computing the
+# loss in float64 keeps those gradients alive.
 
 # %%
 memorised, understood = decayed.first_step("train_accuracy", 1.0), decayed.first_step("test_accuracy", 0.99)
 assert memorised is not None and understood is not None and understood >= 3 * memorised
 assert undecayed.train_accuracy[-1] == 1.0 and max(undecayed.test_accuracy) < 0.1
 assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorised)] < undecayed.weight_norm[-1]
+
+# %% [markdown]
+# ## 6. Could a model learn tasks it was never taught?
+#
+# Here is what this chapter measured.
+#
+# - **Yes, in context, once it has the mechanism.** No weight of the two-layer model stores any of the
+#   test sequences, yet after training it predicts every repeat at 0.12 nats (the best possible without
+#   looking back in the sequence is 2.32), even for periods it never saw (0.39 nats). The ability appeared
+#   within about 120 of its 600 training steps, exactly when an induction head formed; with one layer it
+#   never appeared. Trained with a fixed period, the same loss is reached by a positional shortcut that
+#   fails on any other period, so the check matters.
+# - **Partly, from a few examples.** The pretrained TinyWorld model has no induction head. Shown one or
+#   two examples of a dictionary format it never saw, it answers 43-49% of the questions right instead of
+#   0%, using knowledge it picked up from bilingual sentences; with eight examples it gets confused (30%).
+# - **Yes, as a side effect of next-word prediction.** Nobody trained a translator, and the pretrained
+#   model translates 91.5% of held-out sentences exactly. Whether that ability looks like it "emerged"
+#   suddenly depends on the metric: per word it improved steadily across 21 models.
+# - **Sometimes long after training seems to be over.** With weight decay, a network that had memorised
+#   its training sums at step 200 found the rule of modular addition at step 950 (99% on unseen sums);
+#   without weight decay it never did in 1,500 steps.
+#
+# So a model can do things nobody programmed and no example in its training asked for. But none of it
+# comes from nowhere: each ability is a mechanism that next-token prediction (or the loss) rewarded on
+# the training data. Random repeats rewarded copying, and an induction head formed; TinyWorld text did not,
+# and none formed. "Emergent" describes how an ability looks from outside, as a function of scale or
+# training time and of the metric, more than what happens inside.
+#
+# ## Recap
+#
+# - **In-context learning** is using information in the prompt that no weight stores. In transformers a
+#   central mechanism is the **induction head**: a previous-token head in one layer, and in a later layer a
+#   head that attends to the token after the previous copy of the current one and copies it. It needs two
+#   layers, and it forms suddenly: the loss sits on a plateau, then drops as the two heads form together.
+# - **Check for shortcuts**: a fixed offset lets a model solve "copying" by position alone. Randomise what
+#   should not matter, and test on what the shortcut cannot solve.
+# - **Few-shot prompting** writes solved examples into the prompt. It can unlock knowledge in a format the
+#   model never saw; in a small model without induction heads, more examples can hurt.
+# - **Emergence and metrics**: an all-or-nothing score (exact match) of a model that improves smoothly per
+#   token looks like a sudden jump, because it is roughly (per-word accuracy)^(words per answer)
+#   (Schaeffer et al., 2023).
+# - **Grokking**: with weight decay, generalisation can arrive long after memorisation; weight decay drives
+#   the network from a memorised table towards the compact rule.
+#
+# ## Exercises
+#
+# 1. **Where does the copying start?** Compute the two-layer model's loss at each position for sequences of
+#    period 10. Before you run it: what do you expect at positions 0-8, at position 9, and after?
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# tests, test_periods = repeated_blocks(256, CONTEXT + 1, periods=(10, 10), seed=3)
+# with torch.no_grad():
+#     per_position = F.cross_entropy(two_layers.model(tests[:, :-1]).transpose(1, 2), tests[:, 1:],
+#                                    reduction="none").mean(0)  # (48,)
+# print(per_position)
+# ```
+#
+# About 4.2 nats (chance) at positions 0-8, where the next symbol is new. About 3.5 at position 9: the
+# first block ends there, but the model cannot know the period yet, so it only partly bets on the block
+# starting again. About 0.01 from position 10 on, where every symbol has an earlier copy.
+# </details>
+#
+# 2. **Does depth alone give an induction head?** Train the *two*-layer model on period 12 only
+#    (`train_induction_model(2, periods=(12, 12))`) and test it on periods 4-24.
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# fixed_two = train_induction_model(2, periods=(12, 12), progress=False)
+# tests, test_periods = repeated_blocks(256, CONTEXT + 1, periods=(4, 24), seed=7)
+# print(measure_heads(fixed_two.model, tests, test_periods)[1])  # loss on the predictable positions
+# ```
+#
+# About 9 nats: it takes the positional shortcut too, although it has the layers for an induction head.
+# Depth makes the mechanism possible; the data decides whether it is worth learning.
+# </details>
+#
+# 3. **How good must each word be?** The pretrained model's translations have 7.9 words on average. What
+#    per-word accuracy gives 50% exact match? And 99%?
+#
+# <details><summary>Solution</summary>
+#
+# With exact match ≈ p^7.9: p = 0.5^(1/7.9) ≈ 0.916 for 50%, and p = 0.99^(1/7.9) ≈ 0.9987 for 99%. Going
+# from 92% to 99.9% of words right moves exact match from 50% to 99%, while going from 33% to 43% (the
+# whole sweep) moved it from 0.0% to 0.1%.
+# </details>
+#
+# 4. **Format matters.** Write the few-shot dictionary with "=" instead of ":"
+#    (`FewShotTask(..., template="{query} = {answer} .")`) and measure accuracy against k.
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# equals = FewShotTask("English noun -> Tiny noun", tuple(NOUNS.items()), template="{query} = {answer} .")
+# print({k: few_shot_outcome(model, tokenizer, equals, k).right for k in SHOTS})
+# ```
+#
+# 0% at every k: after "cat =" the model continues with ".". TinyWorld never uses "=", while ":" comes
+# before every translation ("tiny :"), so ":" points the model to what it knows and "=" points nowhere.
+# Few-shot learning here relies on a format close to the training text.
+# </details>
+#
+# 5. **More or less data for grokking.** Train with 30% and with 60% of the sums
+#    (`modular_addition_data(train_fraction=...)`), 1,500 steps each, weight decay 1.
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# for fraction in (0.3, 0.6):
+#     run = train_grokking(1.0, data=modular_addition_data(train_fraction=fraction))
+#     print(fraction, run.first_step("train_accuracy", 1.0), run.first_step("test_accuracy", 0.99),
+#           run.test_accuracy[-1])
+# ```
+#
+# With 60%, memorising (step 200) and generalising (99% at step 300) nearly coincide: with more data, a
+# table is not much easier than the rule. With 30% the network memorises by step 150 and is still at
+# about 59% test accuracy after 1,500 steps: the less data, the longer the wait.
+# </details>
+#
+# ## What comes next
+#
+# Chapter 8 turns from what models can do to what they should do. Its first experiment starts where
+# grokking did: a model memorises its training data, and a secret inserted into that data can be read
+# back out. It then measures bias learned (and amplified) from skewed text, filters harmful requests, and
+# uses the attention view and the logit lens of this chapter to explain one decision of the model.
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

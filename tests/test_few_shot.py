@@ -10,7 +10,8 @@ from helpers.experiments.few_shot import (
     FewShotTask,
     continuation_scores,
     few_shot_accuracy,
-    few_shot_prompts,
+    few_shot_outcome,
+    few_shot_questions,
     name_pronoun_task,
     translation_pairs,
     translation_scores,
@@ -50,17 +51,18 @@ def test_prompt_lists_the_solved_examples_then_the_open_question():
         FewShotTask("t", (("a", "b"), ("c", "d")), template="{query} =")
 
 
-def test_few_shot_prompts_never_show_the_question_among_the_examples():
+def test_few_shot_questions_never_show_the_question_among_the_examples():
     task = name_pronoun_task()
-    prompts, continuations = few_shot_prompts(task, 4, seed=3)
-    assert len(prompts) == len(task.items) and set(continuations) == {" she", " he"}
-    for prompt, (query, _) in zip(prompts, task.items, strict=True):
-        examples = prompt.split(" . ")[:-1]
+    questions = few_shot_questions(task, 4, seed=3)
+    assert len(questions) == len(task.items) and {q.answer for q in questions} == {"she", "he"}
+    for question, (query, answer) in zip(questions, task.items, strict=True):
+        examples = question.prompt.split(" . ")[:-1]
         assert len(examples) == 4 and all(not e.startswith(query + " :") for e in examples)
-        assert prompt.endswith(f"{query} :")
-    assert few_shot_prompts(task, 4, seed=3) == (prompts, continuations)  # seeded
+        assert question.prompt.endswith(f"{query} :") and question.answer == answer
+        assert [e.split(" : ")[1] for e in examples] == list(question.shown_answers)
+    assert few_shot_questions(task, 4, seed=3) == questions  # seeded
     with pytest.raises(ValueError, match="k must"):
-        few_shot_prompts(task, len(task.items))
+        few_shot_questions(task, len(task.items))
 
 
 def test_exact_match_and_log_probability_on_a_model_with_known_answers(tokenizer):
@@ -86,11 +88,15 @@ def test_continuations_must_add_tokens(tokenizer):
         continuation_scores(model, tokenizer, ["alice :"], [""])
 
 
-def test_few_shot_accuracy_of_a_model_that_always_says_she_is_the_share_of_she(tokenizer):
+def test_outcomes_of_a_model_that_always_says_she_sort_right_copied_and_other(tokenizer):
     colon, she = tokenizer.encode(":")[0], tokenizer.encode("she")[0]
     model = LookupModel(tokenizer.vocab_size, {colon: she})
     task = FewShotTask("t", (("alice", "she"), ("bob", "he"), ("emma", "she"), ("tom", "he")))
     assert few_shot_accuracy(model, tokenizer, task, 2) == 0.5
+    outcome = few_shot_outcome(model, tokenizer, task, 3)  # every other item is shown: "she" is always among them
+    assert (outcome.k, outcome.right, outcome.copied, outcome.other) == (3, 0.5, 0.5, 0.0)
+    outcome = few_shot_outcome(model, tokenizer, task, 0)  # nothing shown, so a wrong "she" is not a copy
+    assert (outcome.right, outcome.copied, outcome.other) == (0.5, 0.0, 0.5)
 
 
 class SpacedWords(WordTokenizer):

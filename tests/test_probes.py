@@ -135,7 +135,8 @@ def test_pairs_hold_tinyworlds_truth():
 def test_probe_sets_are_seeded_and_complete(model, tokenizer):
     first, second = phenomenon_pairs(10), phenomenon_pairs(10)
     assert first == second
-    assert set(first) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)", "label (negated)"}
+    assert set(first) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)", "label (plain)",
+                          "label (negated)"}
     scores = probe_accuracies(model, tokenizer, first)
     assert set(scores) == set(first) and all(0.0 <= v <= 1.0 for v in scores.values())
     assert scores == probe_accuracies(model, tokenizer, second)

@@ -76,7 +76,10 @@ def test_compute_optimal_picks_the_lowest_loss_at_the_budget():
     assert choice.losses["big"] == pytest.approx(sweep.run("big", 2_000_000).val_nats_per_char)
     assert choice.best == "big"  # 0.652 against 0.673: the bigger model trained on less data wins
     assert set(compute_optimal(sweep, 1e11).losses) == {"small"}
-    assert loss_at_budget(sweep, "small", 1e13) is None
+    assert loss_at_budget(sweep, "big", 1e11) is None  # its smallest run costs 2.4e11
+    # past its largest run a size keeps that run's loss: the budget need not be spent
+    assert loss_at_budget(sweep, "small", 1e13) == pytest.approx(sweep.run("small").val_nats_per_char)
+    assert compute_optimal(sweep, 1e13).best == "big"
     with pytest.raises(ValueError, match="choose a budget"):
         compute_optimal(sweep, 1.0)
 
@@ -105,7 +108,7 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
         assert (r.probes is not None) == largest and (r.sample is not None) == largest
     assert sweep.run("A").parameters < sweep.run("B").parameters
     assert set(sweep.largest_data()[0].probes) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)",
-                                                         "label (negated)"}
+                                                         "label (plain)", "label (negated)"}
 
     def no_training(*args, **kwargs):
         raise AssertionError("a warm sweep must not train")

@@ -110,10 +110,9 @@ def main() -> None:
     TokenizerLab(tokenizers, "alice is reading a book . Tokenizers split unbelievably long words!",
                  compare=other).save_png(out / "lab-tokenizer.png")
 
-    walk = NextTokenLab(model, tokenizer, STORY_PROMPT, k=8, seed=1)
-    for _ in range(3):
-        walk.append(walk.choice.value)  # the most likely token
-    walk.append_sample()
+    walk = NextTokenLab(model, tokenizer, "alice is reading a book in the", k=8)
+    for _ in range(2):
+        walk.append(walk.choice.value)  # the most likely token, twice: the next one is a real choice
     walk.save_png(out / "lab-next-token.png")
 
     sampling = SamplingLab(model, tokenizer, STORY_PROMPT, temperature=0.8, top_k=12, top_p=0.9, seed=0,

@@ -14,7 +14,9 @@ What is here:
 
 FewShotTask            items (query, answer), a template for one solved example, and how to build a prompt
 continuation_scores    log-probability and greedy exact match of given continuations after given prompts
-few_shot_accuracy      share of queries answered exactly with k examples in the prompt (seeded choice)
+few_shot_questions     every item asked once, after k other items as solved examples (seeded choice)
+few_shot_outcome       shares answered right, wrong by copying an example's answer, or wrong otherwise
+few_shot_accuracy      the share answered right
 name_pronoun_task      "alice : she ." -> which pronoun goes with a name (learned only from stories)
 translation_pairs      held-out English sentences with their Tiny translations
 translation_scores     exact match of whole translations, and log-likelihood and accuracy per word
@@ -66,7 +68,12 @@ class ContinuationScores:
 
     token_ids: list[list[int]]  # the continuation's tokens, per item
     token_log_probs: list[torch.Tensor]  # (n_i,) nats, per item
-    token_correct: list[torch.Tensor]  # (n_i,) True where the token was the most probable one (teacher-forced)
+    token_choices: list[torch.Tensor]  # (n_i,) the model's most probable token at each position (teacher-forced)
+
+    @property
+    def token_correct(self) -> list[torch.Tensor]:
+        """(n_i,) per item: True where the continuation's token was the model's most probable one."""
+        return [torch.tensor(ids) == choices for ids, choices in zip(self.token_ids, self.token_choices, strict=True)]
 
     @property
     def log_prob(self) -> torch.Tensor:
@@ -104,7 +111,7 @@ def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], con
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    token_ids, log_probs, correct = [], [], []
+    token_ids, log_probs, choices = [], [], []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
         width = max(len(r) for r in chunk) - 1
@@ -119,28 +126,58 @@ def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], con
             predicted = scores[i, positions]  # (count, V)
             token_ids.append(targets.tolist())
             log_probs.append(predicted[torch.arange(count), targets])
-            correct.append(predicted.argmax(dim=-1) == targets)
+            choices.append(predicted.argmax(dim=-1))
     model.train(was_training)
-    return ContinuationScores(token_ids, log_probs, correct)
+    return ContinuationScores(token_ids, log_probs, choices)
 
 
-def few_shot_prompts(task: FewShotTask, k: int, *, seed: int = 0) -> tuple[list[str], list[str]]:
-    """(prompts, continuations): every item asked once, after k other items drawn at random (seeded) as examples."""
+@dataclass(frozen=True)
+class FewShotQuestion:
+    """One question of a task: the prompt (solved examples, then the query), the answer, the examples' answers."""
+
+    prompt: str
+    answer: str
+    shown_answers: tuple[str, ...]
+
+
+def few_shot_questions(task: FewShotTask, k: int, *, seed: int = 0) -> list[FewShotQuestion]:
+    """Every item asked once, after k other items drawn at random (seeded) as solved examples."""
     if not isinstance(k, int) or not 0 <= k < len(task.items):
         raise ValueError(f"k must be an int from 0 to {len(task.items) - 1} (the other items); got {k!r}.")
-    prompts, continuations = [], []
+    questions = []
     for index, (query, answer) in enumerate(task.items):
         others = [item for j, item in enumerate(task.items) if j != index]
         shots = random.Random(seed * 100_003 + index).sample(others, k)
-        prompts.append(task.prompt(shots, query))
-        continuations.append(" " + answer)
-    return prompts, continuations
+        questions.append(FewShotQuestion(task.prompt(shots, query), answer, tuple(a for _, a in shots)))
+    return questions
+
+
+@dataclass(frozen=True)
+class FewShotOutcome:
+    """Shares of a task's questions answered right, answered by copying an example's answer, or otherwise."""
+
+    k: int
+    right: float  # greedy decoding writes the answer exactly
+    copied: float  # wrong, and the first token chosen is the first token of an answer shown as an example
+    other: float
+
+
+def few_shot_outcome(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, seed: int = 0) -> FewShotOutcome:
+    """Ask every item of the task with k solved examples before it, and sort the model's answers."""
+    questions = few_shot_questions(task, k, seed=seed)
+    scores = continuation_scores(model, tokenizer, [q.prompt for q in questions], [" " + q.answer for q in questions])
+    right = scores.exact.tolist()
+    copied = []
+    for question, choices, is_right in zip(questions, scores.token_choices, right, strict=True):
+        shown_first_tokens = {tokenizer.encode(" " + answer)[0] for answer in question.shown_answers}
+        copied.append(not is_right and int(choices[0]) in shown_first_tokens)
+    n = len(questions)
+    return FewShotOutcome(k, sum(right) / n, sum(copied) / n, (n - sum(right) - sum(copied)) / n)
 
 
 def few_shot_accuracy(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, seed: int = 0) -> float:
     """Share of the task's items the model answers exactly (greedy) with k solved examples before the question."""
-    prompts, continuations = few_shot_prompts(task, k, seed=seed)
-    return float(continuation_scores(model, tokenizer, prompts, continuations).exact.float().mean())
+    return few_shot_outcome(model, tokenizer, task, k, seed=seed).right
 
 
 def name_pronoun_task(lexicon: Lexicon | None = None) -> FewShotTask:

@@ -35,8 +35,9 @@ finished runs. Chapter 7 reads the same models with `run_sweep().model(size, tok
 
 The laws. `fit_power_law` fits L = E + A x^-alpha (loss against parameters, or against tokens) by least
 squares on log L: for each E on a grid the rest is a straight line in log-log space; the best E is then
-refined. `compute_optimal` asks which size reaches the lowest loss for a given budget of C = 6 N D
-floating-point operations, interpolating each size's runs in log-log space.
+refined. `compute_optimal` asks which size reaches the lowest loss with a given budget of C = 6 N D
+floating-point operations, interpolating each size's runs in log-log space (a size whose largest run
+costs less than the budget keeps that run's loss: the sweep has no more data for it).
 
 Simplified on purpose: one seed per run (no error bars), learning rates from a rule of thumb checked on
 two sizes (no hyper-parameter search), and sizes and data sizes a laptop trains in minutes: the fits span
@@ -74,7 +75,7 @@ from helpers.training import TrainingConfig, train
 from helpers.widgets.base import Lab
 from helpers.widgets.drawing import MONO, figure_style, new_figure
 
-SWEEP_FORMAT = 2  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
+SWEEP_FORMAT = 3  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
 
 
 @dataclass(frozen=True)
@@ -406,26 +407,30 @@ class BudgetChoice:
 
     budget: float  # FLOPs
     best: str
-    losses: dict[str, float]  # size -> loss at the budget (only sizes whose runs span it)
+    losses: dict[str, float]  # size -> lowest loss within the budget (sizes whose smallest run fits in it)
 
 
 def loss_at_budget(sweep: Sweep, size: str, budget: float) -> float | None:
-    """A size's loss at `budget` FLOPs, interpolated in log-log space between its runs (None outside them)."""
+    """The lowest loss a size reached with at most `budget` FLOPs on this sweep (None: its smallest run costs more).
+
+    Between two runs the loss is interpolated in log-log space; past its largest run a size keeps that run's
+    loss (the sweep has no more data for it, and the budget need not be spent).
+    """
     runs = sorted((r for r in sweep.runs if r.size == size), key=lambda r: r.flops)
     log_c = np.log([r.flops for r in runs])
     log_l = np.log([r.val_nats_per_char for r in runs])
-    if not log_c[0] - 1e-9 <= math.log(budget) <= log_c[-1] + 1e-9:
+    if math.log(budget) < log_c[0] - 1e-9:
         return None
-    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))
+    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))  # constant past the last run
 
 
 def compute_optimal(sweep: Sweep, budget: float) -> BudgetChoice:
-    """Which model size gives the lowest loss for `budget` FLOPs (C = 6 N D) on this sweep."""
+    """Which model size reaches the lowest loss with at most `budget` FLOPs (C = 6 N D) on this sweep."""
     losses = {s.name: loss_at_budget(sweep, s.name, budget) for s in sweep.config.sizes}
     losses = {name: loss for name, loss in losses.items() if loss is not None}
     if not losses:
-        low, high = min(r.flops for r in sweep.runs), max(r.flops for r in sweep.runs)
-        raise ValueError(f"no size's runs span {budget:.3g} FLOPs; choose a budget between {low:.3g} and {high:.3g}.")
+        low = min(r.flops for r in sweep.runs)
+        raise ValueError(f"every run costs more than {budget:.3g} FLOPs; choose a budget of at least {low:.3g}.")
     return BudgetChoice(budget, min(losses, key=losses.get), losses)
 
 

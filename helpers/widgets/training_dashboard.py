@@ -37,7 +37,7 @@ from helpers.widgets.drawing import (
     visible,
 )
 
-SAMPLE_LINE = 110  # characters per line of sample text
+SAMPLE_LINE = 100  # characters per line of sample text (what fits across the figure)
 SAMPLES_SHOWN = 3
 
 
