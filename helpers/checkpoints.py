@@ -76,8 +76,8 @@ def save_checkpoint(
         "version": VERSION,
         "step": step,
         "model_class": type(model).__name__,
-        "model_config": _config_dict(getattr(model, "config", None), "model.config"),
-        "training_config": _config_dict(training_config, "training_config") if training_config else None,
+        "model_config": config_as_dict(getattr(model, "config", None), "model.config"),
+        "training_config": config_as_dict(training_config, "training_config") if training_config else None,
         "history": _history_dict(history),
         "tokenizer": None,
         "optimizer_param_groups": None,
@@ -262,14 +262,17 @@ def load_checkpoint(directory: str | Path) -> Checkpoint:
     )
 
 
-def _config_dict(config: Any, what: str) -> dict:
+def config_as_dict(config: Any, what: str = "config") -> dict:
+    """A configuration (dataclass, object with to_dict(), or mapping) as the JSON values a checkpoint stores."""
     if hasattr(config, "to_dict"):
-        return config.to_dict()
-    if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        return dataclasses.asdict(config)
-    if isinstance(config, Mapping):
-        return dict(config)
-    raise TypeError(f"{what} must be a dataclass (such as GPTConfig) or a dict, got {type(config).__name__}.")
+        values = config.to_dict()
+    elif dataclasses.is_dataclass(config) and not isinstance(config, type):
+        values = dataclasses.asdict(config)
+    elif isinstance(config, Mapping):
+        values = dict(config)
+    else:
+        raise TypeError(f"{what} must be a dataclass (such as GPTConfig) or a dict, got {type(config).__name__}.")
+    return json.loads(json.dumps(values))  # tuples become lists, as they will when read back
 
 
 def _history_dict(history: Any) -> dict:

@@ -41,7 +41,7 @@ from torch import nn
 from torch.utils.data import Dataset, default_collate
 from tqdm.auto import tqdm
 
-from helpers.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
+from helpers.checkpoints import config_as_dict, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.windows import TokenWindows
 
 # Settings a resumed run may change without invalidating the saved state: they decide how long to go on
@@ -364,8 +364,7 @@ def train(
 
 def _resume(model, optimizer, config, checkpoint_dir, rank) -> tuple[History, int]:
     checkpoint = load_checkpoint(checkpoint_dir)
-    own = getattr(model, "config", None)
-    own = own.to_dict() if hasattr(own, "to_dict") else dataclasses.asdict(own) if own is not None else None
+    own = config_as_dict(model.config) if hasattr(model, "config") else None
     if own is not None and own != checkpoint.model_config:
         raise ValueError(
             f"the checkpoint in {checkpoint_dir} is for a model with config {checkpoint.model_config}, not "
@@ -374,7 +373,7 @@ def _resume(model, optimizer, config, checkpoint_dir, rank) -> tuple[History, in
     saved = checkpoint.training_config or {}
     changed = {
         name: (saved.get(name), value)
-        for name, value in _json_ready(dataclasses.asdict(config)).items()
+        for name, value in config_as_dict(config).items()
         if name not in RESUMABLE_SETTINGS and saved.get(name) != value
     }
     if changed:
@@ -464,10 +463,6 @@ def _any_rank(flag: bool, world_size: int) -> bool:
     value = torch.tensor([1.0 if flag else 0.0])
     dist.all_reduce(value, op=dist.ReduceOp.MAX)
     return bool(value.item())
-
-
-def _json_ready(values: dict) -> dict:
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}
 
 
 @contextlib.contextmanager

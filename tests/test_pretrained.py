@@ -185,7 +185,7 @@ def test_the_mini_model_learns_tinyworld():
     recipe = RECIPES["tinyworld-mini"]
     floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
     ratio = nats_per_character(model, tokenizer, corpus_texts(recipe)[1]) / floor
-    assert ratio < 2.0
+    assert ratio < 1.6  # 1.37 when it was tuned
 
 
 @pytest.mark.slow
