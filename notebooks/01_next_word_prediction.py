@@ -426,7 +426,7 @@ print(f"the antecedent is {min(distances)} to {max(distances)} words back, {sum(
       f"on average")
 
 
-def pronoun_accuracy(model: NGramModel, stories) -> float:
+def count_pronoun_accuracy(model: NGramModel, stories) -> float:
     """How often the model gives the right pronoun more probability than the wrong one."""
     right = 0
     for story in stories:
@@ -437,7 +437,7 @@ def pronoun_accuracy(model: NGramModel, stories) -> float:
     return right / len(stories)
 
 
-count_pronoun = {n: pronoun_accuracy(model, stories) for n, model in count_models.items()}
+count_pronoun = {n: count_pronoun_accuracy(model, stories) for n, model in count_models.items()}
 for n, accuracy in count_pronoun.items():
     print(f"{n}-gram picks the right pronoun in {accuracy:.0%} of {len(stories)} stories")
 assert all(0.35 < accuracy < 0.65 for accuracy in count_pronoun.values())  # a coin flip
@@ -751,9 +751,13 @@ for seed in range(3):
 #
 # *Can a machine learn language well enough to predict what comes next in a conversation?* TinyWorld's
 # messages are its conversations. On 300 new messages, how often is the model's single most likely next
-# word the one that actually came, and how often does it pick the right pronoun in a story?
+# word the one that actually came, and how often does it pick the right pronoun in a story? (The pronoun
+# test, written out below for the neural model, is `helpers.probes.pronoun_accuracy`, which chapters 2 and
+# 3 use on transformers: same number.)
 
 # %%
+from helpers.probes import pronoun_accuracy
+
 conversation = TinyWorld(seed=6).documents(300, "message")
 message_text = "".join(d.text + "\n" for d in conversation)
 ids = torch.tensor([tokenizer.encode("\n" + message_text)])  # (1, N + 1)
@@ -782,6 +786,7 @@ def neural_pronoun_accuracy(model: NextWordModel, stories) -> float:
 
 
 pronoun_neural = neural_pronoun_accuracy(neural_models[3], stories)
+assert math.isclose(pronoun_neural, pronoun_accuracy(neural_models[3], tokenizer, stories), abs_tol=1e-6)
 print(f"right pronoun: neural (3 words back) {pronoun_neural:.0%}, 4-gram {count_pronoun[4]:.0%}")
 print(f"overall: {neural_loss[3]:.3f} nats per character against a floor of {floor.nats_per_char:.3f} "
       f"({neural_loss[3] / floor.nats_per_char - 1:.0%} above)")

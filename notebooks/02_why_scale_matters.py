@@ -152,13 +152,11 @@ assert forward + backward == training_flops(count_parameters(model), tokens)
 from helpers.experiments.scaling import run_sweep
 
 sweep = run_sweep(progress=False)
-print(f"{'run':>7} {'layers':>6} {'width':>5} {'N params':>9} {'D tokens':>9} {'C FLOPs':>8} "
-      f"{'nats/char':>9} {'train s':>7}")
+print(f"{'run':>10} {'layers':>6} {'width':>5} {'N params':>9} {'D tokens':>9} {'C FLOPs':>8} {'nats/char':>9}")
 for r in sweep.runs:
-    print(f"{r.key:>7} {r.n_layer:6d} {r.n_embd:5d} {r.parameters:9,d} {r.tokens:9,d} {r.flops:8.2g} "
-          f"{r.val_nats_per_char:9.3f} {r.seconds:7.1f}")
-training_seconds = sum(r.seconds for r in sweep.runs)
-print(f"training time of the whole sweep when it was built: {training_seconds:.0f} s; floor: {FLOOR:.3f}")
+    print(f"{r.key:>10} {r.n_layer:6d} {r.n_embd:5d} {r.parameters:9,d} {r.tokens:9,d} {r.flops:8.2g} "
+          f"{r.val_nats_per_char:9.3f}")
+print(f"TinyWorld's floor: {FLOOR:.3f} nats per character")
 
 # %% [markdown]
 # SWEEP_TABLE_FINDINGS
@@ -364,9 +362,9 @@ assert accuracy(xl_model, tokenizer, [MinimalPair(prompt, right, wrong)]) == flo
 # %%
 from helpers.probes import PHENOMENA
 
-print(f"{'size':>4} {'N':>8} " + " ".join(f"{name:>19}" for name in PHENOMENA))
+print(f"{'size':>4} {'N':>8} " + " ".join(f"{name:>15}" for name in PHENOMENA))
 for r in largest:
-    print(f"{r.size:>4} {r.parameters:8,d} " + " ".join(f"{r.probes[name]:19.1%}" for name in PHENOMENA))
+    print(f"{r.size:>4} {r.parameters:8,d} " + " ".join(f"{r.probes[name]:15.1%}" for name in PHENOMENA))
 
 # %% [markdown]
 # PROBE_TABLE_FINDINGS
@@ -375,9 +373,8 @@ for r in largest:
 from helpers.probes import pronoun_stories
 
 stories = pronoun_stories(200)
-first_name = [s.fields["gender"] == ("female" if s.fields["antecedent_char"] < min(s.fields["distractor_chars"])
-                                     else "male") for s in stories]
-print(f"'the pronoun matches the first name':   {np.mean(first_name):.1%} right")
+hero_first = [s.fields["antecedent_char"] < min(s.fields["distractor_chars"]) for s in stories]
+print(f"'the pronoun matches the first name':   {np.mean(hero_first):.1%} right (the hero comes first)")
 print("'the pronoun matches the nearest name':  0.0% right (the last name before the pronoun is always a "
       "distractor)")
 
@@ -450,16 +447,18 @@ ax.set_title("Each size's loss against the compute it used", fontsize=10)
 plt.show()
 
 # %% [markdown]
-# At the budget, read each curve (interpolating between its runs on log-log axes) and take the lowest:
+# At the budget, read each curve (interpolating between its runs on log-log axes) and take the lowest. A
+# size whose smallest run already costs more cannot take part; a size whose largest run costs less keeps
+# that run's loss (the sweep has no more data for it, and a budget need not be spent).
 
 # %%
 def loss_at(size: str, budget: float) -> float | None:
-    """A size's loss at `budget` FLOPs, interpolated between its runs in log-log space, None outside them."""
+    """The lowest loss a size reached with at most `budget` FLOPs, interpolated between its runs in log-log space."""
     runs = sorted((r for r in sweep.runs if r.size == size), key=lambda r: r.flops)
     log_c, log_l = np.log([r.flops for r in runs]), np.log([r.val_nats_per_char for r in runs])
-    if not log_c[0] <= math.log(budget) <= log_c[-1]:
+    if math.log(budget) < log_c[0]:
         return None
-    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))
+    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))  # np.interp stays flat past the last run
 
 
 by_hand = {s.name: loss_at(s.name, BUDGET) for s in sweep_config.sizes}
@@ -478,15 +477,13 @@ assert all(abs(choice.losses[name] - by_hand[name]) < 1e-9 for name in by_hand)
 # And for every budget the sweep spans: the best size, and how many tokens it was given per parameter.
 
 # %%
-low, high = min(r.flops for r in sweep.runs), max(r.flops for r in sweep.runs)
-winners = []
-for budget in np.geomspace(low, high, 9):
+winners = {}
+for budget in (1e10, 3e10, 1e11, 3e11, 1e12):
     choice = compute_optimal(sweep, budget)
-    n = sweep.run(choice.best).parameters
-    winners.append((budget, choice.best))
-    print(f"{budget:8.2g} FLOPs: best {choice.best:>2} ({n / 1e3:4.0f}k params) at {choice.losses[choice.best]:.3f} "
-          f"nats/char, {budget / (6 * n) / n:5.1f} tokens per parameter; other sizes: "
-          + ", ".join(f"{k} {v:.3f}" for k, v in choice.losses.items() if k != choice.best))
+    winners[budget] = choice.best
+    others = ", ".join(f"{k} {v:.3f}" for k, v in choice.losses.items() if k != choice.best)
+    print(f"{budget:6.0e} FLOPs: best {choice.best:>2} at {choice.losses[choice.best]:.3f} nats/char"
+          + (f"   (others: {others})" if others else ""))
 
 # %% [markdown]
 # COMPUTE_FINDINGS
@@ -514,6 +511,51 @@ lab
 # %% [markdown]
 # ## 9. Can a machine grasp sarcasm or emotion?
 #
+# TinyWorld has no sarcasm, but it has the simplest piece of it: saying the opposite of the word you use.
+# "It was not bad" is praise built from a word of blame. We write 40 one-verdict reviews ourselves, one per
+# TinyWorld adjective, plain ("it was awful .") and negated ("it was not awful ."), and ask every model the
+# task TinyWorld's instructions pose: positive or negative?
+
+# %%
+from helpers.tinyworld import Lexicon
+
+lexicon = Lexicon()
+OPPOSITE = {"positive": "negative", "negative": "positive"}
+
+
+def review_task(verdict: str) -> str:
+    """A sentiment instruction about a one-verdict review, up to the answer."""
+    return (f"instruction : is this review positive or negative ? i read the book last week . it was {verdict} . "
+            "response :")
+
+
+def handmade_pairs(negated: bool) -> list[MinimalPair]:
+    """One pair per adjective: the review's label is right; "not" flips the adjective's sentiment."""
+    pairs = []
+    for adjectives, label in ((lexicon.positive_adjectives, "positive"), (lexicon.negative_adjectives, "negative")):
+        for adjective in adjectives:
+            truth = OPPOSITE[label] if negated else label
+            pairs.append(MinimalPair(review_task(("not " if negated else "") + adjective), truth, OPPOSITE[truth]))
+    return pairs
+
+
+readers = {r.size: (sweep.model(r.size), tokenizer) for r in largest} | {"pretrained": (big_model, big_tokenizer)}
+emotion = {}
+print(f"{'model':>10} {'plain reviews':>14} {'negated reviews':>16}")
+for name, (reader, reader_tokenizer) in readers.items():
+    emotion[name] = [accuracy(reader, reader_tokenizer, handmade_pairs(negated)) for negated in (False, True)]
+    print(f"{name:>10} {emotion[name][0]:14.0%} {emotion[name][1]:16.0%}")
+
+# %% [markdown]
+# And what the largest reader thinks, phrase by phrase: P(positive) against P(negative) as the answer.
+
+# %%
+for phrase in ("good", "bad", "not bad", "not good", "really awful", "not awful at all"):
+    scores = continuation_log_probs(big_model, big_tokenizer, [(review_task(phrase), "positive"),
+                                                               (review_task(phrase), "negative")])
+    print(f"it was {phrase + ' .':<20} P(positive | one of the two) = {scores.softmax(0)[0]:.2f}")
+
+# %% [markdown]
 # CURIOSITY
 
 # %%

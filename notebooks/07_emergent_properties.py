@@ -59,7 +59,7 @@ from helpers.runtime import seed_everything
 seed_everything(0)
 torch.set_printoptions(precision=3, sci_mode=False)
 plt.rcParams.update({"figure.dpi": 90, "savefig.dpi": 90})
-print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+print(f"torch {torch.__version__}")
 
 # %% [markdown]
 # ## 1. In-context learning from scratch: the induction head
@@ -293,9 +293,11 @@ lab
 # %%
 weights = two_layers.model.trace(torch.tensor([symbols.encode(TEXT)])).attentions  # per layer (1, heads, T, T)
 query = len(TEXT) - 2  # the "d" of the third copy
-print(f"query {query} {TEXT[query]!r}: layer 1 head {induction_head} puts {float(weights[1][0, induction_head, query].max()):.2f} "
-      f"on position {int(weights[1][0, induction_head, query].argmax())} "
-      f"({TEXT[int(weights[1][0, induction_head, query].argmax())]!r}, which followed the first {TEXT[query]!r})")
+row = weights[1][0, induction_head, query]  # (T,): where the induction head looks from there
+target = int(row.argmax())
+print(f"query {query} {TEXT[query]!r}: layer 1 head {induction_head} puts {float(row.max()):.2f} on position "
+      f"{target} ({TEXT[target]!r}, which followed the first {TEXT[query]!r})")
+assert TEXT[target - 1] == TEXT[query] and target < 10
 
 # %% [markdown]
 # The previous-token scores in the table are modest. The model's own attention tells why: the induction
@@ -350,7 +352,8 @@ print(f"the one-layer model's best 'induction score' on period 12: {shortcut['pe
 
 # %%
 assert shortcut["period 12"][0] < 0.05 and shortcut["periods 4-24"][0] > math.log(64)
-assert shortcut["period 12"][1] < 0.3 and shortcut["periods 4-24"][1] < 0.3 and shortcut["periods 25-30 (unseen)"][1] < 0.6
+assert shortcut["period 12"][1] < 0.3 and shortcut["periods 4-24"][1] < 0.3
+assert shortcut["periods 25-30 (unseen)"][1] < 0.6
 assert shortcut["period 12"][2] > 0.9 and shortcut["periods 4-24"][2] < 0.4
 
 # %% [markdown]
@@ -592,7 +595,10 @@ for name, share in zip(["embeddings"] + [f"block {i}" for i in range(model.confi
     print(f"{name:>10}: first Tiny word is the top prediction in {share:5.1%} of sentences")
 
 # %% [markdown]
-# FINDINGS_LENS
+# The first Tiny word is never the embeddings' guess and rarely the first block's (2.5%), but after the
+# second of the four blocks it is already the top prediction in 90% of sentences, and after the last in
+# 99%. That word translates the English subject (or copies a name) from the start of the sentence, many
+# tokens back: half the model finds and translates it, the other half mostly makes it more certain.
 
 # %%
 assert lens_right[0] < 0.1 and lens_right[-1] > 0.9
