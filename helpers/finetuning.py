@@ -224,14 +224,15 @@ class InstructionData(Dataset):
     separator, so the model also learns where to stop.
     """
 
-    def __init__(self, tokenizer, pairs: Sequence[tuple[str, str]], *, template: str, length: int,
+    def __init__(self, tokenizer, pairs: Sequence[tuple[str, str]], *, template: str, length: int | None = None,
                  end: str = "\n"):
         if not pairs:
             raise ValueError("give at least one (instruction, response) pair.")
         pad = tokenizer.eot_id if tokenizer.eot_id is not None else 0
-        examples = [collate_instruction(tokenizer.encode(end + format_prompt(instruction, template)),
-                                        tokenizer.encode(" " + response + end), length, pad)
-                    for instruction, response in pairs]
+        encoded = [(tokenizer.encode(end + format_prompt(instruction, template)), tokenizer.encode(" " + response + end))
+                   for instruction, response in pairs]
+        length = length or max(len(prompt) + len(response) for prompt, response in encoded) - 1  # the longest
+        examples = [collate_instruction(prompt, response, length, pad) for prompt, response in encoded]
         self.inputs = torch.stack([inputs for inputs, _ in examples])  # (N, T)
         self.targets = torch.stack([targets for _, targets in examples])  # (N, T)
 
@@ -246,7 +247,7 @@ def answer(model: GPT, tokenizer, instruction: str, template: str, *, max_new_to
            end: str = "\n") -> str:
     """The model's greedy answer to an instruction in a prompt format, up to the end of the document."""
     prompt = tokenizer.encode(end + format_prompt(instruction, template))
-    stops = [i for i in range(tokenizer.vocab_size) if end in tokenizer.decode([i])]
+    stops = [i for i in range(tokenizer.vocab_size) if end in tokenizer.decode([i])]  # tokens that end the answer
     ids = generate_ids(model, prompt, max_new_tokens, temperature=0.0, stop_tokens=stops)
     return tokenizer.decode(ids[len(prompt):]).split(end)[0].strip()
 
