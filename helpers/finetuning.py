@@ -77,7 +77,8 @@ class ClassificationData(Dataset):
     def __init__(self, tokenizer, texts: Sequence[str], labels: Sequence[str], classes: Sequence[str], *,
                  max_length: int, prefix: str = "\n"):
         if len(texts) != len(labels) or not texts:
-            raise ValueError(f"give as many labels as texts, at least one; got {len(texts)} texts, {len(labels)} labels.")
+            raise ValueError(f"give as many labels as texts, at least one; got {len(texts)} texts and "
+                             f"{len(labels)} labels.")
         unknown = sorted(set(labels) - set(classes))
         if unknown:
             raise ValueError(f"labels {unknown} are not among the classes {list(classes)}; filter them out first.")
@@ -135,9 +136,9 @@ class LoRALinear(nn.Module):
         super().__init__()
         if not isinstance(base, nn.Linear):
             raise TypeError(f"LoRA wraps an nn.Linear, got {type(base).__name__}.")
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= min(base.in_features,
-                                                                                       base.out_features):
-            raise ValueError(f"rank must be an integer in [1, {min(base.in_features, base.out_features)}], got {rank!r}.")
+        largest = min(base.in_features, base.out_features)
+        if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= largest:
+            raise ValueError(f"rank must be an integer in [1, {largest}], got {rank!r}.")
         self.base = base
         for parameter in base.parameters():
             parameter.requires_grad = False
@@ -188,7 +189,7 @@ def accuracy_and_confusion(model: nn.Module, data: ClassificationData) -> tuple[
     predictions = predict(model, data)
     n = len(data.classes)
     confusion = torch.zeros(n, n, dtype=torch.long)
-    for truth, guess in zip(data.labels.tolist(), predictions.tolist()):
+    for truth, guess in zip(data.labels.tolist(), predictions.tolist(), strict=True):
         confusion[truth, guess] += 1
     return float((predictions == data.labels).float().mean()), confusion
 
@@ -229,8 +230,8 @@ class InstructionData(Dataset):
         if not pairs:
             raise ValueError("give at least one (instruction, response) pair.")
         pad = tokenizer.eot_id if tokenizer.eot_id is not None else 0
-        encoded = [(tokenizer.encode(end + format_prompt(instruction, template)), tokenizer.encode(" " + response + end))
-                   for instruction, response in pairs]
+        encoded = [(tokenizer.encode(end + format_prompt(instruction, template)),
+                    tokenizer.encode(" " + response + end)) for instruction, response in pairs]
         length = length or max(len(prompt) + len(response) for prompt, response in encoded) - 1  # the longest
         examples = [collate_instruction(prompt, response, length, pad) for prompt, response in encoded]
         self.inputs = torch.stack([inputs for inputs, _ in examples])  # (N, T)

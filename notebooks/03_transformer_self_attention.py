@@ -379,6 +379,22 @@ assert on_distractors.max() > 0.4
 # shortcut that its training text allows. This is an honest and common finding: a model learns what
 # predicts the next token in *its* data, not the rule we had in mind.
 #
+# The shortcut can be tested. Turn every distractor into the hero's gender ("mia ... lily ... anna ...
+# she"), a story TinyWorld never writes. Every name now says *she*: a model that reads the hero, or any
+# name, stays right; a model that learned "the pronoun is the gender nobody else in view has" turns wrong.
+
+# %%
+from helpers.experiments.attention_probes import same_gender_pairs
+from helpers.probes import accuracy as pair_accuracy
+
+same_gender = same_gender_pairs(stories)
+print(same_gender[0].prompt, "->", same_gender[0].right, "or", same_gender[0].wrong, "?")
+same_gender_accuracy = pair_accuracy(model, tokenizer, same_gender)
+print(f"pronoun accuracy with same-gender distractors: {same_gender_accuracy:.1%}")
+
+# %% [markdown]
+# SAME_GENDER_FINDINGS
+#
 # Here is the head that finds "alice" in the chapter's own sentence, in the AttentionLab (pick another
 # layer, head or query token; "all heads" shows the whole layer):
 
@@ -431,21 +447,21 @@ on_names = with_distractors.mean_on_antecedent + on_distractors  # (n_layer, n_h
 name_heads = [divmod(int(i), config.n_head) for i in on_names.flatten().argsort(descending=True)]
 print("heads by attention on names:", ", ".join(f"L{i} H{j} ({on_names[i, j]:.2f})" for i, j in name_heads[:4]))
 group_accuracy = {}
-for k in (1, 2, 3, 4):
+for k in (2, 4):
     with heads_switched_off(model, name_heads[:k]):
         group_accuracy[k] = (pronoun_accuracy(model, tokenizer, stories),
                              pronoun_accuracy(model, tokenizer, simple_stories))
-    print(f"top {k} name heads off: {group_accuracy[k][0]:.1%} with distractors, {group_accuracy[k][1]:.1%} without")
+    print(f"the {k} top name heads off: {group_accuracy[k][0]:.1%} with distractors, {group_accuracy[k][1]:.1%} without")
 others = name_heads[2:]
 generator = torch.Generator().manual_seed(0)
-random_pairs = [[others[int(i)] for i in torch.randperm(len(others), generator=generator)[:2]] for _ in range(5)]
+random_pairs = [[others[int(i)] for i in torch.randperm(len(others), generator=generator)[:2]] for _ in range(3)]
 random_accuracy = []
 for pair in random_pairs:
     with heads_switched_off(model, pair):
         random_accuracy.append(pronoun_accuracy(model, tokenizer, stories))
-print(f"two other heads off (5 random pairs): {min(random_accuracy):.1%} to {max(random_accuracy):.1%}, "
-      f"mean {sum(random_accuracy) / 5:.1%}")
-assert group_accuracy[2][0] < 0.9 < sum(random_accuracy) / 5
+print("two other heads off instead: " + ", ".join(
+    f"L{a[0]} H{a[1]} + L{b[0]} H{b[1]}: {acc:.1%}" for (a, b), acc in zip(random_pairs, random_accuracy, strict=True)))
+assert group_accuracy[2][0] < 0.9 < min(random_accuracy)
 assert group_accuracy[4][0] < 0.8 and group_accuracy[4][1] < 0.8
 
 # %% [markdown]
@@ -507,7 +523,7 @@ for view, bounds in zip(VIEWS, ((0.95, 1.0), (0.95, 1.0), (0.4, 0.65)), strict=T
 # antecedent is at least *d* tokens back — eventually beyond the window.
 
 # %%
-DISTANCES = (0, 16, 32, 64, 96, 120, 136)
+DISTANCES = (0, 16, 32, 64, 120, 136)
 distances = distance_accuracies(model, tokenizer, simple_stories, DISTANCES)
 print(f"{'antecedent at least':>19} {'on average':>10} {'beyond the window':>18} {'accuracy':>9}")
 for r in distances:

@@ -12,6 +12,7 @@ from helpers.experiments.attention_probes import (
     name_distances,
     pronoun_items,
     pronoun_margins,
+    same_gender_pairs,
     stretched_pairs,
     token_spans,
     window_accuracies,
@@ -173,3 +174,14 @@ def test_distance_accuracies_count_the_stories_pushed_past_the_window(model, tok
     assert near.beyond_window == 0 and far.beyond_window == len(simple)
     assert near.mean_distance < 40 < model.config.context_length < far.mean_distance
     assert 0.0 <= near.accuracy <= 1.0 and 0.0 <= far.accuracy <= 1.0
+
+
+def test_same_gender_pairs_turn_every_distractor_to_the_heros_gender(stories):
+    lexicon = Lexicon()
+    for story, pair in zip(stories, same_gender_pairs(stories), strict=True):
+        names = lexicon.female_names if story.fields["gender"] == "female" else lexicon.male_names
+        other = {"she": "his", "he": "her"}[story.fields["pronoun"]]  # the possessive of the other gender
+        words = pair.prompt.split(" ")
+        assert words[story.fields["antecedent_token"]] == story.fields["antecedent"]
+        assert all(words[i] in names for i in story.fields["distractor_tokens"]) and other not in words
+        assert len(words) == len(pronoun_probe(story)[0].split(" ")) and pair.right == story.fields["pronoun"]

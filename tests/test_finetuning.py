@@ -63,7 +63,7 @@ def test_set_trainable_choices(tiny_gpt):
     classifier = GPTClassifier(tiny_gpt, 2)
     head = sum(p.numel() for p in classifier.head.parameters())
     assert set_trainable(classifier, "head") == head
-    last = head + sum(p.numel() for p in tiny_gpt.h[-1].parameters()) + sum(p.numel() for p in tiny_gpt.ln_f.parameters())
+    last = head + sum(p.numel() for module in (tiny_gpt.h[-1], tiny_gpt.ln_f) for p in module.parameters())
     assert set_trainable(classifier, "last_block") == last
     assert set_trainable(classifier, "all") == sum(p.numel() for p in classifier.parameters())
 

@@ -10,36 +10,7 @@ from hypothesis import strategies as st
 
 from helpers.generation import generate, generate_ids, next_token_distribution, prompt_ids, reweight
 from helpers.model import GPT, GPTConfig
-
-try:
-    from helpers.tokenizers import CharacterTokenizer
-except ImportError:  # the tokenizer package is written in parallel; this stand-in has the same interface
-
-    class CharacterTokenizer:
-        def __init__(self, pieces, special_tokens):
-            self.pieces = [*pieces, *special_tokens, "<|unk|>"]
-            self.vocab_size = len(self.pieces)
-            self.eot_id = self.pieces.index("<|endoftext|>") if "<|endoftext|>" in special_tokens else None
-
-        @classmethod
-        def train(cls, text, special_tokens=("<|endoftext|>",)):
-            return cls(sorted(set(text)), list(special_tokens))
-
-        def encode(self, text):
-            return [self.pieces.index(c) if c in self.pieces else self.vocab_size - 1 for c in text]
-
-        def decode(self, ids):
-            return "".join(self.pieces[i] for i in ids)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
+from helpers.tokenizers import CharacterTokenizer
 
 TEXT = "the cat sat on the mat. a dog ran to the cat.\n"
 CONTEXT = 16

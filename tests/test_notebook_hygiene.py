@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_there_are_eight_chapters_each_with_its_paired_source():
-    assert len(NOTEBOOKS) == 8, [p.name for p in NOTEBOOKS]
-    for path in NOTEBOOKS:
-        assert path.with_suffix(".py").is_file(), f"{path.name} has no paired .py source"
+def test_every_chapter_has_its_paired_source_and_the_readme_lists_exactly_these_chapters():
+    sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    assert NOTEBOOKS and [p.stem for p in NOTEBOOKS] == [p.stem for p in sources], "build every source"
+    listed = re.findall(r"^\| \d \| \[`(\d\d_\w+)`\]", (ROOT / "README.md").read_text(), re.MULTILINE)
+    assert listed == [p.stem for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

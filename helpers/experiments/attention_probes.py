@@ -17,6 +17,9 @@ antecedent_cut_accuracies  the sharpest form of that: per story, a window that s
 distance_accuracies    memory over distance: scenery sentences (no people) pushed between the antecedent and
                        the pronoun of stories without distractors, until the antecedent is k tokens back,
                        past the context window at the end
+same_gender_pairs      the probes with every distractor turned to the hero's gender, which TinyWorld never
+                       writes: a model that learned "the pronoun is the gender no one else in view has"
+                       now gets it wrong, one that reads the names' gender stays right
 count_model_margins    the same probe for chapter 1's count model (helpers.ngram_model), which reads only
                        its last n - 1 words
 
@@ -38,7 +41,7 @@ from torch import nn
 
 from helpers.ngram_model import NGramModel
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
-from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, pronoun_probe
+from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
 
 QUERIES = ("before_pronoun", "pronoun")
 
@@ -196,6 +199,21 @@ def heads_switched_off(model: nn.Module, heads: Iterable[tuple[int, int]]) -> It
 def pronoun_margins(model: nn.Module, tokenizer, stories: Sequence[Document], **options) -> torch.Tensor:
     """log P(right pronoun) - log P(wrong one) per story (N,), as helpers.probes scores it."""
     return pair_margins(model, tokenizer, pronoun_pairs(stories), **options)
+
+
+def same_gender_pairs(stories: Sequence[Document]) -> list[MinimalPair]:
+    """Each story's pronoun probe with the distractors (names and "his"/"her") swapped to the hero's gender.
+
+    Only the distractors' sentences hold gendered words besides the hero's name (TinyWorld's hero sentence
+    has no possessive), so swapping the whole prompt and restoring the hero's name does exactly that.
+    """
+    pairs = []
+    for story in stories:
+        prompt, pronoun = pronoun_probe(story)
+        words = gender_swap(prompt).split(" ")
+        words[story.fields["antecedent_token"]] = story.fields["antecedent"]
+        pairs.append(MinimalPair(" ".join(words), pronoun, PRONOUN_FLIP[pronoun]))
+    return pairs
 
 
 def scenery_sentences(seed: int = 0) -> Iterator[str]:
