@@ -470,19 +470,19 @@ assert group_accuracy[4][0] < 0.8 and group_accuracy[4][1] < 0.8
 # %% [markdown]
 # ## 7. The count model of chapter 1 on the same stories
 #
-# Chapter 1's count model predicts the next word from the last n − 1 words only. We count words in the
-# very text the transformer was trained on and ask it the same question: after "... by the river .",
-# is "she" or "he" more likely? A trigram reads "river ." — nothing about who is in the story. Even a
-# 6-gram, which reads five words back, rarely reaches a name.
+# Chapter 1's count model predicts the next word from the last n − 1 words only. We count the words of the
+# first 20,000 documents the transformer was trained on and ask it the same question: after "... by the
+# river .", is "she" or "he" more likely? A trigram reads "river ." — nothing about who is in the story.
+# A 6-gram reads five words back, which now and then reaches a name or a "his".
 
 # %%
 import re
 
 from helpers.experiments.attention_probes import count_model_margins
 from helpers.ngram_model import NGramModel
-from helpers.pretrained import corpus_texts, recipe_named
+from helpers.pretrained import recipe_named
 
-training_text, _ = corpus_texts(recipe_named("tinyworld"))  # the transformer's own training documents
+training_text = TinyWorld(recipe_named("tinyworld").world_seed).corpus_text(20_000)  # the first training documents
 words = re.findall(r"\S+|\n", training_text)  # words, and "\n" between documents
 count_accuracy = {}
 for n in (3, 6):

@@ -28,7 +28,7 @@
 # - train a tokenizer and a small model on any text you paste, in about 30 seconds, and run it with
 #   Hugging Face `transformers`.
 #
-# **Run time:** RUNTIME on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache (the first
+# **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache (the first
 # run of the series trains it once, a few minutes).
 
 # %%
@@ -354,7 +354,7 @@ plt.show()
 
 # %% [markdown]
 # With shortcuts every block receives a gradient of about the same size (0.4). Without them the gradient
-# shrinks about five times per block on its way down, and block 1 receives about 10⁻⁹, a hundred million
+# shrinks about five times per block on its way down, and block 1 receives less than 10⁻⁹, a hundred million
 # times less than block 12: the first blocks would barely learn. This is the *vanishing gradient* that kept
 # deep networks shallow until residual connections (ResNet, 2015) and that every transformer block now
 # avoids with its two additions.
@@ -715,7 +715,19 @@ for model_name in ("TinyWorld model", "your model"):
     print(f"{model_name:20}" + "".join(f"{scores[model_name, name]:26.2f}" for name in text_names))
 
 # %% [markdown]
-# OWN_DATA_PROSE
+# The answer, measured. In 300 steps (about 30 seconds on a laptop CPU) the validation loss falls
+# from ln 512 ≈ 6.2 to about 4.2 nats per token. The samples are not good English yet, but they are
+# *The Verdict*'s: its quotation marks and dashes, its names (Stroud); about 57% of the
+# words the model writes occur in the story, against about 28% for the same model untrained. And the table
+# shows what your own data buys: on the held-out end of the story your model needs about 1.8 nats per
+# character, the series' TinyWorld model — about as large, trained longer on far more text, but text of
+# another world — about 5.8, three times as many. On TinyWorld text it is the other way round.
+#
+# A model knows what it has read. With your own data you build a model of *your* text — its vocabulary,
+# names, style and format — which a general model trained on other text does not have. What a 20,000-character
+# text cannot give is fluency: for that you need far more text (chapter 6 pretrains on more; real LLMs read
+# trillions of tokens), or you start from a pretrained model and fine-tune it on your data (stage 3,
+# chapter 6).
 
 # %%
 assert own_history.val_loss[-1] < 0.75 * math.log(own_config.vocab_size)
@@ -744,7 +756,7 @@ check_ids = own_val[None, : own_config.context_length]  # (1, 64)
 with tempfile.TemporaryDirectory(dir=cache_dir("exports")) as folder:
     save_hf_directory(own_model, folder, eos_token_id=own_tokenizer.eot_id)
     for path in sorted(Path(folder).iterdir()):
-        print(f"{path.name:20} {path.stat().st_size / 1e6:6.2f} MB")
+        print(f"{path.name:24} {path.stat().st_size / 1e6:6.2f} MB")
     hf_model = GPT2LMHeadModel.from_pretrained(folder).eval()
 
 with torch.no_grad():

@@ -25,8 +25,9 @@
 #   entropy floor, and resume an interrupted run from its checkpoint;
 # - instruction fine-tune with the prompt tokens masked out of the loss, and measure exact match before/after.
 #
-# **Run time:** about two to three minutes on a 2-core laptop CPU with the pretrained model cached (the
-# last cell prints this run's time).
+# **Run time:** about 130 s of CPU time with the pretrained model cached (the cells run single-threaded). On
+# the heavily shared machine that built this notebook the clean run took about 9 minutes of wall time; the
+# last cell prints this run's time.
 
 # %%
 import time
@@ -188,12 +189,11 @@ assert by_name["everything"]["test"] > 0.95 and by_name["LoRA"]["test"] > 0.9
 assert by_name["LoRA"]["trainable"] < by_name["last block"]["trainable"] < by_name["everything"]["trainable"]
 
 # %% [markdown]
-# TinyWorld's spam is easy to recognise once the model reads the message: the fine-tuned pretrained models
-# sort the held-out test messages almost perfectly (asserted above 95% for "everything", 90% for LoRA), in
-# a few seconds each. LoRA trains a small fraction of the numbers that "everything" trains. The from-scratch
-# model has the same architecture and the same few steps, but starts knowing nothing about the language.
-#
-# For comparison, chapter 1's word-count tagger (naive Bayes) on the same split:
+# Honest result: TinyWorld's spam is *too easy* to tell the methods apart. All four sort every held-out test
+# message correctly (asserted above 95% for "everything", 90% for LoRA), even the model trained from scratch:
+# spam and ham use different template words. What differs is the cost: tuning the last block trains a fifth
+# of the numbers and was the fastest here (about 10 s against about 19 s), and LoRA trains 33 thousand
+# numbers, 3.5% of the model. Chapter 1's word-count tagger (naive Bayes) is also perfect on this split:
 
 # %%
 from helpers.word_count_classifier import WordCountClassifier
@@ -242,13 +242,15 @@ if sms is not None:
     assert sms_best > 0.8
 
 # %% [markdown]
-# Our best fine-tuned test accuracy on real SMS is printed above (asserted above 80%). For reference, the
-# best-known from-scratch course reports **95.67%** test accuracy on this dataset with GPT-2 small. What
-# differs: GPT-2 has 124M parameters (over 100 times ours), was pretrained on about 8 million web pages of
-# real English with a tokenizer made for it, and fine-tunes for several epochs on a larger balanced split;
-# our model was pretrained on TinyWorld's 540-word toy language for two minutes and trains for seconds on
-# 600 messages. The word-count tagger is a strong baseline on real spam: spam announces itself with words
-# like "free", "txt" and "prize".
+# On real SMS, from scratch reached 92.5% test accuracy, fine-tuning everything 91.0% and LoRA 86.5% (best
+# asserted above 80%), each in under a minute of this shared CPU; the word-count tagger got 95.0%. For
+# reference, the best-known from-scratch course reports **95.67%** with a fine-tuned GPT-2 small. What
+# differs: GPT-2 has 124M parameters (over 100 times ours), was pretrained on millions of web pages of real
+# English with a tokenizer made for it, and fine-tunes for several epochs on a larger balanced split. Our
+# model was pretrained on TinyWorld's 540-word toy language, so its pretraining does not help here (the
+# from-scratch model does as well), its tokenizer cuts 361 of the 600 training messages at 48 tokens, and it
+# trains for 80 steps on 600 messages. Spam announces itself with words like "free", "txt" and "prize",
+# which is why counting words is such a strong baseline on this dataset.
 
 # %% [markdown]
 # ## 3. The hidden mood detector, fixed
@@ -288,8 +290,9 @@ from helpers.finetuning import predict
 print([SENTIMENTS[i] for i in predict(sentiment["classifier"], probe_data)], "for", probe)
 
 # %% [markdown]
-# Negation, which the next-token predictor only imitated, is now read correctly: a few hundred labelled
-# examples and a few seconds of training turn the general model into a reliable mood detector.
+# The fine-tuned head is right on 100% of held-out plain reviews and 88% of negated ones (asserted above
+# 85% each), against 68% and 39% zero-shot in chapter 4: 80 steps on 600 labelled reviews turn the general
+# model into a reliable mood detector, negation included.
 #
 # ## 4. Pretraining, live
 #
@@ -332,8 +335,9 @@ print(f"entropy floor {floor.nats_per_char:.3f} nats/char; the live model {live_
 assert live_history.val_loss[-1] < live_history.val_loss[0] / 2 and live_nats > floor.nats_per_char
 
 # %% [markdown]
-# No model can go below the entropy floor: it is the true randomness of TinyWorld's text. The short run gets
-# well on the way; the full recipe (600 steps of a bigger model) ends within 15% of the floor.
+# No model can go below the entropy floor: it is the true randomness of TinyWorld's text. The 200-step run
+# took the validation loss from 6.26 to 1.74 nats per token and ends at about 3.5 times the floor per
+# character; the full recipe (600 steps of a bigger model) ends within 15% of it.
 #
 # ### Interrupted and resumed
 #
@@ -416,6 +420,10 @@ print(f"exact match on 40 held-out instructions: pretrained in its own format {b
 assert after > before["new format"] + 0.3
 
 # %% [markdown]
+# Before fine-tuning, the pretrained model answers 52% of the held-out instructions exactly in the format it
+# saw in pretraining, but only 12% in the new one. After 60 steps (about half a minute here) it answers 55%
+# in the new format (asserted: at least 30 points up): it learned the new template and kept its skills.
+#
 # Your assistant: write instructions of your own (TinyWorld words work best).
 
 # %%
@@ -447,6 +455,8 @@ print(f"({time.perf_counter() - began:.0f} s, mostly starting the two processes)
 assert run.returncode == 0 and "2 process(es)" in lines[-1]
 
 # %% [markdown]
+# Two processes ran 4 data-parallel steps in about 34 s here, nearly all of it starting the processes.
+#
 # ## 7. Real text: TinyShakespeare
 #
 # Not in this version: a few minutes of training on TinyShakespeare does not fit this chapter's 3-minute
