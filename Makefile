@@ -16,7 +16,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 ## Open the series in JupyterLab.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers tests benchmarks tools notebooks
