@@ -2,18 +2,20 @@
 attention against the fused kernel, in one run on the same machine.
 
 Every contender trains the same weights (copied through helpers.gpt2_interop) on the same batches with the
-same loss and AdamW settings, on 2 threads. Measurements are interleaved: each round times full steps
-(forward, backward, optimizer step) of every contender in turn, so a busy machine slows them all alike.
+same loss and AdamW settings, on 2 threads (--threads). Measurements are interleaved: each round times
+full steps (forward, backward, optimizer step) of every contender in turn, so a busy machine slows them
+all alike.
 The headline figure is the best round (the one least disturbed by other processes; timeit's rule), the
 median is printed next to it. Prints a table and writes benchmarks/results/training_throughput.json.
 
-Run: python benchmarks/training_throughput.py [--rounds 7] [--steps 1]
+Run: python benchmarks/training_throughput.py [--rounds 7] [--steps 1] [--threads 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -92,14 +94,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=1, help="steps timed together in one round")
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args(argv if argv is not None else [])
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(args.threads)
     results = {
-        "machine": f"{platform.processor() or platform.machine()}, {THREADS} threads, torch {torch.__version__}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
+        f"torch {torch.__version__}",
         "setups": {},
     }
     print(
-        f"training tokens/s (forward + backward + AdamW), {THREADS} threads, {args.rounds} interleaved rounds"
+        f"training tokens/s (forward + backward + AdamW), {args.threads} threads, "
+        f"{args.rounds} interleaved rounds"
     )
     for name, (config, batch_size) in SETUPS.items():
         rates = measure(config, batch_size, args.rounds, args.steps)

@@ -7,29 +7,37 @@ cache_dir("pretrained", "<name>-<fingerprint>"). Later calls load that checkpoin
 sha256 of every file. The fingerprint hashes the whole recipe (model shape, tokenizer size, training
 settings, and the generated text itself): change any of it and the model is trained again, in a
 folder of its own. A damaged cache gives a warning and is rebuilt, never loaded. An interrupted first
-training resumes from its last checkpoint at the next call.
+training resumes from its last checkpoint at the next call; while one process trains a model, another
+asking for it waits (a file lock) instead of training it a second time.
 
 Recipes
 tinyworld        the model chapters 3 to 8 build on; its validation loss comes within 15% of TinyWorld's
                  entropy floor (measured in nats per character, which does not depend on the tokenizer)
-tinyworld-mini   the same data with a smaller model and fewer steps, for tests and quick experiments
+tinyworld-mini   a smaller model on less of the same data, for tests and quick experiments
 
 Simplified on purpose: one recipe per name (no registry of versions); the corpus is held in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import shutil
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
 from helpers.model import GPT, GPTConfig
@@ -168,22 +176,42 @@ def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> 
     """The verified checkpoint behind `pretrained(name)` (with its history), training it first if needed."""
     recipe = recipe_named(name)
     texts = corpus_texts(recipe)
-    folder = cache_folder(recipe, fingerprint(recipe, *texts)) / "model"
-    if has_checkpoint(folder):
+    entry = cache_folder(recipe, fingerprint(recipe, *texts))
+    folder = entry / "model"
+    with _one_process_at_a_time(entry, progress):
+        if has_checkpoint(folder):
+            try:
+                checkpoint = load_checkpoint(folder)
+                if checkpoint.step >= recipe.training.max_steps:
+                    return checkpoint
+            except CheckpointError as error:
+                warnings.warn(f"The cached pretrained model is damaged and will be trained again.\n{error}",
+                              stacklevel=2)
+                shutil.rmtree(folder)
+        data = prepare_data(recipe, texts=texts, progress=progress)
+        model = build_model(recipe, data.tokenizer)
+        if progress:
+            print(f"Training the {name!r} model ({model.num_parameters():,} parameters) once; it is cached in "
+                  f"{folder}.")
+        train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
+              tokenizer_ref=data.tokenizer)
+        return load_checkpoint(folder)
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(entry: Path, progress: bool) -> Iterator[None]:
+    """Hold a lock on a cache entry: two notebooks asking for the same model train it once, not twice at once."""
+    if fcntl is None:  # Windows: no advisory locks; concurrent first calls would each train
+        yield
+        return
+    with open(entry / ".lock", "w") as handle:
         try:
-            checkpoint = load_checkpoint(folder)
-            if checkpoint.step >= recipe.training.max_steps:
-                return checkpoint
-        except CheckpointError as error:
-            warnings.warn(f"The cached pretrained model is damaged and will be trained again.\n{error}", stacklevel=2)
-            shutil.rmtree(folder)
-    data = prepare_data(recipe, texts=texts, progress=progress)
-    model = build_model(recipe, data.tokenizer)
-    if progress:
-        print(f"Training the {name!r} model ({model.num_parameters():,} parameters) once; it is cached in {folder}.")
-    train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
-          tokenizer_ref=data.tokenizer)
-    return load_checkpoint(folder)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if progress:
+                print("Another process is preparing this model; waiting for it to finish ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock, even if the process dies
 
 
 @torch.no_grad()

@@ -23,8 +23,8 @@
 #   projections, several heads — and check it against `helpers.attention` and PyTorch's
 #   `scaled_dot_product_attention` (same numbers);
 # - show why a transformer needs position information (attention alone cannot see word order);
-# - find the head of a trained transformer that links "she" to "alice", measure how often it does, switch
-#   it off and measure what the model loses;
+# - find the head of a trained transformer that looks from "she" back to "alice", measure how often it does,
+#   switch heads off and measure what the model loses;
 # - measure what happens to the model's "memory" when the antecedent falls outside its context window.
 #
 # **Run time:** about RUNTIME on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache
@@ -64,8 +64,8 @@ print(f"a TinyWorld document: {world.is_valid(SENTENCE)}, probability {math.exp(
 assert world.is_valid(SENTENCE)
 
 # %% [markdown]
-# We take the token embeddings of the chapter's pretrained model (built in chapter 5; here we only read
-# its weights): each token becomes a vector of numbers. For now, no positions.
+# We take the token embeddings of the chapters' pretrained model (chapter 5 builds a model like it, chapter 6
+# trains it; here we only read its weights): each token becomes a vector of numbers. For now, no positions.
 
 # %%
 from helpers.pretrained import pretrained
@@ -116,11 +116,13 @@ def softmax(scores: torch.Tensor) -> torch.Tensor:
 weights = softmax(scores)  # (T, T), each row sums to 1
 show_row(weights[SHE], "attention weights of 'she':")
 assert torch.allclose(weights.sum(-1), torch.ones(T)) and torch.allclose(weights, torch.softmax(scores, -1))
+assert weights[SHE].argmax() == SHE
 
 # %% [markdown]
-# With raw embeddings every token mostly matches itself (a vector's dot product with itself is its squared
-# length): "she" keeps almost all its attention for itself. A model needs a way to ask a *different*
-# question than "who looks like me?" — that comes in step 5.
+# The raw embeddings are short vectors, so the scores are small and the weights come out nearly even. The
+# largest share (about 0.14) goes to "she" itself: a vector matches itself best (its dot product with
+# itself is its squared length). Nothing points at "alice". A model needs a way to ask a *different*
+# question than "who looks like me?" — that comes in step 6.
 #
 # ### Step 3: the weighted sum — what each token takes home
 # The output for token *i* is the weighted average of all the token vectors, weighted by row *i*.
@@ -324,9 +326,9 @@ assert change > 0.1 * with_positions.abs().mean()
 # > log . jack is writing a letter by the river . **she**
 #
 # and 300 simple stories without distractors, the chapter's kind ("alice is reading a book by the river .
-# **she**"). We read the attention of the last token before the pronoun — the position whose output
-# predicts it — and ask, for every layer and head: how often is the antecedent the token it looks at
-# most, and how much of its attention lands on the antecedent and on the distractors?
+# **she**"). We read the attention of the last token before the pronoun — the "." whose output predicts
+# the pronoun — and ask, for every layer and head: how often is the antecedent the token it looks at most,
+# and how much of its attention lands on the antecedent and on the distractors?
 
 # %%
 from helpers.experiments.attention_probes import (
@@ -336,8 +338,10 @@ from helpers.experiments.attention_probes import (
     distance_accuracies,
     heads_switched_off,
     pronoun_items,
+    same_gender_pairs,
     window_accuracies,
 )
+from helpers.probes import accuracy as pair_accuracy
 from helpers.probes import pronoun_accuracy, pronoun_stories
 
 N_STORIES = 300
@@ -346,77 +350,53 @@ simple_stories = pronoun_stories(N_STORIES, with_distractors=False)  # hero, pro
 with_distractors = antecedent_attention(model, pronoun_items(tokenizer, stories))
 without_distractors = antecedent_attention(model, pronoun_items(tokenizer, simple_stories))
 on_distractors = with_distractors.on_distractors.mean(-1)  # (n_layer, n_head)
-print("               with distractors                              without distractors")
-print("head     antecedent is top  weight on antecedent  on distractors   antecedent is top  weight on antecedent")
+print("                 with distractors                                 without distractors")
+print("head    antecedent is top  weight on antecedent  on distractors   antecedent is top  weight on antecedent")
 for layer in range(config.n_layer):
     for head in range(config.n_head):
-        print(f"L{layer} H{head}  {with_distractors.hit_rate[layer, head]:17.0%}"
+        print(f"L{layer} H{head} {with_distractors.hit_rate[layer, head]:17.0%}"
               f"  {with_distractors.mean_on_antecedent[layer, head]:20.2f}  {on_distractors[layer, head]:14.2f}"
               f"   {without_distractors.hit_rate[layer, head]:17.0%}"
               f"  {without_distractors.mean_on_antecedent[layer, head]:20.2f}")
-best_layer, best_head = with_distractors.best_head()
-simple_layer, simple_head = without_distractors.best_head()
-reader_layer, reader_head = divmod(int(on_distractors.argmax()), config.n_head)
-print(f"with distractors, the antecedent is the top token most often for L{best_layer} H{best_head}: "
-      f"{with_distractors.hit_rate[best_layer, best_head]:.0%} of stories")
-print(f"without distractors: L{simple_layer} H{simple_head}, {without_distractors.hit_rate[simple_layer, simple_head]:.0%}")
-print(f"most attention on the distractors: L{reader_layer} H{reader_head}, {on_distractors.max():.2f} of its attention")
-assert with_distractors.hit_rate.max() < 0.3 < 0.4 < without_distractors.hit_rate.max()
-assert on_distractors.max() > 0.4
+alice_layer, alice_head = without_distractors.best_head()
+print(f"without distractors, L{alice_layer} H{alice_head} looks hardest at the antecedent in "
+      f"{without_distractors.hit_rate[alice_layer, alice_head]:.0%} of stories; with distractors, in "
+      f"{with_distractors.hit_rate[alice_layer, alice_head]:.0%} (the best head there: "
+      f"{with_distractors.hit_rate.max():.0%})")
+assert without_distractors.hit_rate[alice_layer, alice_head] > 0.6 > 0.3 > with_distractors.hit_rate.max()
 
 # %% [markdown]
-# The measurement does not show the tidy picture one might expect:
+# Two results, one clear and one not:
 #
-# - **With distractors, no head reliably looks at the antecedent.** The best one (layer 3, head 1) makes
-#   it its top token in only about one story in eight. Instead, two heads (layer 0 head 0 and layer 3
-#   head 1) put about half or more of their attention on the **distractors'** names.
-# - **Without distractors**, several heads do look at the hero: layer 0 head 1 makes "alice" its top
-#   token in more than half of the stories.
+# - **Without distractors there is an "alice head"**: layer 2, head 3 makes the antecedent the token it
+#   looks at most in about four stories out of five (81%), with about 0.4 of its attention on it.
+# - **With distractors no head reliably picks the antecedent**: the best makes it its top token in fewer
+#   than one story in ten. The name heads spread their attention over all the names (the antecedent *and*
+#   the distractors) and the words around them.
 #
-# The model is nonetheless almost always right (we measure it below). How, without looking at the
-# antecedent? TinyWorld's stories have a regularity: every distractor has the *other* gender. So "bob is
-# in view, so the pronoun is *she*" works as well as "the hero is mia, so *she*". The model learned the
-# shortcut that its training text allows. This is an honest and common finding: a model learns what
-# predicts the next token in *its* data, not the rule we had in mind.
-#
-# The shortcut can be tested. Turn every distractor into the hero's gender ("mia ... lily ... anna ...
-# she"), a story TinyWorld never writes. Every name now says *she*: a model that reads the hero, or any
-# name, stays right; a model that learned "the pronoun is the gender nobody else in view has" turns wrong.
-
-# %%
-from helpers.experiments.attention_probes import same_gender_pairs
-from helpers.probes import accuracy as pair_accuracy
-
-same_gender = same_gender_pairs(stories)
-print(same_gender[0].prompt, "->", same_gender[0].right, "or", same_gender[0].wrong, "?")
-same_gender_accuracy = pair_accuracy(model, tokenizer, same_gender)
-print(f"pronoun accuracy with same-gender distractors: {same_gender_accuracy:.1%}")
-
-# %% [markdown]
-# SAME_GENDER_FINDINGS
-#
-# Here is the head that finds "alice" in the chapter's own sentence, in the AttentionLab (pick another
-# layer, head or query token; "all heads" shows the whole layer):
+# Here is the alice head in the AttentionLab, on the chapter's sentence, seen from the "." right before
+# "she" (pick another layer, head or query token; "all heads" shows the whole layer; from "she" itself
+# this head looks at "she" and "alice" about equally):
 
 # %%
 from helpers.widgets import AttentionLab
 
-lab = AttentionLab(model, tokenizer, SENTENCE, layer=simple_layer, head=simple_head, query=SHE, view="tokens")
+lab = AttentionLab(model, tokenizer, SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1, view="tokens")
 lab
 
 # %% [markdown]
-# And the distractor-reading head on a story with a distractor (a fixed picture; type this story into the
-# lab above to explore it). From the last token before the pronoun, it looks at "bob":
+# The same head on a story with a distractor (a fixed picture; type the story into the lab above to explore
+# it): it splits its attention between "alice" and "bob".
 
 # %%
 STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
 assert world.is_valid(STORY)
 story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
-AttentionLab(model, tokenizer, STORY, layer=reader_layer, head=reader_head, query=story_pieces.index("she") - 1,
+AttentionLab(model, tokenizer, STORY, layer=alice_layer, head=alice_head, query=story_pieces.index("she") - 1,
              view="tokens").snapshot()
 
 # %% [markdown]
-# ## 6. Switch heads off: what does the model lose?
+# ## 6. Switch heads off: does the model use what the head finds?
 #
 # Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to
 # remove heads and measure. `heads_switched_off` zeroes a head's output inside its block (its slice of the
@@ -432,26 +412,26 @@ print(f"pronoun accuracy, all heads on: {accuracy:.1%} with distractors, {simple
 print("with distractors, one head switched off (rows: layers, columns: heads):")
 print(ablations)
 worst_layer, worst_head = divmod(int(ablations.argmin()), config.n_head)
-print(f"the costliest single head: L{worst_layer} H{worst_head}, accuracy {ablations.min():.1%}; "
-      f"the best antecedent head L{best_layer} H{best_head}: {ablations[best_layer, best_head]:.1%}")
-assert accuracy > 0.95 and simple_accuracy > 0.9
-assert 0.85 < ablations.min() < accuracy - 0.03
+print(f"the alice head L{alice_layer} H{alice_head} off: {ablations[alice_layer, alice_head]:.1%}; "
+      f"the costliest head, L{worst_layer} H{worst_head}, off: {ablations.min():.1%}")
+assert 0.6 < accuracy < 0.8 and 0.6 < simple_accuracy < 0.8
+assert ablations[alice_layer, alice_head] > accuracy - 0.03 and ablations.min() < accuracy - 0.1
 
 # %% [markdown]
-# No single head is essential: the costliest one takes only a few points off, the work is shared. So we
-# switch off *groups*: the heads that read names (the most attention on the antecedent and the distractors
-# together), one more each time, against the same number of other heads picked at random.
+# The model gets about 70% of the pronouns right, with or without distractors: better than a coin flip,
+# far from perfect (this small model is trained for about two minutes). And the head with the prettiest
+# picture is **not** the one it relies on: without the alice head accuracy does not move (71%), while
+# switching off layer 0 head 1 — a head that puts only about a fifth of its attention on names — costs
+# 14 points (56%). Now the heads that read names most (the most attention on the antecedent and the
+# distractors together), two at a time, against two other heads picked at random:
 
 # %%
 on_names = with_distractors.mean_on_antecedent + on_distractors  # (n_layer, n_head)
 name_heads = [divmod(int(i), config.n_head) for i in on_names.flatten().argsort(descending=True)]
 print("heads by attention on names:", ", ".join(f"L{i} H{j} ({on_names[i, j]:.2f})" for i, j in name_heads[:4]))
-group_accuracy = {}
-for k in (2, 4):
-    with heads_switched_off(model, name_heads[:k]):
-        group_accuracy[k] = (pronoun_accuracy(model, tokenizer, stories),
-                             pronoun_accuracy(model, tokenizer, simple_stories))
-    print(f"the {k} top name heads off: {group_accuracy[k][0]:.1%} with distractors, {group_accuracy[k][1]:.1%} without")
+with heads_switched_off(model, name_heads[:2]):
+    name_heads_off = (pronoun_accuracy(model, tokenizer, stories), pronoun_accuracy(model, tokenizer, simple_stories))
+print(f"the 2 top name heads off: {name_heads_off[0]:.1%} with distractors, {name_heads_off[1]:.1%} without")
 others = name_heads[2:]
 generator = torch.Generator().manual_seed(0)
 random_pairs = [[others[int(i)] for i in torch.randperm(len(others), generator=generator)[:2]] for _ in range(3)]
@@ -461,11 +441,30 @@ for pair in random_pairs:
         random_accuracy.append(pronoun_accuracy(model, tokenizer, stories))
 print("two other heads off instead: " + ", ".join(
     f"L{a[0]} H{a[1]} + L{b[0]} H{b[1]}: {acc:.1%}" for (a, b), acc in zip(random_pairs, random_accuracy, strict=True)))
-assert group_accuracy[2][0] < 0.9 < min(random_accuracy)
-assert group_accuracy[4][0] < 0.8 and group_accuracy[4][1] < 0.8
+assert name_heads_off[0] < 0.6 < min(random_accuracy) and name_heads_off[1] < 0.6
 
 # %% [markdown]
-# FINDINGS_ABLATION
+# Without the two name-reading heads the model falls to near a coin flip (56% and 57%); without two other
+# heads it keeps its 70% or so. So the model does use attention to names to choose the pronoun — through
+# layer 0 head 1 far more than through the head that draws the clearest picture.
+#
+# **What does it read from the names?** TinyWorld's stories have a regularity: every distractor has the
+# *other* gender. So "bob is in view, so *she*" works as well as "the hero is mia, so *she*". We can test
+# which rule the model learned: turn every distractor into the hero's gender ("mia ... lily ... anna ...
+# she"), a story TinyWorld never writes. Every name now says *she*: a model that reads the names' gender
+# stays right; one that learned "the pronoun is the gender nobody else in view has" turns wrong.
+
+# %%
+same_gender = same_gender_pairs(stories)
+print(same_gender[0].prompt, "->", same_gender[0].right, "or", same_gender[0].wrong, "?")
+same_gender_accuracy = pair_accuracy(model, tokenizer, same_gender)
+print(f"pronoun accuracy with same-gender distractors: {same_gender_accuracy:.1%} (the usual stories: {accuracy:.1%})")
+assert same_gender_accuracy < 0.45 < accuracy - 0.2
+
+# %% [markdown]
+# Below a coin flip (38%): when every name is female, the model more often says "he". It learned, at
+# least in part, the shortcut its training text allows, "the pronoun takes the gender the other people
+# do not have". A model learns what predicts the next token in *its* data, not the rule we had in mind.
 
 # %% [markdown]
 # ## 7. The count model of chapter 1 on the same stories
@@ -490,10 +489,12 @@ for n in (3, 6):
     count_accuracy[n] = float((count_model_margins(count_model, stories) > 0).float().mean())
     print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]:.1%}")
 print(f"transformer (a window of {config.context_length} tokens):              pronoun accuracy {accuracy:.1%}")
-assert 0.4 < count_accuracy[3] < 0.6 and count_accuracy[6] < 0.7 < 0.95 < accuracy
+assert 0.4 < count_accuracy[3] < 0.6 < accuracy and count_accuracy[6] < accuracy
 
 # %% [markdown]
-# COUNT_FINDINGS
+# The trigram is a coin flip (49%): after "river ." it says the same thing whoever the hero is. The 6-gram
+# does a little better (57%), on the stories where a name or a "his" happens to fall in its last five words.
+# The transformer, which can attend to any token of its window, gets 70%.
 
 # %% [markdown]
 # ## 8. Memory: what if the antecedent falls outside the context window?
@@ -501,9 +502,9 @@ assert 0.4 < count_accuracy[3] < 0.6 and count_accuracy[6] < 0.7 < 0.95 < accura
 # ![Two windows over the same story: one still holds "alice", the other starts right after it and holds
 # only "bob"](../images/03_context_window.png)
 #
-# A transformer looks back only as far as its context window (here 128 tokens). Whatever fell out of the
-# window is gone. First we crop each prompt to its last *k* tokens and split the stories by which names
-# are still in view: the antecedent, only distractors, or no name at all.
+# A transformer looks back only as far as its context window (here 128 tokens): whatever fell out of the
+# window is gone. First we crop each prompt to its last *k* tokens and split the stories by which names are
+# still in view: the antecedent, only distractors, or no name at all.
 
 # %%
 WINDOWS = (4, 8, 16, 32, 64, config.context_length)
@@ -512,11 +513,14 @@ print(f"{'window':>6} {'accuracy':>9}   " + "   ".join(f"{view:>26}" for view in
 for r in results:
     print(f"{r.window:6d} {r.accuracy:9.1%}   " + "   ".join(
         f"{n:4d} stories, {acc:6.1%} right" if n else f"{0:4d} stories,       -    " for n, acc in r.by_view.values()))
-for view, bounds in zip(VIEWS, ((0.95, 1.0), (0.95, 1.0), (0.4, 0.65)), strict=True):
-    assert all(bounds[0] < r.by_view[view][1] <= bounds[1] for r in results if r.by_view[view][0] >= 50), view
+for view, (low, high) in zip(VIEWS, ((0.55, 1.0), (0.6, 1.0), (0.0, 0.55)), strict=True):
+    assert all(low < r.by_view[view][1] <= high for r in results if r.by_view[view][0] >= 50), view
 
 # %% [markdown]
-# WINDOW_FINDINGS
+# With no name left in the window the model is at a coin flip or worse (38% to 52%). With a name in view it
+# is right about 70% of the time, and it hardly matters whether that name is the antecedent or only a
+# distractor (69% to 76%): cropping the antecedent away costs little as long as someone of the other gender
+# is still in view — the shortcut again.
 #
 # Second, the real test of memory: the simple stories, where the hero is the only clue, with harmless
 # scenery sentences ("the cat sat on the mat .", no people in them) pushed in before the pronoun until the
@@ -537,30 +541,137 @@ axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip"
 axes.set_xlabel("tokens between the antecedent and the pronoun")
 axes.set_ylabel("pronoun accuracy")
 axes.set_ylim(0, 1.02)
-axes.legend(fontsize=8, loc="upper right")
+axes.legend(fontsize=8, loc="lower left")
 axes.set_title("How far back does the model still find alice?", fontsize=10)
 plt.show()
-assert distances[0].accuracy > 0.9 and all(r.accuracy < 0.7 for r in distances if r.min_distance >= 64)
+assert distances[0].accuracy > 0.6 and all(r.accuracy < 0.56 for r in distances if r.min_distance >= 64)
 
 # %% [markdown]
-# DISTANCE_FINDINGS
+# Right after the hero's sentence (about 10 tokens back) the model is right 69% of the time; with about 36
+# tokens of scenery in between, 63%; from about 68 tokens on it is at a coin flip (52%), although alice is
+# still well inside the 128-token window; past the window's edge it stays there (48%). The window is an
+# upper bound, not a promise: this small model's grip on a name fades long before the name falls out.
 #
 # ## 9. Is self-attention the start of machine memory?
 #
-# CURIOSITY
+# The chapter's numbers, side by side:
+
+# %%
+memory = {
+    "count model (trigram), no look-back": count_accuracy[3],
+    "transformer, the antecedent in view": results[-1].by_view["antecedent in view"][1],
+    "transformer, no name left in view (window of 8)": results[1].by_view["no name in view"][1],
+    "transformer, alice pushed 64+ tokens back, still in view": distances[3].accuracy,
+    "transformer, alice beyond the window": distances[-1].accuracy,
+    "transformer, name-reading heads switched off": name_heads_off[0],
+}
+for name, value in memory.items():
+    print(f"{name:58} {value:6.1%}")
+assert memory["transformer, the antecedent in view"] > 0.6 > max(
+    memory["count model (trigram), no look-back"], memory["transformer, no name left in view (window of 8)"],
+    memory["transformer, alice beyond the window"], memory["transformer, name-reading heads switched off"])
+
+# %% [markdown]
+# **Yes — the start of one: a short-term memory over the context window, read by attention.** Measured:
+#
+# - *It is a look-up of the context.* With the names in view the transformer chooses the right pronoun
+#   about 70% of the time; the count model, which cannot look back past two words, is at a coin flip
+#   (49%), and so is the transformer once its two name-reading heads are switched off (56%).
+# - *It ends at the window.* With no name left in the window, or with alice beyond it, the model is at a
+#   coin flip or worse (47% and 48%). Nothing of the text before the window survives.
+# - *It fades, and it is only as good as training made it.* In this small model the memory of alice fades
+#   within about 60 tokens, half a window; and what it reads from the names is partly a shortcut of its
+#   data ("the gender the others do not have", 38% with same-gender distractors).
+#
+# It is not the memory of a person who remembers yesterday: once the text is gone, so is what attention
+# could see. What a model keeps *after* the text is gone lives in its weights, learned in training —
+# chapter 8 measures how a model memorizes a secret it saw during training.
 
 # %% [markdown]
 # ## Recap
 #
-# RECAP
+# - Attention = scores (query · key), scaled by 1/√d, masked so that no token sees the future, turned into
+#   weights by a softmax, used to mix the values. Queries, keys and values come from learned matrices; a
+#   layer runs several heads side by side and mixes their outputs. Our from-scratch code gives the same
+#   numbers as `helpers.attention` and as PyTorch's `scaled_dot_product_attention`, and as the trained
+#   model's own attention.
+# - Attention alone ignores word order (permutation equivariance, asserted); learned position vectors fix
+#   it.
+# - In the trained model one head looks at "alice" in 81% of simple stories, yet switching it off costs
+#   nothing; the heads the model relies on are found by switching heads off, not by looking at pictures.
+# - The transformer resolves about 70% of the pronouns, the count model 49%; the model partly learned a
+#   shortcut of its data (38% on same-gender distractors).
+# - Attention is a short-term memory bounded by the context window — and, in a small model, by much less.
 #
 # ## Exercises
 #
-# EXERCISES
+# 1. **The first token.** With the causal mask, what is the output of the first token ("alice") in step 6,
+#    and why? Check it in code.
+#
+#    <details><summary>Solution</summary>
+#
+#    Its row of weights is [1, 0, 0, ...] (it can only see itself), so its output is its own value vector:
+#
+#    ```python
+#    assert torch.allclose(head_output[0], v[0]) and head_weights[0, 0] == 1
+#    ```
+#    </details>
+#
+# 2. **Where does "she" itself look?** The chapter read the attention of the "." before the pronoun. Use
+#    `helpers.widgets.attention_maps` and `attention_from` to list the three tokens the alice head attends
+#    to most *from "she"* in the chapter's sentence.
+#
+#    <details><summary>Solution</summary>
+#
+#    ```python
+#    from helpers.widgets import attention_from, attention_maps
+#
+#    maps = attention_maps(model, tokenizer, SENTENCE)
+#    weights = attention_from(maps, layer=alice_layer, head=alice_head, query=SHE)
+#    print(sorted(zip(weights, maps.pieces), reverse=True)[:3])
+#    ```
+#    From "she" the head gives about a third of its attention to "she" itself and a third to "alice" (0.34
+#    each), and most of the rest to "book": less focused than from the "." before it.
+#    </details>
+#
+# 3. **A whole layer off.** Switch off all four heads of one layer at a time. Which layer does the pronoun
+#    depend on most?
+#
+#    <details><summary>Solution</summary>
+#
+#    ```python
+#    for layer in range(config.n_layer):
+#        with heads_switched_off(model, [(layer, head) for head in range(config.n_head)]):
+#            print(layer, f"{pronoun_accuracy(model, tokenizer, stories):.1%}")
+#    ```
+#    Layer 0: without it accuracy falls to 45%, below a coin flip. Without layer 1, 2 or 3 it stays between
+#    68% and 74%. The first layer, where the name-reading head 1 sits, carries the information about the
+#    names forward.
+#    </details>
+#
+# 4. **Temperature inside attention.** Divide the trained layer's scores by an extra factor of 2, or
+#    multiply them by 2, and look at the largest weight of each row. Which way makes attention sharper?
+#
+#    <details><summary>Solution</summary>
+#
+#    Multiplying the scores makes the softmax sharper (closer to one-hot), dividing makes it flatter — the
+#    same effect as the 1/√d scaling in step 4:
+#
+#    ```python
+#    q, k, _ = model.h[0].attn.c_attn(first_layer_input).split(C, dim=-1)
+#    size = C // config.n_head
+#    head_scores = (q[:, :size] @ k[:, :size].T / math.sqrt(size)).masked_fill(~allowed, float("-inf"))
+#    for factor in (0.5, 1, 2):
+#        print(factor, softmax(head_scores * factor).max(-1).values.mean().item())
+#    ```
+#    </details>
 #
 # ## What comes next
 #
-# NEXT
+# Chapter 4 puts the pretrained model to work (stories, translation, sentiment). Chapter 5 builds the whole
+# GPT around the attention of this chapter — embeddings, LayerNorm, the feed-forward block, residual
+# connections — and chapter 6 trains it. Chapter 7 returns to attention heads: the induction heads that let a
+# model copy from its context, the mechanism behind in-context learning.
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

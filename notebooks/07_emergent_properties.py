@@ -40,7 +40,7 @@
 #   them makes a smooth improvement look like a sudden jump;
 # - reproduce grokking and show what weight decay has to do with it.
 #
-# **Run time:** RUNTIME on a 2-core laptop CPU, with the pretrained TinyWorld model and chapter 2's sweep
+# **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model and chapter 2's sweep
 # in the cache (the first run trains whichever is missing, once). Every model this chapter trains is
 # trained live, so you watch it happen.
 
@@ -359,7 +359,7 @@ assert shortcut["period 12"][2] > 0.9 and shortcut["periods 4-24"][2] < 0.4
 # %% [markdown]
 # ## 2. Does the pretrained TinyWorld model have an induction head?
 #
-# The chapters' pretrained model (chapter 5) read 6 million tokens of TinyWorld text. We give it the
+# The chapters' pretrained model (chapter 5) read 2.5 million tokens of TinyWorld text. We give it the
 # same test, with its own tokens: 30 random single-token words, then the same 30 words again. A model
 # with an induction head finds the second copy far easier than the first.
 
@@ -369,10 +369,12 @@ import re
 import torch.nn.functional as F
 
 from helpers.pretrained import pretrained
+from helpers.tinyworld import TinyWorld
 
 model, tokenizer = pretrained("tinyworld")
-words = torch.tensor([i for i in range(tokenizer.vocab_size)
-                      if re.fullmatch(r" [a-z]+", tokenizer.token_strings([i])[0])])  # tokens that are whole words
+word_ids = [tokenizer.encode(" " + word) for word in TinyWorld(0).vocabulary() if re.fullmatch(r"[a-z]+", word)]
+words = torch.tensor([ids[0] for ids in word_ids if len(ids) == 1])  # TinyWorld words that are one token each
+print(f"{len(words)} TinyWorld words are single tokens")
 WORDS_PER_COPY = 30
 indices, word_periods = repeated_blocks(64, 2 * WORDS_PER_COPY + 1, n_symbols=len(words),
                                         periods=(WORDS_PER_COPY, WORDS_PER_COPY), seed=0)
@@ -389,7 +391,7 @@ print(f"best induction score over its {pretrained_induction.numel()} heads: {flo
       f"(the toy two-layer model: {float(induction_history[-1, 1].max()):.2f})")
 
 # %% [markdown]
-# No. The second copy is no easier than the first (15.1 against 14.6 nats: random words are very
+# No. The second copy is no easier than the first (14.7 against 14.6 nats: random words are very
 # surprising, twice), and no head scores above 0.02 as an induction head. TinyWorld text never repeats an
 # arbitrary sequence of words; everything in it follows from its grammar, so copying never paid off in
 # training and no general copying head formed. (Olsson et al. found induction heads in every model they
@@ -406,7 +408,7 @@ assert second_copy > first_copy - 0.5 and float(pretrained_induction.max()) < 0.
 # question, and reads the answer; the weights never change. Our task: give the Tiny word for an English
 # noun, written as a dictionary, "dog : vapo . cat : miru . bird :". TinyWorld never writes a dictionary.
 # Every Tiny word the model knows it learned from whole bilingual sentences ("english : the dog sees a
-# cat . tiny : vapo na miru ko vidas ."), where it translates 99% of the words right (section 4). Can a
+# cat . tiny : vapo na miru ko vidas ."), where it gets 92% of the words right (section 4). Can a
 # handful of examples tell it what this new format asks?
 #
 # For each of the 22 nouns we ask the question with k other nouns as examples, drawn at random, five
@@ -445,21 +447,21 @@ axes.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# With no example the model never answers right: "cat :" means nothing to it, and it goes on with
-# "answer the question", the start of an instruction. One example is enough to make the format clear:
-# 43% right, 49% with two. The knowledge was already there (it translates nouns inside sentences almost
-# perfectly); the examples only tell it which knowledge the prompt asks for. That is few-shot learning,
-# of a task that never appeared as a task.
+# With no example the model never answers right: "cat :" means nothing to it, and it carries on as if a
+# sentence had started ("cat : is young ..."). Examples help, slowly: 10% right with one, 15% with two,
+# 25% with four. The knowledge was already there (the model translates most nouns inside sentences); the
+# examples only tell it which knowledge the prompt asks for. That is few-shot learning, of a task that
+# never appeared as a task.
 #
-# But more examples do not help this model: with eight, only 30% are right, and 36% of the answers repeat
-# an example's answer ("kapo", the Tiny word for hat, for "cat"). Every example is one more Tiny word in
+# But it is weak, and it stops improving: with eight examples 22% are right, and 45% of the answers repeat
+# an example's answer ("gesa", the Tiny word for goat, for "cat"). Every example is one more Tiny word in
 # view that the model may repeat, and without an induction head (section 2) it cannot look up which one
-# belongs to which English word. Large models trained on real text keep improving with more examples
-# (Brown et al., 2020); this small one learns the format from one or two and is confused by more.
+# belongs to which English word. Large models trained on real text, full of induction heads, keep
+# improving with more examples (Brown et al., 2020).
 
 # %%
-assert right[0] < 0.05 and max(right[k] for k in (1, 2)) > 0.35
-assert copied[8] > copied[1] + 0.15 and right[8] < max(right.values())
+assert right[0] < 0.05 and max(right[k] for k in SHOTS[1:]) > 0.15
+assert copied[8] > copied[1] + 0.2
 
 # %% [markdown]
 # ## 4. Translation nobody asked for
@@ -478,10 +480,12 @@ assert copied[8] > copied[1] + 0.15 and right[8] < max(right.values())
 # token, so that models with different tokenizers compare.
 #
 # The sweep has five model sizes (16 thousand to 520 thousand parameters) trained on four data sizes.
-# The chapters' pretrained model is bigger and trained on 15 times more tokens; we add it as the last
+# The chapters' pretrained model is bigger and trained on 6 times more tokens; we add it as the last
 # point. The horizontal axis is training compute, about 6 × parameters × tokens (chapter 2).
 
 # %%
+import numpy as np
+
 from helpers.experiments.few_shot import translation_pairs, translation_scores
 from helpers.experiments.scaling import count_parameters, run_sweep, training_flops
 from helpers.pretrained import recipe_named
@@ -503,49 +507,56 @@ for key, scores in translation.items():
 
 # %%
 mean_words = translation["pretrained"].mean_words
-figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+figure, (left, middle, right) = plt.subplots(1, 3, figsize=(13.5, 3.6))
 sizes = [size.name for size in sweep.config.sizes]
 for i, size in enumerate([*sizes, "pretrained"]):
     keys = [key for key in translation if key.split("-")[0] == size]
-    marker = "*" if size == "pretrained" else "o"
+    style = dict(marker="*" if size == "pretrained" else "o", s=70 if size == "pretrained" else 40, color=f"C{i}")
     x = [compute[key] for key in keys]
-    left.scatter(x, [translation[key].exact_match for key in keys], marker=marker, s=60, color=f"C{i}", label=size)
-    right.scatter(x, [translation[key].word_log_likelihood for key in keys], marker=marker, s=60, color=f"C{i}")
-ordered = sorted(translation, key=compute.get)
-left.plot([compute[key] for key in ordered], [translation[key].word_accuracy ** mean_words for key in ordered],
-          color="grey", linewidth=1, linestyle=":", label=f"(words right)^{mean_words:.1f}")
-for axes in (left, right):
+    left.scatter(x, [translation[key].exact_match for key in keys], label=size, **style)
+    middle.scatter(x, [translation[key].word_log_likelihood for key in keys], **style)
+    right.scatter([translation[key].word_accuracy for key in keys], [translation[key].exact_match for key in keys],
+                  **style)
+for axes in (left, middle):
     axes.set_xscale("log")
     axes.set_xlabel("training compute (FLOPs)")
 left.set_ylabel("exact match (whole sentence)")
 left.set_ylim(-0.03, 1.03)
 left.set_title("All or nothing: looks like a sudden jump", fontsize=10)
 left.legend(fontsize=7, loc="upper left")
-right.set_ylabel("log-likelihood per word (nats)")
-right.set_title("Per word: improves steadily with compute", fontsize=10)
+middle.set_ylabel("log-likelihood per word (nats)")
+middle.set_title("Per word: improves steadily with compute", fontsize=10)
+p = np.linspace(0, 1, 101)
+right.plot(p, p**mean_words, color="grey", linestyle=":", label=f"(words right)^{mean_words:.1f}")
+right.set_xlabel("words right (teacher-forced)")
+right.set_ylabel("exact match (whole sentence)")
+right.set_xlim(0, 1)
+right.set_ylim(-0.03, 1.03)
+right.set_title("Exact match is about (words right)^(words)", fontsize=10)
+right.legend(fontsize=8, loc="upper left")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # Read the left panel as the story of when translation "emerges": every model of the sweep translates
 # 0 of the 200 sentences exactly, across a 270-fold range of compute; then the pretrained model translates
-# 91.5% of them. A sudden jump. The right panel measures the same models on the same sentences, per word,
+# 46% of them. A sudden jump. The right panel measures the same models on the same sentences, per word,
 # and there is no jump: the log-likelihood improves steadily with compute, from -5.89 nats per word for
 # the smallest model on the least data (the right word gets a probability of about 1 in 360) to -2.47
-# for the largest sweep model (1 in 12) and -0.06 for the pretrained model (0.94). The share of words
-# right climbs from 33% to 43% to 98.8%.
+# for the largest sweep model (1 in 12) and -0.31 for the pretrained model (0.73). The share of words
+# right climbs from 33% to 43% to 92%.
 #
 # Exact match needs all 7.9 words of a sentence right. At 43% per word that happens about 0.43^7.9 =
-# 0.1% of the time; at 98.8% it happens 0.988^7.9 = 91% of the time, which is what we measured. The
-# grey dotted line is that product for every model: the "jump" is the shape of x^8, not a sudden change
-# inside the models. This is the argument of Schaeffer et al. (2023): many abilities reported to emerge
-# suddenly in large models are scored all-or-nothing, and the same models scored per token improve
-# smoothly. (Our sweep leaves a 26-fold gap in compute below the pretrained model; the product is what
-# fills it.)
+# 0.1% of the time; at 92% it happens about 0.92^7.9 = 52% of the time, close to the 46% we measured
+# (the errors are not quite independent). The right panel draws that curve: it stays flat near zero
+# until most words are right, then shoots up, and every model sits on it. The "jump" is the shape of
+# x^7.9, not a sudden change inside the models. This is the argument of Schaeffer et al. (2023): many
+# abilities reported to emerge suddenly in large models are scored all-or-nothing, and the same models
+# scored per token improve smoothly. (Our sweep leaves an 11-fold gap in compute below the pretrained
+# model, so the left panel cannot show where between them the jump happens; the curve says exact match
+# passes 10% only once about 75% of the words are right.)
 
 # %%
-import numpy as np
-
 sweep_keys = [run.key for run in sweep.runs]
 log_compute = np.log10([compute[key] for key in translation])
 log_likelihood = np.array([translation[key].word_log_likelihood for key in translation])
@@ -554,7 +565,7 @@ predicted = translation["pretrained"].word_accuracy ** mean_words
 print(f"correlation of log-likelihood per word with log compute over all {len(translation)} models: {correlation:.2f}")
 print(f"pretrained model: (words right)^{mean_words:.1f} = {predicted:.1%}, measured exact match "
       f"{translation['pretrained'].exact_match:.1%}")
-assert max(translation[key].exact_match for key in sweep_keys) < 0.02 and translation["pretrained"].exact_match > 0.8
+assert max(translation[key].exact_match for key in sweep_keys) < 0.02 and translation["pretrained"].exact_match > 0.3
 assert correlation > 0.8 and abs(predicted - translation["pretrained"].exact_match) < 0.1
 for size in sizes:  # more data, better log-likelihood, for every size
     runs = [translation[run.key].word_log_likelihood for run in sweep.runs if run.size == size]
@@ -595,13 +606,14 @@ for name, share in zip(["embeddings"] + [f"block {i}" for i in range(model.confi
     print(f"{name:>10}: first Tiny word is the top prediction in {share:5.1%} of sentences")
 
 # %% [markdown]
-# The first Tiny word is never the embeddings' guess and rarely the first block's (2.5%), but after the
-# second of the four blocks it is already the top prediction in 90% of sentences, and after the last in
-# 99%. That word translates the English subject (or copies a name) from the start of the sentence, many
-# tokens back: half the model finds and translates it, the other half mostly makes it more certain.
+# The first Tiny word is never the prediction of the embeddings or of the first block; it appears after
+# the second block (17.5% of sentences), mostly after the third (58%), and the last block adds a little
+# (67.5%; the first word, the translated subject, is the hardest of the sentence). Translating is not one
+# step anywhere in the model: the answer is built up over the upper half of its layers.
 
 # %%
-assert lens_right[0] < 0.1 and lens_right[-1] > 0.9
+assert lens_right[0] < 0.05 and lens_right[-1] > 0.5
+assert all(lower <= upper + 0.05 for lower, upper in zip(lens_right, lens_right[1:], strict=False))  # builds up
 
 # %% [markdown]
 # ## 5. Grokking: generalisation long after memorisation
@@ -628,15 +640,16 @@ print(EmbeddingMLP())
 
 # %%
 grok_started = time.perf_counter()
-decayed = train_grokking(weight_decay=1.0, data=data)
-undecayed = train_grokking(weight_decay=0.0, data=data)
+decayed = train_grokking(weight_decay=1.0, data=data, progress=True)
+undecayed = train_grokking(weight_decay=0.0, data=data, progress=True)
 print(f"two runs of {decayed.step[-1]} steps in {time.perf_counter() - grok_started:.0f} s")
 for run in (decayed, undecayed):
     memorised_at, understood_at = run.first_step("train_accuracy", 1.0), run.first_step("test_accuracy", 0.99)
     print(f"weight decay {run.weight_decay:g}: 100% training accuracy at step {memorised_at} (test accuracy then "
           f"{run.test_accuracy[run.step.index(memorised_at)]:.1%}), 99% test accuracy "
           f"{'never' if understood_at is None else f'at step {understood_at}'}; at the end: test accuracy "
-          f"{run.test_accuracy[-1]:.1%}, weights {run.weight_norm[0]:.0f} -> {run.weight_norm[-1]:.0f} (L2 norm)")
+          f"{run.test_accuracy[-1]:.1%}; size of the weights {run.weight_norm[0]:.0f} at the start, "
+          f"{max(run.weight_norm):.0f} at most, {run.weight_norm[-1]:.0f} at the end")
 
 # %%
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -658,7 +671,7 @@ plt.show()
 
 # %% [markdown]
 # With weight decay 1 the network gets every training sum right by step 200, while its test accuracy
-# sits at 0%, below the 1% of guessing: it has memorised a table, and a table says nothing about sums it
+# sits at 0.4%, below the 1% of guessing: it has memorised a table, and a table says nothing about sums it
 # has not seen. For hundreds of steps nothing visible happens. Then the test accuracy climbs and passes 99%
 # at step 950, almost five times as long as memorising took. Without weight decay the network memorises
 # just as fast (step 150), and its test accuracy stays at 0.1% to the end.
@@ -666,8 +679,9 @@ plt.show()
 # The right panel shows the difference. Weight decay keeps pulling every weight towards zero, so among
 # all the networks that fit the training set it favours small ones; the smallest way to fit every
 # training sum is to compute addition itself (Nanda et al., 2023, found that such a network adds with
-# sines and cosines of the inputs). Without decay nothing pulls, and the weights keep growing around the
-# memorised table.
+# sines and cosines of the inputs). With decay the weights grow while the network memorises, then shrink
+# while it generalises; without decay nothing pulls, and they keep growing around the memorised table,
+# to more than twice their starting size.
 #
 # A note on float64: once every training answer is right, the model keeps making the right answer more
 # certain. In float32 its probability soon rounds to exactly 1, the gradient of those examples to 0, and
@@ -691,12 +705,13 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #   within about 120 of its 600 training steps, exactly when an induction head formed; with one layer it
 #   never appeared. Trained with a fixed period, the same loss is reached by a positional shortcut that
 #   fails on any other period, so the check matters.
-# - **Partly, from a few examples.** The pretrained TinyWorld model has no induction head. Shown one or
-#   two examples of a dictionary format it never saw, it answers 43-49% of the questions right instead of
-#   0%, using knowledge it picked up from bilingual sentences; with eight examples it gets confused (30%).
+# - **Partly, from a few examples.** The pretrained TinyWorld model has no induction head. Shown a few
+#   examples of a dictionary format it never saw, it answers up to 25% of the questions right instead of
+#   0%, using knowledge it picked up from bilingual sentences; more examples mostly give it more answers
+#   to copy by mistake.
 # - **Yes, as a side effect of next-word prediction.** Nobody trained a translator, and the pretrained
-#   model translates 91.5% of held-out sentences exactly. Whether that ability looks like it "emerged"
-#   suddenly depends on the metric: per word it improved steadily across 21 models.
+#   model translates 46% of held-out sentences exactly (92% of the words). Whether that ability looks like
+#   it "emerged" suddenly depends on the metric: per word it improved steadily across 21 models.
 # - **Sometimes long after training seems to be over.** With weight decay, a network that had memorised
 #   its training sums at step 200 found the rule of modular addition at step 950 (99% on unseen sums);
 #   without weight decay it never did in 1,500 steps.
@@ -716,7 +731,8 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # - **Check for shortcuts**: a fixed offset lets a model solve "copying" by position alone. Randomise what
 #   should not matter, and test on what the shortcut cannot solve.
 # - **Few-shot prompting** writes solved examples into the prompt. It can unlock knowledge in a format the
-#   model never saw; in a small model without induction heads, more examples can hurt.
+#   model never saw; in a small model without induction heads, more examples soon stop helping and give
+#   it more wrong answers to copy.
 # - **Emergence and metrics**: an all-or-nothing score (exact match) of a model that improves smoothly per
 #   token looks like a sudden jump, because it is roughly (per-word accuracy)^(words per answer)
 #   (Schaeffer et al., 2023).

@@ -280,7 +280,7 @@ def wait_for_checkpoint(directory: Path, at_least: int, process: subprocess.Pope
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_killed_or_interrupted_run_resumes_to_the_same_final_loss(tmp_path, sig):
     reference = final_loss(run_script(tmp_path, "-"))
     directory = tmp_path / "run"

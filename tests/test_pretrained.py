@@ -1,8 +1,10 @@
 """Pretrained models: trained once, cached, verified, rebuilt when damaged or when the recipe changes."""
 
 import dataclasses
+import fcntl
 import json
 import math
+import threading
 
 import pytest
 import torch
@@ -132,6 +134,19 @@ def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, mon
     uninterrupted = pretrained_checkpoint(TINY.name, progress=False)
     assert resumed.history["val_loss"] == uninterrupted.history["val_loss"]
     assert same_weights(resumed.build_model(), uninterrupted.build_model())
+
+
+def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_time(tiny_recipe, capsys):
+    entry = model_folder(TINY).parent
+    results = []
+    with open(entry / ".lock", "w") as held:  # as if another notebook were training this model right now
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = threading.Thread(target=lambda: results.append(pretrained(TINY.name, progress=True)))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and not (entry / "model").exists()
+    waiting.join(timeout=300)
+    assert results and "waiting for it to finish" in capsys.readouterr().out
 
 
 def test_an_unknown_name_lists_the_recipes():

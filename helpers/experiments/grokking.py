@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from helpers.training import TrainingConfig, make_optimizer
 
@@ -108,6 +109,7 @@ def train_grokking(
     hidden: int = 128,
     eval_every: int = 50,
     seed: int = 0,
+    progress: bool = False,
 ) -> GrokkingRun:
     """Train an EmbeddingMLP on the whole training set at every step (AdamW) and record how it generalises."""
     data = data or modular_addition_data(seed=seed)
@@ -118,23 +120,30 @@ def train_grokking(
                               weight_decay=weight_decay, betas=(0.9, 0.98), grad_clip=None, seed=seed)
     optimizer = make_optimizer(model, settings)
     run = GrokkingRun(model, weight_decay)
+    bar = tqdm(total=steps, desc=f"weight decay {weight_decay:g}", disable=not progress, dynamic_ncols=True)
     started = time.perf_counter()
-    for step in range(steps + 1):
-        if step % eval_every == 0 or step == steps:
-            train_loss, train_accuracy = _loss_and_accuracy(model, data.train_inputs, data.train_targets)
-            test_loss, test_accuracy = _loss_and_accuracy(model, data.test_inputs, data.test_targets)
-            run.step.append(step)
-            run.train_loss.append(train_loss)
-            run.test_loss.append(test_loss)
-            run.train_accuracy.append(train_accuracy)
-            run.test_accuracy.append(test_accuracy)
-            run.weight_norm.append(float(torch.cat([p.detach().flatten() for p in model.parameters()]).norm()))
-        if step == steps:
-            break
+
+    def record(step: int) -> None:
+        train_loss, train_accuracy = _loss_and_accuracy(model, data.train_inputs, data.train_targets)
+        test_loss, test_accuracy = _loss_and_accuracy(model, data.test_inputs, data.test_targets)
+        run.step.append(step)
+        run.train_loss.append(train_loss)
+        run.test_loss.append(test_loss)
+        run.train_accuracy.append(train_accuracy)
+        run.test_accuracy.append(test_accuracy)
+        run.weight_norm.append(float(torch.cat([p.detach().flatten() for p in model.parameters()]).norm()))
+        bar.set_postfix(train_accuracy=f"{train_accuracy:.2f}", test_accuracy=f"{test_accuracy:.2f}")
+
+    for step in range(steps):
+        if step % eval_every == 0:
+            record(step)
         logits = model(data.train_inputs)  # (N_train, p)
         loss = F.cross_entropy(logits.double(), data.train_targets)  # float64: see the module docstring
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        bar.update(1)
+    record(steps)
+    bar.close()
     run.seconds = time.perf_counter() - started
     return run
