@@ -26,8 +26,8 @@ document (after TinyWorld's document separator), as in training. A word of sever
 sum of their log-probabilities. A prompt longer than the model's context (or than `max_prompt_tokens`)
 keeps its last tokens, so the probe can also ask what happens when the antecedent falls out of view.
 
-Simplified on purpose: two-way choices only; items are scored one sequence per continuation (no shared
-prefix computation).
+Simplified on purpose: two-way choices only; a prompt is read once for all its one-token words, but a word
+of several tokens gets a pass of its own.
 """
 
 from __future__ import annotations
@@ -66,13 +66,16 @@ def continuation_log_probs(
 ) -> torch.Tensor:
     """log P(" " + word | prompt) for each (prompt, word), in nats: the number every probe compares.
 
-    Returns a float tensor (N,). The prompt is read after `after` (the end of a previous document).
+    Returns a float tensor (N,). The prompt is read after `after` (the end of a previous document). Items
+    that share a prompt and whose words are single tokens are read from one pass over that prompt.
     """
     if max_prompt_tokens is not None and (not isinstance(max_prompt_tokens, int) or max_prompt_tokens < 1):
         raise ValueError(f"max_prompt_tokens must be a positive int or None, got {max_prompt_tokens!r}.")
     context_length = model.config.context_length
-    sequences, n_scored = [], []
-    for prompt, word in prompt_and_words:
+    # one job per sequence the model reads: (input ids, [(item, first scored position, word ids), ...])
+    jobs: list[tuple[list[int], list[tuple[int, int, list[int]]]]] = []
+    shared: dict[str, int] = {}  # prompt -> its job, for single-token words
+    for item, (prompt, word) in enumerate(prompt_and_words):
         if not isinstance(prompt, str) or not isinstance(word, str) or not word or " " in word.strip():
             raise ValueError(f"each item must be (prompt text, one word), got {(prompt, word)!r}.")
         ids = tokenizer.encode(after + prompt) if after or prompt else []
@@ -83,28 +86,30 @@ def continuation_log_probs(
         if keep < 1 or not ids:
             raise ValueError(f"{word!r} needs a prompt of at least one token and must fit the context of "
                              f"{context_length} tokens; give a longer prompt or a shorter word.")
-        sequences.append(ids[-keep:] + word_ids)
-        n_scored.append(len(word_ids))
-    if not sequences:
-        return torch.zeros(0)
-    device = next(model.parameters()).device
+        kept = ids[-keep:]
+        if len(word_ids) == 1 and prompt in shared:
+            jobs[shared[prompt]][1].append((item, len(kept) - 1, word_ids))
+            continue
+        if len(word_ids) == 1:
+            shared[prompt] = len(jobs)
+        jobs.append((kept + word_ids[:-1], [(item, len(kept) - 1, word_ids)]))
+    scores = torch.zeros(len(prompt_and_words))
+    device = next(model.parameters(), torch.empty(0)).device
     was_training = model.training
     model.eval()
-    scores = []
     with torch.no_grad():
-        for start in range(0, len(sequences), batch_size):
-            chunk, counts = sequences[start : start + batch_size], n_scored[start : start + batch_size]
-            width = max(len(s) for s in chunk) - 1
-            inputs = torch.zeros(len(chunk), width, dtype=torch.long)  # (b, T) right-padded: causal, so harmless
-            for row, s in enumerate(chunk):
-                inputs[row, : len(s) - 1] = torch.tensor(s[:-1])
+        for start in range(0, len(jobs), batch_size):
+            chunk = jobs[start : start + batch_size]
+            inputs = torch.zeros(len(chunk), max(len(ids) for ids, _ in chunk), dtype=torch.long)  # (b, T)
+            for row, (ids, _) in enumerate(chunk):
+                inputs[row, : len(ids)] = torch.tensor(ids)  # right-padded: causal, so the padding is never read
             log_probs = F.log_softmax(model(inputs.to(device)).float(), dim=-1).cpu()  # (b, T, V)
-            for row, (s, count) in enumerate(zip(chunk, counts, strict=True)):
-                positions = torch.arange(len(s) - 1 - count, len(s) - 1)  # where the word's tokens are predicted
-                targets = torch.tensor(s[-count:])
-                scores.append(float(log_probs[row, positions, targets].sum()))
+            for row, (_, reads) in enumerate(chunk):
+                for item, first, word_ids in reads:
+                    positions = torch.arange(first, first + len(word_ids))  # where the word's tokens are predicted
+                    scores[item] = log_probs[row, positions, torch.tensor(word_ids)].sum()
     model.train(was_training)
-    return torch.tensor(scores)
+    return scores
 
 
 def pair_margins(model: nn.Module, tokenizer, pairs: Sequence[MinimalPair], **options) -> torch.Tensor:

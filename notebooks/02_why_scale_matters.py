@@ -28,9 +28,10 @@
 # - measure what bigger models learn with minimal pairs (agreement, pronouns, negation);
 # - decide which model size to train for a fixed compute budget.
 #
-# **Run time:** RUNTIME on a 2-core laptop CPU with the sweep in the cache. The first run trains the sweep
-# (20 small models, SWEEP_MINUTES of training on 2 cores) and the chapters' pretrained TinyWorld model if
-# no earlier chapter did; both are cached.
+# **Run time:** under 2 minutes on a 2-core laptop CPU with the sweep in the cache (the last cell prints the
+# time; 50 to 110 seconds in our builds, on a machine busy with other work). The first run trains the sweep once — 20 small models, 113 s of computing
+# measured on one core — and the chapters' pretrained TinyWorld model if no earlier chapter did (a few
+# minutes); both are cached.
 
 # %%
 import time
@@ -151,7 +152,7 @@ assert forward + backward == training_flops(count_parameters(model), tokens)
 # %%
 from helpers.experiments.scaling import run_sweep
 
-sweep = run_sweep(progress=False)
+sweep = run_sweep()  # trains the 20 runs the first time (a progress bar shows them), then reads the cache
 print(f"{'run':>10} {'layers':>6} {'width':>5} {'N params':>9} {'D tokens':>9} {'C FLOPs':>8} {'nats/char':>9}")
 for r in sweep.runs:
     print(f"{r.key:>10} {r.n_layer:6d} {r.n_embd:5d} {r.parameters:9,d} {r.tokens:9,d} {r.flops:8.2g} "
@@ -159,7 +160,9 @@ for r in sweep.runs:
 print(f"TinyWorld's floor: {FLOOR:.3f} nats per character")
 
 # %% [markdown]
-# SWEEP_TABLE_FINDINGS
+# Read the table in blocks of four: every size gets better with more data (XS from 0.875 to 0.581 nats per
+# character, XL from 0.799 to 0.283). Across blocks, on the largest data size, every bigger model beats
+# the smaller ones: 0.581, 0.389, 0.340, 0.313, 0.283. The best run is still 42% above TinyWorld's floor.
 #
 # The loss column, by hand for one held-out document and the largest model: its surprise at every token
 # (each read after the text before it, starting from the document separator), summed, divided by the
@@ -189,6 +192,19 @@ assert abs(nats / len(text) - nats_per_character(xl_model, tokenizer, text)) < 1
 # the entropy floor.
 
 # %%
+from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+
+def log_axes(ax, y_ticks=(0.2, 0.3, 0.4, 0.6, 1.0)) -> None:
+    """Log-log axes with plain numbers on the loss axis and no crowded minor labels."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_locator(FixedLocator(y_ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_yticklabels([f"{t:g}" for t in y_ticks])
+
+
 data_sizes = sweep_config.data_sizes
 colours = plt.cm.viridis(np.linspace(0.15, 0.85, len(data_sizes)))
 figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), dpi=90)
@@ -201,8 +217,7 @@ for size in sweep_config.sizes:
     axes[1].plot([r.tokens for r in runs], [r.val_nats_per_char for r in runs], "o-", label=f"{size.name}")
 for ax, label in zip(axes, ("parameters N", "training tokens D"), strict=True):
     ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label="TinyWorld's floor")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax)
     ax.set_xlabel(label)
     ax.set_ylabel("validation loss (nats per character)")
     ax.legend(fontsize=7)
@@ -212,7 +227,10 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# LOGLOG_FINDINGS
+# On the largest data size (410k tokens) the five sizes fall on an orderly curve that bends as it nears
+# the floor. With little data, size hardly matters: at 51k tokens the five losses lie between 0.79 and
+# 1.01, and M even does worse than S (one run per point: a single run's luck shows). Along the data axis
+# every size improves steadily, the bigger ones faster, and the smallest flattens first.
 #
 # ### Fitting the law by hand
 #
@@ -267,7 +285,10 @@ for d in data_sizes:
           f"rms error on log L {law.rms_log_error:.4f}, best measured {min(r.val_nats_per_char for r in runs):.3f}")
 
 # %% [markdown]
-# E_BY_DATA_FINDINGS
+# With 51k and 102k tokens the sizes barely differ, so there is no curve to fit: E comes out 0 with a tiny
+# exponent and a poor fit. With 205k tokens the fitted E is 0.413, with 410k it is 0.264. The irreducible
+# term of L(N) is not a property of the text alone but of the text *and how much of it the models saw*: the
+# loss an unlimited model would reach on that much data. It falls toward the floor as the data grows.
 #
 # And along the other axis: each size trained on more and more data, *L(D) = E + B·D^(−β)*.
 
@@ -294,17 +315,26 @@ for colour, name in (("C2", xs_name), ("C3", xl_name)):
     axes[1].plot(grid, laws_D[name](grid), "-", color=colour, label=f"{name} fit: E = {laws_D[name].irreducible:.3f}")
 axes[1].set_xlabel("training tokens D")
 axes[1].set_title("L(D): two sizes, extrapolated", fontsize=10)
-for ax in axes:
+for ax, ticks in zip(axes, ((0.2, 0.3, 0.4, 0.6, 1.0), (0.05, 0.1, 0.2, 0.4, 1.0)), strict=True):
     ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label=f"true floor {FLOOR:.3f}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axes(ax, ticks)
     ax.set_ylabel("nats per character")
     ax.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# FIT_FINDINGS
+# So, does the fitted irreducible loss land near the real one? Not quite, and how it misses is the lesson:
+#
+# - L(N) on our largest data size levels off at **E = 0.264, a third above the true floor 0.199**. Forcing
+#   E to be the floor fits the five points worse (rms error on log L 0.047 against 0.009).
+# - Along the data axis the fits say E = 0 for four of the five sizes (their curves have not started to
+#   bend) and E = 0.114 for XS: **below the floor, which no model can beat** — an extrapolation from four
+#   points over a factor of 8 in data.
+#
+# Over one and a half orders of magnitude, a fitted irreducible term mostly measures what the models have
+# *not learned yet*. The published laws span seven orders of magnitude (Kaplan et al., 2020) and still
+# treat E as their least certain number. On real text no one can check it; on TinyWorld we can.
 
 # %%
 assert law_N.rms_log_error < 0.02  # five sizes on the largest data lie on the law
@@ -334,6 +364,9 @@ print(f"tokens: {right!r} -> {right_id}, {wrong!r} -> {wrong_id}")
 print(f"P({right!r}) = {log_probs[right_id[0]].exp():.3f}, P({wrong!r}) = {log_probs[wrong_id[0]].exp():.3f}")
 
 # %% [markdown]
+# The largest model of the sweep prefers the wrong *are* (0.28 against 0.07 for *is*): it follows the nearer
+# noun *dogs*, not the subject *cat*. One pair is an anecdote; we need many.
+#
 # `helpers.probes.continuation_log_probs` scores any (prompt, word) this way, batched, and with words of
 # several tokens too; `helpers.probes.accuracy` is the share of pairs with log P(right) > log P(wrong).
 
@@ -367,7 +400,9 @@ for r in largest:
     print(f"{r.size:>4} {r.parameters:8,d} " + " ".join(f"{r.probes[name]:15.1%}" for name in PHENOMENA))
 
 # %% [markdown]
-# PROBE_TABLE_FINDINGS
+# Only agreement is above chance, at 65.5–72.5%, and it does not grow across the sweep. Pronouns,
+# sentiment and labels all stay within coin-flip noise (40–61%). The largest model even scores 40% on
+# pronouns. Is that a heuristic? Two simple rules on the same 200 stories:
 
 # %%
 from helpers.probes import pronoun_stories
@@ -379,7 +414,8 @@ print("'the pronoun matches the nearest name':  0.0% right (the last name before
       "distractor)")
 
 # %% [markdown]
-# HEURISTIC_FINDINGS
+# "Copy the gender of the nearest name" is always wrong here, "copy the first name" is right 73.5% of the
+# time. The XL's 40% matches neither: the sweep's models have not learned who "she" is.
 #
 # ### One step further up: the chapters' pretrained model
 #
@@ -389,7 +425,7 @@ print("'the pronoun matches the nearest name':  0.0% right (the last name before
 
 # %%
 from helpers.pretrained import pretrained, pretrained_checkpoint
-from helpers.probes import phenomenon_pairs, probe_accuracies
+from helpers.probes import pair_margins, phenomenon_pairs, probe_accuracies, pronoun_pairs
 
 big_model, big_tokenizer = pretrained("tinyworld", progress=False)
 history = pretrained_checkpoint("tinyworld", progress=False).history
@@ -417,10 +453,32 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# PRETRAINED_FINDINGS
+# With 11 times the compute of the XL run, agreement rises to 91.5% and pronouns to 73.5%. That is the
+# first-name rule's score too; is the model just using that rule? Split its answers by whether the hero
+# comes first:
 
 # %%
-PROBE_ASSERTS = None
+big_right = (pair_margins(big_model, big_tokenizer, pronoun_pairs(stories)) > 0).numpy()
+hero_first = np.array(hero_first)
+print(f"hero first:       {big_right[hero_first].mean():.1%} right ({hero_first.sum()} stories)")
+print(f"distractor first: {big_right[~hero_first].mean():.1%} right ({(~hero_first).sum()} stories; "
+      "the first-name rule scores 0% here)")
+
+# %% [markdown]
+# When a distractor comes first, the first-name rule is always wrong, and the pretrained model is still
+# right 62.3% of the time: it has learned part of the real rule. Chapter 3 looks inside it for the
+# attention head that does it. Sentiment is another matter: plain or negated, in the review (45.5%) or as
+# a labelled task (48.5% and 47.5%), the pretrained model stays at chance, like the whole sweep. Scale
+# bought fluent text first, then grammar, then part of who-is-who; the feeling of a review is not yet in
+# reach at this scale.
+
+# %%
+sweep_accuracies = {name: [r.probes[name] for r in largest] for name in PHENOMENA}
+assert all(0.6 < a < 0.8 for a in sweep_accuracies["agreement"])  # above chance, flat across the sweep
+assert all(0.35 < a < 0.65 for name in PHENOMENA if name != "agreement" for a in sweep_accuracies[name])
+assert big_probes["agreement"] > 0.85 and big_probes["pronoun"] > 0.65  # more compute: grammar, then pronouns
+assert big_right[~hero_first].mean() > 0.5  # ... not only by the first-name rule
+assert all(big_probes[name] < 0.6 for name in PHENOMENA if "sentiment" in name or "label" in name)
 
 # %% [markdown]
 # ## 7. Compute: which size wins for a fixed budget?
@@ -438,8 +496,7 @@ for size in sweep_config.sizes:
             label=f"{size.name} ({runs[0].parameters / 1e3:.0f}k params)")
 ax.axvline(BUDGET, color="grey", linestyle=":", label=f"budget {BUDGET:.0e} FLOPs")
 ax.axhline(FLOOR, color="black", linestyle="--", linewidth=1, label="TinyWorld's floor")
-ax.set_xscale("log")
-ax.set_yscale("log")
+log_axes(ax)
 ax.set_xlabel("training compute C = 6 N D (FLOPs)")
 ax.set_ylabel("nats per character")
 ax.legend(fontsize=7)
@@ -486,10 +543,20 @@ for budget in (1e10, 3e10, 1e11, 3e11, 1e12):
           + (f"   (others: {others})" if others else ""))
 
 # %% [markdown]
-# COMPUTE_FINDINGS
+# Each curve is one size; along it, more data. At a budget of 10¹¹ FLOPs, S (50k parameters) wins with
+# 0.428 nats per character, ahead of the larger M (0.536) and L (0.669), which would need more compute to
+# pay off, and of the smaller XS (0.581 with all its data). The best size grows with the budget: XS, then
+# S, M and L. At 10¹² FLOPs L trained on all its data (0.313) still beats XL on 78% of its data (0.332,
+# interpolated).
+#
+# This is the compute-optimal lesson (Hoffmann et al., 2022) in miniature: for a fixed budget neither the
+# biggest model nor the most data wins, but a balance of the two, and the balance moves to bigger models as
+# the budget grows.
 
 # %%
-COMPUTE_ASSERTS = None
+order = [size.name for size in sweep_config.sizes]
+assert winners[1e10] == "XS" and winners[1e11] == "S" and winners[1e12] == "L"
+assert [order.index(w) for w in winners.values()] == sorted(order.index(w) for w in winners.values())
 
 # %% [markdown]
 # ## 8. Read what each size writes
@@ -506,7 +573,12 @@ lab = SweepSamplesLab(samples, captions, start=xl_name)
 lab
 
 # %% [markdown]
-# SAMPLES_FINDINGS
+# XS strings TinyWorld's words into broken sentences ("we visiteding at the car by the dog is clear"). S
+# and M write sentences but lose the thread, and M's "she forgets about his worries" breaks agreement. L and
+# XL write stories TinyWorld could have written ("alice is baking a cake at the bakery . bob waves from
+# across the road . she feels very happy ."), yet both slip: "tom walks past with her dog". L and XL start
+# with the same words: with the same seed, two models that agree on the likely next tokens draw the same
+# ones.
 
 # %% [markdown]
 # ## 9. Can a machine grasp sarcasm or emotion?
@@ -556,23 +628,94 @@ for phrase in ("good", "bad", "not bad", "not good", "really awful", "not awful 
     print(f"it was {phrase + ' .':<20} P(positive | one of the two) = {scores.softmax(0)[0]:.2f}")
 
 # %% [markdown]
-# CURIOSITY
+# **No, not at this scale.** None of our models, the pretrained one included, tells a positive review from
+# a negative one: on these 40 hand-made reviews every model scores between 45% and 65% (a coin flip scores
+# 50%), and the pretrained model gives "positive" a probability of 0.63–0.64 whatever the review says —
+# "good", "bad", "not bad" or "really awful". The 200 held-out probes of section 6 agree (sentiment and
+# labels at 44.5–61% for every size). What scale did buy, in order: fluent text (the loss), grammar
+# (agreement 65.5–72.5% in the sweep, 91.5% with 11 times the compute), then part of who-is-who (pronouns
+# 73.5%). Emotion, and the twist of saying the opposite of the word you use that sarcasm is built on, come
+# later. Much larger language models classify the sentiment of reviews well, yet negation stays a known
+# weak spot even for them (Ettinger, 2020; Truong et al., 2023).
 
 # %%
-CURIOSITY_ASSERTS = None
+assert all(0.3 <= a <= 0.7 for pair in emotion.values() for a in pair)  # every model: coin-flip territory
 
 # %% [markdown]
 # ## Recap
 #
-# RECAP
+# - **Nats per character** compare models whatever their tokenizer; TinyWorld's entropy floor, **0.199 nats
+#   per character**, is the loss no model can beat.
+# - A GPT's parameters can be counted by hand; training costs about **C = 6 N D** FLOPs.
+# - Across our sweep (16k to 521k parameters, 51k to 410k tokens) the loss falls with size and with data.
+#   **L(N) = E + A·N^(−α)** fits the largest data size closely, but its E (0.264) lands a third above the
+#   true floor, and fits along the data axis give impossible values: a fitted irreducible term is the least
+#   trustworthy part of a scaling law.
+# - **Minimal pairs** measure what a model learned. Our sweep learned some agreement; 11 times more compute
+#   gave 91.5% agreement and 73.5% pronouns; sentiment and negation stayed at chance.
+# - For a fixed compute budget a **mid-sized model** wins, and the best size grows with the budget.
 #
 # ## Exercises
 #
-# EXERCISES
+# 1. **Kaplan's parameter count.** Kaplan et al. (2020) count parameters without the embeddings. Refit L(N)
+#    on the largest data size with N minus the token embedding (768 × width). Do E and α change?
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# non_embedding = np.array([r.parameters - 768 * r.n_embd for r in largest], dtype=float)
+# print(non_embedding, fit_power_law(non_embedding, L))
+# ```
+# N runs from 3,312 to 447,552 instead; E = 0.239 and α = 0.41 (against 0.264 and 0.78): the exponent
+# depends on what you count, E moves less. Published exponents are only comparable under one convention.
+# </details>
+#
+# 2. **Extrapolate.** What does the L(N) fit predict for a model of 2 million parameters trained on the same
+#    410k tokens? For a billion? Why should you not believe the second number?
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# print(law_N(2e6), law_N(1e9))
+# ```
+# 0.271 and 0.264 (= E): on 410k tokens no size gets below E. The second number extrapolates more than three
+# orders of magnitude beyond the largest model we trained, with an E we saw is too high or too low depending
+# on the axis; and a billion parameters on 410k tokens would mostly memorise its data.
+# </details>
+#
+# 3. **Agreement attraction.** Score "the cats near the dog" → *are* / *is* on every size. What do the models
+#    do, and why might the nearer noun matter?
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# for r in largest:
+#     print(r.size, continuation_log_probs(sweep.model(r.size), tokenizer,
+#                                          [("the cats near the dog", "are"), ("the cats near the dog", "is")]))
+# ```
+# All five sizes prefer the wrong *is* (XL: log P −1.81 against −2.70 for *are*): they follow the number
+# of the nearest noun, *dog*. People make the same slip ("the key to the cabinets are ...").
+# </details>
+#
+# 4. **Tokens per parameter.** Hoffmann et al. (2022) found compute-optimal training at about 20 tokens per
+#    parameter. Compute D / N for the runs on the largest data size. Which are "undertrained" by that rule?
+#
+# <details><summary>Solution</summary>
+#
+# ```python
+# for r in largest:
+#     print(r.size, r.tokens / r.parameters)
+# ```
+# 26, 8.2, 4.4, 2.1 and 0.8 tokens per parameter: only XS reaches 20. The others are short of data by that
+# rule, which is why their curves along D still fall steeply and their fitted E along D is 0.
+# </details>
 #
 # ## What comes next
 #
-# NEXT
+# The pretrained model resolved 73.5% of pronouns, partly by the real rule. Chapter 3 opens the transformer
+# to see how: **self-attention**, the mechanism that lets "she" look back at "alice", built from scratch,
+# then found inside the trained model and switched off to measure what it does. Chapter 7 comes back to
+# this sweep's models to ask whether new abilities appear suddenly with size.
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

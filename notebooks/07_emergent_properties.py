@@ -23,10 +23,11 @@
 # 1. **In-context learning appears suddenly, with depth.** A two-layer transformer learns to copy
 #    patterns it sees in its prompt, and the moment it does, its loss falls off a cliff; a one-layer
 #    model never gets there. We open the model and watch the mechanism (an *induction head*) form.
-# 2. **Few-shot learning.** The chapters' pretrained TinyWorld model is prompted with 0 to 8 examples of
-#    a task it never saw as a task.
-# 3. **Translation nobody asked for.** The models of chapter 2's sweep translate into TinyWorld's toy
-#    language; whether that ability looks sudden or gradual depends on how it is scored.
+# 2. **Few-shot learning.** Does the chapters' pretrained TinyWorld model have an induction head? We
+#    check, then prompt it with 0 to 8 examples of a task it never saw as a task.
+# 3. **Translation nobody asked for.** The models of chapter 2's sweep and the pretrained model translate
+#    into TinyWorld's toy language; whether that ability looks sudden or gradual depends on how it is
+#    scored.
 # 4. **Grokking.** A network that memorises its training data early and finds the general rule much,
 #    much later.
 #
@@ -36,13 +37,13 @@
 #   previous-token heads and induction heads, and check a claim of "in-context learning" against a
 #   positional shortcut;
 # - prompt a model with k examples and measure its accuracy against k;
-# - score a model's outputs two ways (exact match and per-token log-likelihood) and explain why one of
-#   them makes a smooth improvement look like a sudden jump;
+# - score a model's outputs two ways (exact match, and log-likelihood per word) and explain why the first
+#   makes a smooth improvement look like a sudden jump;
 # - reproduce grokking and show what weight decay has to do with it.
 #
-# **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model and chapter 2's sweep
-# in the cache (the first run trains whichever is missing, once). Every model this chapter trains is
-# trained live, so you watch it happen.
+# **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model and chapter
+# 2's sweep in the cache (the first run trains whichever is missing, once). Every model this chapter
+# trains is trained live, so you watch it happen.
 
 # %%
 import time
@@ -104,7 +105,7 @@ for s, p in zip(sequences, periods, strict=True):
 # After the first block, a model that only knows *which* symbols have appeared (but not in what order)
 # can narrow the next symbol down to the block's other P − 1 symbols: a loss of ln(P − 1) nats. To do
 # better it must use order. We average that "order-blind" loss over the predictable positions of many
-# sequences; it is the level a model that has not learned to look back will sit at.
+# sequences: it is the best a model can do without using order.
 
 # %%
 probe, probe_periods = repeated_blocks(2000, CONTEXT + 1, seed=99)
@@ -208,7 +209,7 @@ assert torch.allclose(torch.stack([helper_previous, helper_induction], dim=1), t
 from helpers.experiments.induction_heads import train_induction_model
 
 run_started = time.perf_counter()
-two_layers = train_induction_model(2)
+two_layers = train_induction_model(2, progress=False)  # progress=True shows a bar while it trains
 two_seconds = time.perf_counter() - run_started
 one_layer = train_induction_model(1, progress=False)
 print(f"trained in {two_seconds:.0f} s (two layers) and {time.perf_counter() - run_started - two_seconds:.0f} s "
@@ -454,9 +455,9 @@ plt.show()
 # never appeared as a task.
 #
 # But it is weak, and it stops improving: with eight examples 22% are right, and 45% of the answers repeat
-# an example's answer ("gesa", the Tiny word for goat, for "cat"). Every example is one more Tiny word in
-# view that the model may repeat, and without an induction head (section 2) it cannot look up which one
-# belongs to which English word. Large models trained on real text, full of induction heads, keep
+# one of the examples' answers instead (the eight-example question above gets a Tiny noun, "gesa", but the
+# one for goat). Every example is one more Tiny word in view that the model may repeat, and without an
+# induction head (section 2) it cannot look up which one belongs to which English word. Large models trained on real text, full of induction heads, keep
 # improving with more examples (Brown et al., 2020).
 
 # %%
@@ -640,8 +641,8 @@ print(EmbeddingMLP())
 
 # %%
 grok_started = time.perf_counter()
-decayed = train_grokking(weight_decay=1.0, data=data, progress=True)
-undecayed = train_grokking(weight_decay=0.0, data=data, progress=True)
+decayed = train_grokking(weight_decay=1.0, data=data)  # progress=True shows a bar while it trains
+undecayed = train_grokking(weight_decay=0.0, data=data)
 print(f"two runs of {decayed.step[-1]} steps in {time.perf_counter() - grok_started:.0f} s")
 for run in (decayed, undecayed):
     memorised_at, understood_at = run.first_step("train_accuracy", 1.0), run.first_step("test_accuracy", 0.99)
@@ -781,7 +782,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #
 # With exact match ≈ p^7.9: p = 0.5^(1/7.9) ≈ 0.916 for 50%, and p = 0.99^(1/7.9) ≈ 0.9987 for 99%. Going
 # from 92% to 99.9% of words right moves exact match from 50% to 99%, while going from 33% to 43% (the
-# whole sweep) moved it from 0.0% to 0.1%.
+# whole sweep) only moves it from 0.02% to 0.1%, which 200 sentences cannot even see.
 # </details>
 #
 # 4. **Format matters.** Write the few-shot dictionary with "=" instead of ":"
@@ -821,7 +822,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # Chapter 8 turns from what models can do to what they should do. Its first experiment starts where
 # grokking did: a model memorises its training data, and a secret inserted into that data can be read
 # back out. It then measures bias learned (and amplified) from skewed text, filters harmful requests, and
-# uses the attention view and the logit lens of this chapter to explain one decision of the model.
+# uses the attention and logit-lens views of chapters 3 and 7 to explain one decision of the model.
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from helpers.experiments.attention_probes import (
+    ablation_accuracies,
     antecedent_attention,
-    antecedent_cut_accuracies,
     count_model_margins,
     distance_accuracies,
     heads_switched_off,
@@ -131,18 +131,6 @@ def test_windows_split_stories_by_whether_the_antecedent_is_inside(model, tokeni
         assert distractor is None or distractor < antecedent  # a distractor always follows the hero
 
 
-def test_antecedent_cut_keeps_or_drops_exactly_the_antecedent(model, tokenizer, stories):
-    inside, outside = antecedent_cut_accuracies(model, tokenizer, stories)
-    items = pronoun_items(tokenizer, stories)
-    expected = [
-        [float(pronoun_margins(model, tokenizer, [story], max_prompt_tokens=len(item.ids) - item.antecedent[0] + cut))
-         > 0 for story, item in zip(stories, items, strict=True)]
-        for cut in (0, -1)
-    ]
-    assert inside == pytest.approx(sum(expected[0]) / len(stories))
-    assert outside == pytest.approx(sum(expected[1]) / len(stories))
-
-
 def test_a_trigram_count_model_sees_only_the_words_before_the_pronoun(stories):
     words = " ".join(f"{name} is here . {pronoun} smiles ." for name, pronoun in (("alice", "she"), ("bob", "he")) * 5)
     trigram = NGramModel.train(["\n", *words.split(" ")], 3)
@@ -185,3 +173,11 @@ def test_same_gender_pairs_turn_every_distractor_to_the_heros_gender(stories):
         assert words[story.fields["antecedent_token"]] == story.fields["antecedent"]
         assert all(words[i] in names for i in story.fields["distractor_tokens"]) and other not in words
         assert len(words) == len(pronoun_probe(story)[0].split(" ")) and pair.right == story.fields["pronoun"]
+
+
+def test_ablation_table_scores_each_head_switched_off_alone(model, tokenizer, stories):
+    table = ablation_accuracies(model, tokenizer, stories)
+    assert table.shape == (model.config.n_layer, model.config.n_head)
+    with heads_switched_off(model, [(1, 2)]):
+        assert table[1, 2] == pytest.approx(pronoun_accuracy(model, tokenizer, stories))
+        assert table[1, 2] == pytest.approx(float((pronoun_margins(model, tokenizer, stories) > 0).float().mean()))

@@ -12,12 +12,12 @@ from helpers.experiments.few_shot import (
     few_shot_accuracy,
     few_shot_outcome,
     few_shot_questions,
-    name_pronoun_task,
     translation_pairs,
     translation_scores,
     word_groups,
 )
 from helpers.model import GPTConfig
+from helpers.tinyworld import Lexicon
 from helpers.tokenizers import WordTokenizer
 
 TEXT = "alice : she . bob : he . emma : she . tom : he .\nenglish : the dog . tiny : vapo na .\n"
@@ -52,7 +52,9 @@ def test_prompt_lists_the_solved_examples_then_the_open_question():
 
 
 def test_few_shot_questions_never_show_the_question_among_the_examples():
-    task = name_pronoun_task()
+    lexicon = Lexicon()
+    task = FewShotTask("name -> pronoun", tuple([(name, "she") for name in lexicon.female_names]
+                                                + [(name, "he") for name in lexicon.male_names]))
     questions = few_shot_questions(task, 4, seed=3)
     assert len(questions) == len(task.items) and {q.answer for q in questions} == {"she", "he"}
     for question, (query, answer) in zip(questions, task.items, strict=True):

@@ -19,7 +19,7 @@ from helpers.experiments.induction_heads import (
     symbol_tokenizer,
     train_induction_model,
 )
-from helpers.model import GPTConfig
+from helpers.model import GPT, GPTConfig
 
 
 def one_hot_pattern(targets: list[int]) -> torch.Tensor:
@@ -156,6 +156,14 @@ def test_measure_heads_on_a_fresh_model_sees_no_induction():
     loss, repeats, previous, induction = measure_heads(AttentionOnlyTransformer(config), sequences, periods)
     assert loss == pytest.approx(math.log(64), abs=0.1) and repeats == pytest.approx(math.log(64), abs=0.1)
     assert previous.shape == induction.shape == (2, 2) and induction.max() < 0.3
+
+
+def test_measure_heads_reads_a_gpt_as_well():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=64, context_length=32, n_layer=3, n_head=2, n_embd=32))
+    sequences, periods = repeated_blocks(4, 25, seed=1)
+    _, _, previous, induction = measure_heads(model, sequences, periods)
+    assert previous.shape == induction.shape == (3, 2)
 
 
 @pytest.mark.slow

@@ -61,9 +61,10 @@ def manual_log_prob(model, tokenizer, prompt, word):
 
 def test_scores_are_the_models_log_probabilities(model, tokenizer):
     items = [("the cat near the dogs", "is"), ("the cat near the dogs", "are"), ("alice is reading", "a"),
-             ("the doctor said that", "hairdresser")]
+             ("the doctor said that", "hairdresser"), ("the cat near the dogs", "hairdresser")]
+    assert len(tokenizer.encode(" hairdresser")) > 1  # a word of several tokens next to one-token words
     scores = continuation_log_probs(model, tokenizer, items)
-    assert scores.shape == (4,)
+    assert scores.shape == (5,)
     for score, (prompt, word) in zip(scores, items, strict=True):
         assert score.item() == pytest.approx(manual_log_prob(model, tokenizer, prompt, word), abs=1e-4)
     assert (scores < 0).all()

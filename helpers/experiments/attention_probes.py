@@ -2,7 +2,7 @@
 
 The probe: a held-out TinyWorld pronoun story up to its pronoun ("... nora is painting ... luke waves ."),
 read as the model reads it in `helpers.probes` (after the document separator). The model should now say
-"she", because the hero nora is female and every distractor is male. Three measurements:
+"she", because the hero nora is female and every distractor is male. In the order the chapter uses them:
 
 antecedent_attention   for every head, how much the query token (the last token before the pronoun, whose
                        output predicts it; or the pronoun itself) attends to the antecedent's token, and
@@ -10,18 +10,16 @@ antecedent_attention   for every head, how much the query token (the last token 
 heads_switched_off     a context manager that zeroes chosen heads' outputs (head ablation), with a forward
                        pre-hook on each layer's output projection, where the heads still sit side by side
 ablation_accuracies    pronoun accuracy with each head switched off in turn (`helpers.probes` scores it)
-window_accuracies      pronoun accuracy when the model reads only the last k tokens, split by which names
-                       are still inside those k tokens (the antecedent; only distractors; none)
-antecedent_cut_accuracies  the sharpest form of that: per story, a window that starts at the antecedent
-                       against one that starts right after it (one token less)
-distance_accuracies    memory over distance: scenery sentences (no people) pushed between the antecedent and
-                       the pronoun of stories without distractors, until the antecedent is k tokens back,
-                       past the context window at the end
 same_gender_pairs      the probes with every distractor turned to the hero's gender, which TinyWorld never
                        writes: a model that learned "the pronoun is the gender no one else in view has"
                        now gets it wrong, one that reads the names' gender stays right
 count_model_margins    the same probe for chapter 1's count model (helpers.ngram_model), which reads only
                        its last n - 1 words
+window_accuracies      pronoun accuracy when the model reads only the last k tokens, split by which names
+                       are still inside those k tokens (the antecedent; only distractors; none)
+distance_accuracies    memory over distance: scenery sentences (no people) pushed between the antecedent and
+                       the pronoun of stories without distractors, until the antecedent is k tokens back,
+                       past the context window at the end
 
 Simplified on purpose: the antecedent is one name (a word of one or more tokens), mentioned once;
 attention "on the antecedent" sums the weights on its tokens; no attribution through later layers.
@@ -201,6 +199,17 @@ def pronoun_margins(model: nn.Module, tokenizer, stories: Sequence[Document], **
     return pair_margins(model, tokenizer, pronoun_pairs(stories), **options)
 
 
+def ablation_accuracies(model: nn.Module, tokenizer, stories: Sequence[Document]) -> torch.Tensor:
+    """(n_layer, n_head): pronoun accuracy with that one head switched off (compare with no head off)."""
+    config = model.config
+    table = torch.zeros(config.n_layer, config.n_head)
+    for layer in range(config.n_layer):
+        for head in range(config.n_head):
+            with heads_switched_off(model, [(layer, head)]):
+                table[layer, head] = (pronoun_margins(model, tokenizer, stories) > 0).float().mean()
+    return table
+
+
 def same_gender_pairs(stories: Sequence[Document]) -> list[MinimalPair]:
     """Each story's pronoun probe with the distractors (names and "his"/"her") swapped to the hero's gender.
 
@@ -214,59 +223,6 @@ def same_gender_pairs(stories: Sequence[Document]) -> list[MinimalPair]:
         words[story.fields["antecedent_token"]] = story.fields["antecedent"]
         pairs.append(MinimalPair(" ".join(words), pronoun, PRONOUN_FLIP[pronoun]))
     return pairs
-
-
-def scenery_sentences(seed: int = 0) -> Iterator[str]:
-    """An endless seeded stream of TinyWorld scene sentences ("the cat sat on the mat ."): no people in them."""
-    world = TinyWorld(seed)
-    while True:
-        text = world.document("story", story_type="scene").text
-        yield from (sentence.strip() for sentence in re.findall(r"[^.]+ \.", text))
-
-
-@dataclass(frozen=True)
-class DistanceResult:
-    """Pronoun accuracy with the antecedent pushed at least `min_distance` tokens back."""
-
-    min_distance: int
-    mean_distance: float  # tokens from the antecedent's first token to the end of the prompt, on average
-    beyond_window: int  # stories whose antecedent no longer fits the model's context
-    accuracy: float
-
-
-def stretched_pairs(
-    tokenizer, stories: Sequence[Document], min_distance: int, *, seed: int = 0, after: str = DOCUMENT_SEPARATOR
-) -> tuple[list[MinimalPair], list[int]]:
-    """Each story's pronoun probe with scenery added before the pronoun until the antecedent is far enough back.
-
-    Returns the minimal pairs and each antecedent's distance in tokens (as `name_distances` counts it).
-    """
-    scenery = scenery_sentences(seed)
-    pairs, distances = [], []
-    for story in stories:
-        prompt, pronoun = pronoun_probe(story)
-        distance, _ = name_distances(tokenizer, story, after=after)
-        length = len(tokenizer.encode(after + prompt))
-        while distance < min_distance:
-            prompt = f"{prompt} {next(scenery)}"
-            new_length = len(tokenizer.encode(after + prompt))
-            distance, length = distance + new_length - length, new_length
-        pairs.append(MinimalPair(prompt, pronoun, PRONOUN_FLIP[pronoun]))
-        distances.append(distance)
-    return pairs, distances
-
-
-def distance_accuracies(
-    model: nn.Module, tokenizer, stories: Sequence[Document], min_distances: Sequence[int], *, seed: int = 0
-) -> list[DistanceResult]:
-    """Pronoun accuracy as the antecedent is pushed further back (use stories without distractors)."""
-    results = []
-    for min_distance in min_distances:
-        pairs, distances = stretched_pairs(tokenizer, stories, min_distance, seed=seed)
-        beyond = sum(d > model.config.context_length for d in distances)
-        results.append(DistanceResult(min_distance, sum(distances) / len(distances), beyond,
-                                      accuracy(model, tokenizer, pairs)))
-    return results
 
 
 def count_model_margins(count_model: NGramModel, stories: Sequence[Document]) -> torch.Tensor:
@@ -283,17 +239,6 @@ def count_model_margins(count_model: NGramModel, stories: Sequence[Document]) ->
                              "on TinyWorld words.")
         margins.append(math.log(right) - math.log(wrong))
     return torch.tensor(margins)
-
-
-def ablation_accuracies(model: nn.Module, tokenizer, stories: Sequence[Document]) -> torch.Tensor:
-    """(n_layer, n_head): pronoun accuracy with that one head switched off (compare with no head off)."""
-    config = model.config
-    table = torch.zeros(config.n_layer, config.n_head)
-    for layer in range(config.n_layer):
-        for head in range(config.n_head):
-            with heads_switched_off(model, [(layer, head)]):
-                table[layer, head] = (pronoun_margins(model, tokenizer, stories) > 0).float().mean()
-    return table
 
 
 VIEWS = ("antecedent in view", "only distractors in view", "no name in view")
@@ -352,19 +297,54 @@ def window_accuracies(
     return results
 
 
-def antecedent_cut_accuracies(
-    model: nn.Module, tokenizer, stories: Sequence[Document], *, after: str = DOCUMENT_SEPARATOR
-) -> tuple[float, float]:
-    """(accuracy when each window starts at the antecedent, accuracy when it starts one token later).
+def scenery_sentences(seed: int = 0) -> Iterator[str]:
+    """An endless seeded stream of TinyWorld scene sentences ("the cat sat on the mat ."): no people in them."""
+    world = TinyWorld(seed)
+    while True:
+        text = world.document("story", story_type="scene").text
+        yield from (sentence.strip() for sentence in re.findall(r"[^.]+ \.", text))
 
-    The two windows differ by the antecedent's first token only, so the drop is what losing it costs.
+
+@dataclass(frozen=True)
+class DistanceResult:
+    """Pronoun accuracy with the antecedent pushed at least `min_distance` tokens back."""
+
+    min_distance: int
+    mean_distance: float  # tokens from the antecedent's first token to the end of the prompt, on average
+    beyond_window: int  # stories whose antecedent no longer fits the model's context
+    accuracy: float
+
+
+def stretched_pairs(
+    tokenizer, stories: Sequence[Document], min_distance: int, *, seed: int = 0, after: str = DOCUMENT_SEPARATOR
+) -> tuple[list[MinimalPair], list[int]]:
+    """Each story's pronoun probe with scenery added before the pronoun until the antecedent is far enough back.
+
+    Returns the minimal pairs and each antecedent's distance in tokens (as `name_distances` counts it).
     """
-    margins = {"in": torch.zeros(len(stories)), "out": torch.zeros(len(stories))}
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index, story in enumerate(stories):
-        groups[name_distances(tokenizer, story, after=after)[0]].append(index)
-    for distance, indices in groups.items():
-        chosen = [stories[i] for i in indices]
-        for name, keep in (("in", distance), ("out", distance - 1)):
-            margins[name][indices] = pronoun_margins(model, tokenizer, chosen, after=after, max_prompt_tokens=keep)
-    return _share(margins["in"] > 0), _share(margins["out"] > 0)
+    scenery = scenery_sentences(seed)
+    pairs, distances = [], []
+    for story in stories:
+        prompt, pronoun = pronoun_probe(story)
+        distance, _ = name_distances(tokenizer, story, after=after)
+        length = len(tokenizer.encode(after + prompt))
+        while distance < min_distance:
+            prompt = f"{prompt} {next(scenery)}"
+            new_length = len(tokenizer.encode(after + prompt))
+            distance, length = distance + new_length - length, new_length
+        pairs.append(MinimalPair(prompt, pronoun, PRONOUN_FLIP[pronoun]))
+        distances.append(distance)
+    return pairs, distances
+
+
+def distance_accuracies(
+    model: nn.Module, tokenizer, stories: Sequence[Document], min_distances: Sequence[int], *, seed: int = 0
+) -> list[DistanceResult]:
+    """Pronoun accuracy as the antecedent is pushed further back (use stories without distractors)."""
+    results = []
+    for min_distance in min_distances:
+        pairs, distances = stretched_pairs(tokenizer, stories, min_distance, seed=seed)
+        beyond = sum(d > model.config.context_length for d in distances)
+        results.append(DistanceResult(min_distance, sum(distances) / len(distances), beyond,
+                                      accuracy(model, tokenizer, pairs)))
+    return results

@@ -1,9 +1,9 @@
 """Few-shot prompting, and translation scored two ways: tasks a model never trained on as tasks (chapter 7).
 
 Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the
-question, and reads the model's answer: no weight changes. The tasks here use a format TinyWorld never
-writes ("alice : she . bob : he . emma :"), so a model can only answer by picking the pattern up from
-the examples in its context.
+question, and reads the model's answer: no weight changes. A task is written in a format TinyWorld never
+uses (chapter 7's is a dictionary, "dog : vapo . cat : miru . bird :"), so a model can only answer by
+picking the pattern up from the examples in its context.
 
 Scoring reads the model once per prompt (teacher forcing): greedy decoding writes the answer exactly
 when, at every token of the answer, the answer's token is the model's most probable one given the
@@ -17,7 +17,6 @@ continuation_scores    log-probability and greedy exact match of given continuat
 few_shot_questions     every item asked once, after k other items as solved examples (seeded choice)
 few_shot_outcome       shares answered right, wrong by copying an example's answer, or wrong otherwise
 few_shot_accuracy      the share answered right
-name_pronoun_task      "alice : she ." -> which pronoun goes with a name (learned only from stories)
 translation_pairs      held-out English sentences with their Tiny translations
 translation_scores     exact match of whole translations, and log-likelihood and accuracy per word
 
@@ -35,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.tinyworld import DOCUMENT_SEPARATOR, Lexicon, TinyWorld
+from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
 
 HELD_OUT_SEED = 4321  # TinyWorld(HELD_OUT_SEED) writes the evaluation sentences; no training text uses it
 
@@ -178,13 +177,6 @@ def few_shot_outcome(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, 
 def few_shot_accuracy(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, seed: int = 0) -> float:
     """Share of the task's items the model answers exactly (greedy) with k solved examples before the question."""
     return few_shot_outcome(model, tokenizer, task, k, seed=seed).right
-
-
-def name_pronoun_task(lexicon: Lexicon | None = None) -> FewShotTask:
-    """Every TinyWorld name with the pronoun stories use for it: "alice : she", "bob : he"."""
-    lexicon = lexicon or Lexicon()
-    items = [(name, "she") for name in lexicon.female_names] + [(name, "he") for name in lexicon.male_names]
-    return FewShotTask("name -> pronoun", tuple(items))
 
 
 def translation_pairs(n: int = 200, seed: int = HELD_OUT_SEED) -> list[tuple[str, str]]:

@@ -10,13 +10,15 @@ which token came before it; a previous-token head in layer 0 writes that into th
 What is here, in the order the chapter uses it:
 
 symbol_tokenizer       one character per symbol (digits and letters), so a learner can type a sequence
-repeated_blocks        the sequences, seeded (a fixed `period` gives the shortcut version of the task)
+repeated_blocks        the sequences, seeded (periods=(12, 12) gives the shortcut version of the task)
 RepeatedBlocks         the same as a Dataset of (inputs, targets) for helpers.training.train
 AttentionOnlyTransformer  embeddings, attention layers (helpers.attention) and an unembedding, no MLPs
 previous_token_scores  per head: the mean attention from each token to the one just before it
 induction_scores       per head: the mean attention to the tokens that followed earlier copies of the
                        current token (the prefix-matching score)
 repeat_loss            loss on the predictable part only (after the first block)
+measure_heads          loss, repeat loss and both scores of every head of a model on some sequences
+InductionRun           a training run's model and its record (and `steepest_drop`, where the loss falls)
 train_induction_model  train with helpers.training and record loss and both scores at every evaluation
 
 Simplified on purpose: pre-LayerNorm residual blocks of attention only (no MLP), learned absolute
@@ -216,9 +218,12 @@ class InductionRun:
         return self.step[1 + max(range(len(falls)), key=falls.__getitem__)]
 
 
-def measure_heads(model: nn.Module, sequences: torch.Tensor, periods: torch.Tensor) -> tuple[float, float, torch.Tensor,
-                                                                                          torch.Tensor]:
-    """(loss, repeat loss, previous-token scores (L, H), induction scores (L, H)) of a model on probe sequences."""
+def measure_heads(model: nn.Module, sequences: torch.Tensor,
+                  periods: torch.Tensor) -> tuple[float, float, torch.Tensor, torch.Tensor]:
+    """(loss, repeat loss, previous-token scores (L, H), induction scores (L, H)) of a model on sequences (N, T + 1).
+
+    Works for any model with `trace` (helpers.model.GPT too), so pretrained models can be checked the same way.
+    """
     was_training = model.training
     model.eval()
     inputs = sequences[:, :-1]  # (B, T)
