@@ -1,5 +1,6 @@
 import hashlib
 import io
+import os
 import socket
 import zipfile
 from pathlib import Path
@@ -10,7 +11,8 @@ from helpers import downloads
 from helpers.downloads import REGISTRY, Download, DownloadError, load
 from helpers.files import sha256_of
 
-MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The test mirror: CI sets ULLM_MIRROR, tests/conftest.py defaults it to ../shared/data.
+MIRROR = Path(os.environ["ULLM_MIRROR"])
 
 
 @pytest.fixture
