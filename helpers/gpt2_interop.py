@@ -133,9 +133,8 @@ def to_hf_model(model: GPT, *, eos_token_id: int | None = None) -> GPT2LMHeadMod
 def save_hf_directory(model: GPT, directory: str | Path, *, eos_token_id: int | None = None) -> Path:
     """Write a helpers GPT as a Hugging Face folder that `GPT2LMHeadModel.from_pretrained` loads."""
     directory = Path(directory)
-    to_hf_model(model, eos_token_id=eos_token_id).save_pretrained(
-        directory
-    )  # config.json + model.safetensors
+    # transformers writes config.json, generation_config.json and model.safetensors (never a pickle).
+    to_hf_model(model, eos_token_id=eos_token_id).save_pretrained(directory)
     return directory
 
 
@@ -155,9 +154,7 @@ def from_pretrained(name: str = "gpt2", *, cache_dir: str | Path | None = None, 
             )
     except Exception as error:  # the hub raises file, HTTP and connection errors of many kinds
         where = (
-            "offline mode (HF_HUB_OFFLINE=1) and it is not in the cache"
-            if offline
-            else "it could not be fetched"
+            "HF_HUB_OFFLINE=1 and they are not in the cache" if offline else "they could not be downloaded"
         )
         raise DownloadError(
             f"GPT-2 weights {repo_id!r} are not available: {where} ({type(error).__name__}). Connect to the "

@@ -132,7 +132,7 @@ def test_from_pretrained_without_network_says_what_to_do(tmp_path, monkeypatch):
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_network)
-    with pytest.raises(DownloadError, match="could not be fetched.*ConnectionError"):
+    with pytest.raises(DownloadError, match="could not be downloaded.*ConnectionError"):
         from_pretrained("gpt2", cache_dir=tmp_path)
 
 

@@ -2,7 +2,7 @@
 
     python tools/lab_screenshots.py                          # the chapters' TinyWorld model (trained once, cached)
     python tools/lab_screenshots.py --model tinyworld-mini   # a smaller model, for a quick look
-    python tools/lab_screenshots.py --out /tmp/labs          # somewhere else than images/
+    python tools/lab_screenshots.py --out lab-preview         # a folder of your choice instead of images/
 
 Each picture is the lab's own view (`lab.save_png`), the same PNG a notebook keeps next to the widget for
 GitHub and nbviewer. The settings below are chosen to show what each lab is for: AttentionLab shows the
