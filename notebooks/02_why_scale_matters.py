@@ -29,9 +29,10 @@
 # - decide which model size to train for a fixed compute budget.
 #
 # **Run time:** under 2 minutes on a 2-core laptop CPU with the sweep in the cache (the last cell prints the
-# time; 50 to 110 seconds in our builds, on a machine busy with other work). The first run trains the sweep once — 20 small models, 113 s of computing
-# measured on one core — and the chapters' pretrained TinyWorld model if no earlier chapter did (a few
-# minutes); both are cached.
+# time; 17 to 110 seconds in our builds, depending on how busy the machine was). The first run trains the
+# sweep once — 20 small models, 157 s measured on a 2-core machine shared with other work, 134 s of it
+# training — and the chapters' pretrained TinyWorld model if no earlier chapter did (a few minutes); both
+# are cached.
 
 # %%
 import time
