@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipe", default="tinyworld", choices=sorted(RECIPES))
     parser.add_argument("--cached", action="store_true", help="measure the cached model instead of training anew")
-    arguments = parser.parse_args(argv)
+    arguments = parser.parse_args(argv if argv is not None else [])
     figures = measure(arguments.recipe, cached=arguments.cached)
     how = "as recorded when it was cached" if arguments.cached else "fresh, data and tokenizer included"
     print(f"pretrained({arguments.recipe!r}): {figures['parameters']:,} parameters, {figures['threads']} torch threads")
@@ -73,4 +73,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -30,13 +30,13 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
 
 from helpers.attention import KVCache
+from helpers.runtime import evaluating, model_device
 
 
 def _check_settings(temperature: float, top_k: int | None, top_p: float | None) -> None:
@@ -100,19 +100,8 @@ def reweight(
     return torch.softmax(scaled, dim=-1)  # (..., V)
 
 
-@contextmanager
-def _inference(model: nn.Module) -> Iterator[None]:
-    """Run without dropout and gradients, and leave the model in the mode it was in."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
-
-
-def _check_model(model: nn.Module) -> None:
+def check_model(model: object) -> nn.Module:
+    """Return the model if it maps ids to logits with a config the series reads, else a TypeError."""
     config = getattr(model, "config", None)
     if not isinstance(model, nn.Module) or not all(
         hasattr(config, n) for n in ("vocab_size", "context_length")
@@ -121,6 +110,7 @@ def _check_model(model: nn.Module) -> None:
             "model must be a helpers.model.GPT (or an nn.Module with config.vocab_size and "
             f"config.context_length that maps ids (B, T) to logits (B, T, vocab_size)); got {type(model).__name__}."
         )
+    return model
 
 
 def _supports_cache(model: nn.Module) -> bool:
@@ -140,19 +130,21 @@ def _stop_set(stop_tokens: Iterable[int] | None) -> set[int]:
     return set(stops)
 
 
-def _check_tokenizer(model: nn.Module, tokenizer) -> None:
-    _check_model(model)
-    for attribute in ("encode", "decode", "vocab_size"):
+def check_tokenizer(tokenizer: object, model: nn.Module | None = None,
+                    needs: Sequence[str] = ("encode", "decode", "vocab_size")) -> object:
+    """Return the tokenizer if it has the attributes `needs` and fits the model, else a clear error."""
+    for attribute in needs:
         if not hasattr(tokenizer, attribute):
             raise TypeError(
-                f"tokenizer must have encode, decode and vocab_size; {type(tokenizer).__name__} "
-                f"has no {attribute}."
+                f"tokenizer must be a helpers.tokenizers Tokenizer (with {', '.join(needs)}); "
+                f"{type(tokenizer).__name__} has no {attribute}."
             )
-    if tokenizer.vocab_size > model.config.vocab_size:
+    if model is not None and tokenizer.vocab_size > check_model(model).config.vocab_size:
         raise ValueError(
             f"the tokenizer has {tokenizer.vocab_size} tokens but the model knows {model.config.vocab_size}; "
             "use the tokenizer the model was trained with."
         )
+    return tokenizer
 
 
 def prompt_ids(tokenizer, text: str) -> list[int]:
@@ -181,10 +173,6 @@ def _window(ids: list[int], context_length: int) -> list[int]:
     return ids[-context_length:]
 
 
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
 def next_token_distribution(
     model: nn.Module,
     tokenizer,
@@ -196,10 +184,10 @@ def next_token_distribution(
 ) -> torch.Tensor:
     """Return the model's probabilities (vocab_size,) for the token after `text`, as the widgets show them."""
     _check_settings(temperature, top_k, top_p)
-    _check_tokenizer(model, tokenizer)
+    check_tokenizer(tokenizer, model)
     ids = _window(prompt_ids(tokenizer, text), model.config.context_length)
-    with _inference(model):
-        logits = model(torch.tensor([ids], device=_device(model)))[0, -1]  # (vocab_size,)
+    with evaluating(model):
+        logits = model(torch.tensor([ids], device=model_device(model)))[0, -1]  # (vocab_size,)
     return reweight(logits, temperature, top_k, top_p).cpu()
 
 
@@ -217,7 +205,7 @@ def generate_ids(
 ) -> list[int]:
     """Continue one sequence of token ids; return the prompt's ids followed by the new ones."""
     _check_settings(temperature, top_k, top_p)
-    _check_model(model)
+    check_model(model)
     if isinstance(ids, torch.Tensor):
         if ids.dim() != 1 or ids.is_floating_point():
             raise ValueError(
@@ -234,13 +222,13 @@ def generate_ids(
         raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
     stops = _stop_set(stop_tokens)
     context_length = model.config.context_length
-    device = _device(model)
+    device = model_device(model)
     generator = None if seed is None else torch.Generator(device=device).manual_seed(seed)
     window = _window(tokens, context_length)
     new_tokens: list[int] = []
     cacheable = _supports_cache(model)
     cache = KVCache(model.config.n_layer, context_length) if use_cache and cacheable else None
-    with _inference(model):
+    with evaluating(model):
         for step in range(max_new_tokens):
             if step == 0:
                 inputs, step_cache = window, cache
@@ -279,7 +267,7 @@ def generate(
     use_cache: bool = True,
 ) -> str:
     """Continue a text prompt: return the prompt followed by up to max_new_tokens generated tokens."""
-    _check_tokenizer(model, tokenizer)
+    check_tokenizer(tokenizer, model)
     start = prompt_ids(tokenizer, prompt)
     ids = generate_ids(
         model,

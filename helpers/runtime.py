@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 DEVICE_ENV = "ULLM_DEVICE"
@@ -56,3 +59,20 @@ def cache_dir(*parts: str) -> Path:
         raise ValueError(f"{'/'.join(parts)!r} would leave the cache folder {root}.")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device a model's weights are on: inputs must be put there."""
+    return next(model.parameters()).device
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Run the model without dropout or gradients and leave it in the mode it was in (training goes on)."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.train(was_training)

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import torch
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,16 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempd
 _mirror = REPOSITORY_ROOT.parent / "shared" / "data"
 if "ULLM_MIRROR" not in os.environ and _mirror.is_dir():
     os.environ["ULLM_MIRROR"] = str(_mirror)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tests run their tiny models on one thread: fastest for them, and a busy machine cannot stall them at a
+    thread barrier. Notebook kernels and subprocesses keep torch's default."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -14,15 +14,6 @@ from helpers.attention import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def qkv(batch=2, heads=3, t_query=7, t_key=7, head_size=8, seed=0):
     generator = torch.Generator().manual_seed(seed)
     q = torch.randn(batch, heads, t_query, head_size, generator=generator)

@@ -22,14 +22,6 @@ VOCAB = 12
 MODEL = dict(vocab_size=VOCAB, context_length=16, n_layer=1, n_head=2, n_embd=16)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny_model(seed: int = 0, dropout: float = 0.1) -> GPT:
     torch.manual_seed(seed)

@@ -16,16 +16,6 @@ from helpers.gpt2_interop import (
 )
 from helpers.model import GPT, GPTConfig
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # Random small shapes: widths, heads, depths, vocabularies and tying all vary.
 CONFIGS = [
     dict(vocab_size=97, n_positions=32, n_embd=32, n_layer=2, n_head=4, tie_word_embeddings=True),

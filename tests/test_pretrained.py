@@ -30,14 +30,6 @@ from helpers.training import TrainingConfig, TrainingInterrupted
 DEFAULT_THREADS = torch.get_num_threads()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 TINY = Recipe(
     name="test-tiny",
     description="seconds to train, for testing the mechanics",

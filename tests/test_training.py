@@ -26,14 +26,6 @@ from helpers.windows import TokenWindows, window_loader
 VOCAB = 12
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny_model(seed: int = 0, dropout: float = 0.0) -> GPT:
     torch.manual_seed(seed)

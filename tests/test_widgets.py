@@ -38,14 +38,6 @@ from helpers.widgets.drawing import DPI, FIGURE_WIDTH, figure_png, flow, ink_on,
 TEXT = "chloe is picking flowers by the river . leo is drawing a map . she smiles at the view ."
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy 2-core machine makes two threads much slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def tokenizer():
@@ -421,7 +413,7 @@ def test_tokenizer_lab_compares_two_tokenizers(tokenizer):
 def test_tokenizer_lab_names_a_list_of_tokenizers_and_rejects_bad_ones(tokenizer):
     lab = TokenizerLab([tokenizer, tokenizer], "ab")
     assert list(lab.tokenizers) == ["characters", "characters (2)"]
-    with pytest.raises(TypeError, match="Tokenizer; object has no encode"):
+    with pytest.raises(TypeError, match="Tokenizer .*; object has no encode"):
         TokenizerLab({"broken": object()})
     with pytest.raises(ValueError, match="at least one"):
         TokenizerLab({})

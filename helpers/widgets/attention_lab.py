@@ -29,12 +29,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
+from helpers.runtime import evaluating
 from helpers.widgets.base import (
     Lab,
     check_choice,
-    check_model,
-    check_tokenizer,
-    evaluating,
+    check_lab_tokenizer,
+    check_traceable,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -75,6 +75,7 @@ def attention_maps(model: nn.Module, tokenizer, text: str, max_tokens: int = 48)
     """Run the model once on (the first max_tokens tokens of) text and keep every head's attention."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str; got {type(text).__name__}.")
+    check_lab_tokenizer(tokenizer, check_traceable(model))
     check_choice("max_tokens", max_tokens, 1, 10_000)
     ids = list(tokenizer.encode(text))
     if not ids:
@@ -206,8 +207,8 @@ class AttentionLab(Lab):
         view: str = "one head",
         max_tokens: int = 48,
     ):
-        self.model = check_model(model)
-        self.tokenizer = check_tokenizer(tokenizer, model)
+        self.model = check_traceable(model)
+        self.tokenizer = check_lab_tokenizer(tokenizer, model)
         config = model.config
         check_choice("layer", layer, 0, config.n_layer - 1)
         check_choice("head", head, 0, config.n_head - 1)

@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import ipywidgets as widgets
-import torch
 from matplotlib.figure import Figure
 from torch import nn
 
 from helpers.files import atomic_path
+from helpers.generation import check_model, check_tokenizer
 from helpers.widgets.drawing import figure_png, figure_style, message_figure
 
 WIDE_LABEL = {"description_width": "initial"}  # a control's whole description, not cut to the default width
@@ -41,38 +41,17 @@ NOTICE_STYLES = {
 }
 
 
-@contextmanager
-def evaluating(model: nn.Module) -> Iterator[None]:
-    """Run the model without dropout or gradients and leave it in the mode it was in (training goes on)."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
-
-
-def check_model(model: object) -> nn.Module:
-    """Return the model if it is a helpers GPT-like module (has config and trace), else a TypeError."""
-    if not isinstance(model, nn.Module) or not hasattr(model, "config") or not hasattr(model, "trace"):
-        raise TypeError(f"model must be a helpers.model.GPT (with .config and .trace); got {type(model).__name__}.")
+def check_traceable(model: object) -> nn.Module:
+    """Return the model if the labs can look inside it (a helpers GPT with .trace), else a TypeError."""
+    check_model(model)
+    if not hasattr(model, "trace"):
+        raise TypeError(f"model must be a helpers.model.GPT (with .trace); {type(model).__name__} has no trace.")
     return model
 
 
-def check_tokenizer(tokenizer: object, model: nn.Module | None = None) -> object:
-    """Return the tokenizer if it has the series' interface and fits the model, else a clear error."""
-    for attribute in ("encode", "decode", "token_strings", "vocab_size"):
-        if not hasattr(tokenizer, attribute):
-            raise TypeError(
-                f"tokenizer must be a helpers.tokenizers Tokenizer; {type(tokenizer).__name__} has no {attribute}."
-            )
-    if model is not None and tokenizer.vocab_size > model.config.vocab_size:
-        raise ValueError(
-            f"the tokenizer has {tokenizer.vocab_size} tokens but the model knows {model.config.vocab_size}; "
-            "pass the tokenizer the model was trained with."
-        )
-    return tokenizer
+def check_lab_tokenizer(tokenizer: object, model: nn.Module | None = None) -> object:
+    """Return the tokenizer if it can also show its tokens as readable pieces and fits the model."""
+    return check_tokenizer(tokenizer, model, needs=("encode", "decode", "token_strings", "vocab_size"))
 
 
 def check_choice(name: str, value: int, low: int, high: int) -> int:

@@ -24,12 +24,12 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from helpers.generation import reweight
+from helpers.runtime import evaluating
 from helpers.widgets.base import (
     Lab,
     check_choice,
-    check_model,
-    check_tokenizer,
-    evaluating,
+    check_lab_tokenizer,
+    check_traceable,
 )
 from helpers.widgets.drawing import (
     MARGIN,
@@ -61,6 +61,7 @@ def logit_lens(model: nn.Module, tokenizer, text: str, top: int = 5, max_tokens:
     """Read the next-token prediction out of every layer's hidden state (final LayerNorm + head on each)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str; got {type(text).__name__}.")
+    check_lab_tokenizer(tokenizer, check_traceable(model))
     check_choice("top", top, 1, model.config.vocab_size)
     check_choice("max_tokens", max_tokens, 1, 10_000)
     ids = list(tokenizer.encode(text))
@@ -148,8 +149,8 @@ class LogitLens(Lab):
         position: int | None = None,
         max_tokens: int = 16,
     ):
-        self.model = check_model(model)
-        self.tokenizer = check_tokenizer(tokenizer, model)
+        self.model = check_traceable(model)
+        self.tokenizer = check_lab_tokenizer(tokenizer, model)
         check_choice("top", top, 1, min(10, model.config.vocab_size))
         check_choice("max_tokens", max_tokens, 1, 10_000)
         self.max_tokens = max_tokens

@@ -21,14 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from torch import nn
 
-from helpers.generation import reweight
+from helpers.generation import check_model, prompt_ids, reweight
+from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     WIDE_LABEL,
     Lab,
     check_choice,
-    check_model,
-    check_tokenizer,
-    evaluating,
+    check_lab_tokenizer,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -57,25 +56,13 @@ class Prediction:
     probability: float
 
 
-def prompt_ids(tokenizer, text: str) -> list[int]:
-    """Encode a prompt; an empty one starts from the end-of-text token when the tokenizer has one."""
-    if not isinstance(text, str):
-        raise TypeError(f"the prompt must be text (a str); got {type(text).__name__}.")
-    ids = list(tokenizer.encode(text))
-    if ids:
-        return ids
-    if getattr(tokenizer, "eot_id", None) is not None:
-        return [tokenizer.eot_id]
-    raise ValueError("The prompt is empty: type at least one character.")
-
-
 def next_token_logits(model: nn.Module, ids: Sequence[int]) -> torch.Tensor:
     """The model's scores (vocab_size,) for the token after ids (only the last context_length ids count)."""
     if not len(ids):
         raise ValueError("There are no tokens to continue: type a prompt.")
     window = list(ids)[-model.config.context_length :]
     with evaluating(model):
-        return model(torch.tensor([window], device=_device(model)))[0, -1].float().cpu()  # (vocab_size,)
+        return model(torch.tensor([window], device=model_device(model)))[0, -1].float().cpu()  # (vocab_size,)
 
 
 def next_token_probabilities(model: nn.Module, ids: Sequence[int]) -> torch.Tensor:
@@ -96,7 +83,7 @@ def sampled_probabilities(
     ids = list(ids)
     window_start = max(0, len(ids) - model.config.context_length)
     with evaluating(model):
-        logits = model(torch.tensor([ids[window_start:]], device=_device(model)))[0]  # (T, vocab_size)
+        logits = model(torch.tensor([ids[window_start:]], device=model_device(model)))[0]  # (T, vocab_size)
     probabilities = reweight(logits.float().cpu(), temperature, top_k, top_p)  # (T, vocab_size)
     result: list[float | None] = []
     for position in range(start, len(ids)):
@@ -127,10 +114,6 @@ def probability_fill(probability: float | None):
     if probability is None:
         return PROMPT_FILL
     return PROBABILITY_COLOURS(0.1 + 0.85 * probability)
-
-
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def draw_predictions(axes, predictions: Sequence[Prediction], highlight: int | None = None) -> None:
@@ -201,7 +184,7 @@ class NextTokenLab(Lab):
         seed: int = 0,
     ):
         self.model = check_model(model)
-        self.tokenizer = check_tokenizer(tokenizer, model)
+        self.tokenizer = check_lab_tokenizer(tokenizer, model)
         vocab = model.config.vocab_size
         check_choice("k", k, 1, min(vocab, 50))
         check_choice("seed", seed, 0, 2**31 - 1)

@@ -21,13 +21,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from torch import nn
 
-from helpers.generation import generate_ids, reweight
+from helpers.generation import check_model, generate_ids, prompt_ids, reweight
 from helpers.widgets.base import (
     WIDE_LABEL,
     Lab,
     check_choice,
-    check_model,
-    check_tokenizer,
+    check_lab_tokenizer,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -48,7 +47,6 @@ from helpers.widgets.next_token_lab import (
     next_token_logits,
     percentages,
     probability_fill,
-    prompt_ids,
     recent,
     sampled_probabilities,
 )
@@ -169,7 +167,7 @@ class SamplingLab(Lab):
         show: int = 20,
     ):
         self.model = check_model(model)
-        self.tokenizer = check_tokenizer(tokenizer, model)
+        self.tokenizer = check_lab_tokenizer(tokenizer, model)
         vocab = model.config.vocab_size
         reweight(torch.zeros(2), temperature, top_k, top_p)  # the same checks and messages as generation
         check_choice("seed", seed, 0, 2**31 - 1)

@@ -23,7 +23,7 @@ from helpers.widgets.base import (
     WIDE_LABEL,
     Lab,
     check_choice,
-    check_tokenizer,
+    check_lab_tokenizer,
 )
 from helpers.widgets.drawing import (
     MARGIN,
@@ -138,7 +138,7 @@ class TokenizerLab(Lab):
         if not named:
             raise ValueError("Give at least one tokenizer, e.g. TokenizerLab({'characters': tokenizer}).")
         for tokenizer in named.values():
-            check_tokenizer(tokenizer)
+            check_lab_tokenizer(tokenizer)
         return {str(name): tokenizer for name, tokenizer in named.items()}
 
     def selected(self) -> list[str]:

@@ -24,7 +24,7 @@ from helpers.generation import generate
 from helpers.widgets.base import (
     Lab,
     check_choice,
-    check_tokenizer,
+    check_lab_tokenizer,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -126,7 +126,7 @@ class TrainingDashboard(Lab):
         min_seconds_between_draws: float = 0.5,
     ):
         if tokenizer is not None:
-            check_tokenizer(tokenizer)
+            check_lab_tokenizer(tokenizer)
         if not isinstance(prompt, str):
             raise TypeError(f"prompt must be a str; got {type(prompt).__name__}.")
         check_choice("sample_every", sample_every, 1, 10**9)
