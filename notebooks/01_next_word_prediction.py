@@ -488,13 +488,9 @@ assert torch.allclose(loss_by_hand, language_model_loss(logits, targets))
 # %% [markdown]
 # As a module: the embedding and the linear layer, plus an option used in section 5 — read the last
 # `words_back` words, by putting their vectors side by side before the linear layer. `config` holds the
-# sizes (the training loop reads the window length from it), and `trace` returns what the series' labs
-# read from a model (this one has no attention layers: its only hidden state is the embedding).
+# sizes (the training loop and the labs read the vocabulary size and window length from it).
 
 # %%
-from helpers.model import Trace
-
-
 @dataclass
 class NextWordConfig:
     vocab_size: int
@@ -517,10 +513,6 @@ class NextWordModel(nn.Module):
         # the vector of the word k back, shifted into place; zeros before the start of the window
         back = [F.pad(vectors, (0, 0, k, 0))[:, : ids.shape[1]] for k in range(self.config.words_back)]
         return self.head(torch.cat(back, dim=-1))  # (B, T, words_back * C) -> (B, T, V)
-
-    def trace(self, ids: torch.Tensor) -> Trace:
-        """The logits and what led to them, as the series' labs read it: no attention layers, one hidden state."""
-        return Trace(self(ids), attentions=[], hidden_states=[self.embedding(ids)])
 
 
 torch.manual_seed(0)

@@ -188,6 +188,19 @@ def test_pronoun_probe(world):
         pronoun_probe(world.document("fact"))
 
 
+def test_every_prefix_of_a_document_is_a_valid_prefix_and_a_changed_word_is_not(world):
+    """Every kind of document, cut after any word (or inside it), is a prefix; swapping in a word that
+    TinyWorld never uses there is not."""
+    for document in world.documents(120):
+        words = document.text.split(" ")
+        for cut in range(1, len(words) + 1):
+            start = " ".join(words[:cut])
+            assert world.is_valid_prefix(start) and world.is_valid_prefix(start[:-1]), start
+            if cut < len(words):
+                assert world.is_valid_prefix(start + " "), start
+        assert not world.is_valid_prefix(" ".join([*words[:-1], "zebra"]) + " "), document.text
+
+
 def test_pronoun_distance_varies_for_memory_experiments(world):
     stories = world.documents(300, "story", story_type="pronoun")
     distances = [s.fields["pronoun_token"] - s.fields["antecedent_token"] for s in stories]

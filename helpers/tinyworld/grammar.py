@@ -312,6 +312,13 @@ class Computed(Node):
         return 0.0
 
     def match(self, tokens: Sequence[str], pos: int, env: dict, open_end: bool) -> Matches:
+        if open_end and pos >= len(tokens) - 1:
+            # The text stops here or inside the next word, so the words the rule reads may be cut off too:
+            # accept when the cut word can begin one of the words this part produces.
+            cut = tokens[pos] if pos < len(tokens) else ""
+            if any(word.startswith(cut) for word in self.vocabulary):
+                yield len(tokens), 0.0, env
+            return
         end = _consume(tokens, pos, tuple(self.rule(View(tokens, env))), open_end)
         if end is not None:
             yield end, 0.0, env

@@ -163,7 +163,7 @@ class TinyWorld:
     def is_valid_prefix(self, text: str) -> bool:
         """Whether some TinyWorld document starts with this text; its last word may be cut unless a space follows."""
         tokens = tuple(self._check_text(text).split(" "))
-        return any(True for _ in self.grammar.root.match(tokens, 0, {}, True))
+        return any(end == len(tokens) for end, _, _ in self.grammar.root.match(tokens, 0, {}, True))
 
     def count_derivations(self, text: str) -> int:
         """How many derivations produce this text: 1 for every valid text, since the grammar is unambiguous."""
