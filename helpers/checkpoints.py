@@ -67,6 +67,8 @@ def save_checkpoint(
     tokenizer_ref: None, a name ("gpt2"), or a tokenizer object (saved inside the checkpoint).
     history: a training History (anything with `as_dict()`) or a plain dict of lists.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module (such as a helpers.model.GPT), got {type(model).__name__}.")
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
         raise ValueError(f"step must be a non-negative integer, got {step!r}.")
     directory = Path(directory)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from helpers.files import atomic_path, sha256_of
+from helpers.files import DISK_FULL_ERRORS, atomic_path, sha256_of
 from helpers.runtime import cache_dir
 
 MIRROR_ENV = "ULLM_MIRROR"
@@ -148,6 +148,8 @@ def _fetch(entry: Download, temporary: Path, progress: bool) -> None:
                 with zipfile.ZipFile(payload) as archive:
                     temporary.write_bytes(archive.read(entry.zip_member))
     except (urllib.error.URLError, TimeoutError, OSError, zipfile.BadZipFile) as error:
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRORS:
+            raise  # the disk is full, not the network down: atomic_path reports it with the path
         raise DownloadError(
             f"Could not download {entry.name} from {entry.url} ({error}). The series runs without it on "
             f"TinyWorld; to use it, connect to the network and run again, or place a copy (sha256 "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+DISK_FULL_ERRORS = (errno.ENOSPC, errno.EDQUOT)  # no space left, disk quota exceeded
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -24,7 +27,7 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `destination`; move it into place only if the block succeeds.
 
     An interrupt, a full disk or an exception leaves the previous file untouched and no partial
-    file behind.
+    file behind. A full disk is reported as an OSError (same errno) naming the destination and what to do.
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +39,14 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         os.replace(temporary, destination)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRORS:
+            raise OSError(
+                error.errno,
+                f"{error.strerror}: could not write {destination}. Any earlier {destination.name} there is "
+                f"unchanged; free some disk space (or write to another disk) and run this again.",
+            ) from error
         raise
 
 

@@ -31,8 +31,8 @@ from torch.utils.data import Dataset
 
 from helpers.generation import generate_ids
 from helpers.model import GPT
+from helpers.training import IGNORE_INDEX  # cross_entropy skips targets with this value (its default)
 
-IGNORE_INDEX = -100  # cross_entropy skips targets with this value (its default ignore_index)
 TRAINABLE_CHOICES = ("head", "last_block", "all")
 
 

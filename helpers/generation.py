@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -213,7 +214,15 @@ def generate_ids(
                 f"{tuple(ids.shape)}. For a batch, call generate_ids once per row."
             )
         ids = ids.tolist()
-    tokens = [int(i) for i in ids]
+    try:
+        if isinstance(ids, str):
+            raise TypeError
+        tokens = [operator.index(i) for i in ids]  # ints, numpy ints; not floats or characters
+    except TypeError:
+        raise TypeError(
+            f"ids must be integer token ids, e.g. tokenizer.encode(text); got {ids!r:.60}. "
+            "To continue a text, call generate(model, tokenizer, text, ...)."
+        ) from None
     if not tokens:
         raise ValueError("ids is empty: give at least one token (e.g. the tokenizer's eot_id) to start from.")
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:

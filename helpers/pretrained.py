@@ -40,6 +40,7 @@ except ImportError:  # Windows
     fcntl = None
 
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
+from helpers.generation import check_tokenizer
 from helpers.model import GPT, GPTConfig
 from helpers.runtime import cache_dir
 from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
@@ -228,6 +229,7 @@ def nats_per_character(
     """
     if not isinstance(text, str) or not text:
         raise ValueError("text must be a non-empty string.")
+    check_tokenizer(tokenizer, model)
     prefix = tokenizer.encode(after) if after else []
     ids = torch.tensor(prefix + tokenizer.encode(text), dtype=torch.long)  # (N,)
     if len(ids) < 2:

@@ -47,6 +47,7 @@ from helpers.windows import TokenWindows
 # Settings a resumed run may change without invalidating the saved state: they decide how long to go on
 # and how often to look, not what an update does.
 RESUMABLE_SETTINGS = ("max_steps", "eval_every", "eval_batches", "checkpoint_every")
+IGNORE_INDEX = -100  # a target that does not count (cross_entropy's default), e.g. a masked prompt token
 
 
 @dataclass
@@ -82,6 +83,12 @@ class TrainingConfig:
             raise ValueError(f"TrainingConfig.warmup_steps must be 0 or more, got {self.warmup_steps!r}.")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"TrainingConfig.seed must be a non-negative integer, got {self.seed!r}.")
+        for name in ("learning_rate", "min_lr_ratio", "weight_decay", "grad_clip"):
+            value = getattr(self, name)
+            if name == "grad_clip" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"TrainingConfig.{name} must be a number, got {value!r}.")
         if not self.learning_rate > 0:
             raise ValueError(f"TrainingConfig.learning_rate must be positive (e.g. 1e-3), got {self.learning_rate!r}.")
         if not 0 <= self.min_lr_ratio <= 1:
@@ -135,6 +142,15 @@ def language_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Te
         raise ValueError(
             f"logits must be (batch, positions, vocab) and targets (batch, positions); got logits "
             f"{tuple(logits.shape)} and targets {tuple(targets.shape)}."
+        )
+    if targets.is_floating_point() or targets.dtype == torch.bool:
+        raise TypeError(f"targets must hold integer token ids (torch.long); got {targets.dtype}. Use targets.long().")
+    vocab_size = logits.size(-1)
+    outside = (targets != IGNORE_INDEX) & ((targets < 0) | (targets >= vocab_size))  # (B, T)
+    if outside.any():
+        raise ValueError(
+            f"target id {int(targets[outside][0])} is outside the vocabulary [0, {vocab_size}) ({IGNORE_INDEX} marks "
+            f"positions to ignore); the targets and the model do not match."
         )
     return F.cross_entropy(logits.flatten(0, 1), targets.flatten())  # (B*T, V) against (B*T,)
 

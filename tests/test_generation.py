@@ -74,37 +74,7 @@ def test_reweight_works_on_batches_of_logits():
     assert torch.all((probabilities > 0).sum(-1) <= 4)
 
 
-@pytest.mark.parametrize(
-    "settings_, error, message",
-    [
-        (dict(temperature=-0.5), ValueError, "temperature must be >= 0"),
-        (dict(temperature=float("inf")), ValueError, "finite"),
-        (dict(temperature=float("nan")), TypeError, "temperature"),
-        (dict(temperature="hot"), TypeError, "temperature"),
-        (dict(top_k=0), ValueError, "top_k must be >= 1"),
-        (dict(top_k=2.5), TypeError, "top_k"),
-        (dict(top_p=0.0), ValueError, r"top_p must be in \(0, 1\]"),
-        (dict(top_p=1.5), ValueError, "top_p"),
-        (dict(top_p=-0.1), ValueError, "top_p"),
-    ],
-)
-def test_bad_settings_say_what_to_change(settings_, error, message):
-    with pytest.raises(error, match=message):
-        reweight(torch.zeros(5), **settings_)
-
-
-@pytest.mark.parametrize(
-    "logits, error, message",
-    [
-        (torch.tensor([1, 2, 3]), TypeError, "floating-point"),
-        (torch.tensor(1.0), ValueError, "vocabulary dimension"),
-        (torch.tensor([1.0, float("nan")]), ValueError, "NaN"),
-        (torch.full((3,), float("-inf")), ValueError, "-inf"),
-    ],
-)
-def test_bad_logits_are_refused(logits, error, message):
-    with pytest.raises(error, match=message):
-        reweight(logits)
+# Bad settings and bad logits are rows of tests/test_bad_inputs.py.
 
 
 logit_vectors = st.lists(st.floats(-10, 10, allow_nan=False, width=32), min_size=1, max_size=40).map(

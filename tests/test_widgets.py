@@ -495,47 +495,7 @@ def test_dashboard_rejects_bad_settings():
         TrainingDashboard(prompt=3)
 
 
-# --- bad input typed into the labs (issue 9's table): a message or a correct picture, never an exception ---
-
-BAD_TEXTS = {
-    "empty": "",
-    "whitespace": "   \n\t ",
-    "far too long": "alice is reading a book . " * 200,
-    "emoji and scripts": "alice 😀 中文 עברית ok",
-    "special token": "alice <|endoftext|> bob",
-    "control characters": "a\x00b\x07c",
-    "dollar signs": "$alice$ is $",
-}
-
-
-def text_control(lab):
-    return getattr(lab, "text", None) or lab.prompt
-
-
-@pytest.fixture(scope="module")
-def labs(model, tokenizer):
-    """One lab of each kind, shared by the bad-input table (each case types a different text)."""
-    made = {}
-
-    def lab(lab_class):
-        if lab_class not in made:
-            made[lab_class] = (lab_class({"characters": tokenizer}) if lab_class is TokenizerLab
-                               else lab_class(model, tokenizer))
-        return made[lab_class]
-
-    return lab
-
-
-@pytest.mark.parametrize("name", BAD_TEXTS, ids=str)
-@pytest.mark.parametrize("lab_class", [TokenizerLab, NextTokenLab, SamplingLab, AttentionLab, LogitLens],
-                         ids=lambda c: c.__name__)
-def test_bad_text_gives_a_message_or_a_picture(labs, lab_class, name):
-    lab = labs(lab_class)
-    before = lab.renders
-    text_control(lab).value = BAD_TEXTS[name]  # must not raise
-    assert lab.renders == before + 1 or lab.notice_text, "neither a new picture nor a message"
-    assert "Something went wrong" not in lab.notice_text
-    assert png_size(lab.png)[0] == FIGURE_WIDTH * DPI
+# --- bad input: the table of every bad input, labs included, is tests/test_bad_inputs.py --------------------
 
 
 def test_unknown_token_ids_are_refused_with_advice(model, tokenizer):
@@ -546,22 +506,6 @@ def test_unknown_token_ids_are_refused_with_advice(model, tokenizer):
         lab.choice.options = []  # nothing to append: the button shows a message instead of raising
     lab.append_chosen.click()
     assert "No token is chosen" in lab.notice_text and lab.added == []
-
-
-def test_sampling_extremes_give_correct_pictures(model, tokenizer):
-    greedy = SamplingLab(model, tokenizer, "alice is", temperature=0.0)
-    assert greedy.view().kept == 1 and greedy.notice_text == ""
-    everything = SamplingLab(model, tokenizer, "alice is", top_k=tokenizer.vocab_size + 100)
-    assert everything.top_k.value == tokenizer.vocab_size and everything.view().kept == tokenizer.vocab_size
-
-
-@pytest.mark.parametrize("lab_class", [NextTokenLab, SamplingLab, AttentionLab, LogitLens], ids=lambda c: c.__name__)
-def test_a_tokenizer_that_does_not_fit_the_model_is_refused(model, lab_class):
-    bigger = CharacterTokenizer.train("".join(chr(c) for c in range(40, 400)))
-    with pytest.raises(ValueError, match="the tokenizer the model was trained with"):
-        lab_class(model, bigger)
-    with pytest.raises(TypeError, match="Tokenizer"):
-        lab_class(model, "characters")
 
 
 def test_outside_jupyter_nothing_is_published(model, tokenizer):

@@ -34,6 +34,7 @@ from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
+    check_text,
     check_traceable,
 )
 from helpers.widgets.drawing import (
@@ -209,6 +210,7 @@ class AttentionLab(Lab):
     ):
         self.model = check_traceable(model)
         self.tokenizer = check_lab_tokenizer(tokenizer, model)
+        check_text("text", text)
         config = model.config
         check_choice("layer", layer, 0, config.n_layer - 1)
         check_choice("head", head, 0, config.n_head - 1)

@@ -63,6 +63,13 @@ def check_choice(name: str, value: int, low: int, high: int) -> int:
     return value
 
 
+def check_text(name: str, value: object) -> str:
+    """Return the value if it is text, else a TypeError: a lab's text box holds a str and nothing else."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, e.g. {name}=\"alice is reading\"; got {type(value).__name__}.")
+    return value
+
+
 def running_a_cell() -> bool:
     """True while a notebook cell's code runs; False in a widget callback and outside Jupyter."""
     try:

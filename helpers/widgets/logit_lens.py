@@ -29,6 +29,7 @@ from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
+    check_text,
     check_traceable,
 )
 from helpers.widgets.drawing import (
@@ -151,6 +152,7 @@ class LogitLens(Lab):
     ):
         self.model = check_traceable(model)
         self.tokenizer = check_lab_tokenizer(tokenizer, model)
+        check_text("text", text)
         check_choice("top", top, 1, min(10, model.config.vocab_size))
         check_choice("max_tokens", max_tokens, 1, 10_000)
         self.max_tokens = max_tokens

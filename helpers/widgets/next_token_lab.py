@@ -28,6 +28,7 @@ from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
+    check_text,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -188,6 +189,7 @@ class NextTokenLab(Lab):
         vocab = model.config.vocab_size
         check_choice("k", k, 1, min(vocab, 50))
         check_choice("seed", seed, 0, 2**31 - 1)
+        check_text("prompt", prompt)
         self.prompt = widgets.Text(value=prompt, description="Prompt", continuous_update=False,
                                    layout=widgets.Layout(width="100%"))
         self.k = widgets.IntSlider(value=k, min=1, max=min(vocab, 50), description="Show top", style=WIDE_LABEL,

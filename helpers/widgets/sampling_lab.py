@@ -27,6 +27,7 @@ from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
+    check_text,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -168,6 +169,7 @@ class SamplingLab(Lab):
     ):
         self.model = check_model(model)
         self.tokenizer = check_lab_tokenizer(tokenizer, model)
+        check_text("prompt", prompt)
         vocab = model.config.vocab_size
         reweight(torch.zeros(2), temperature, top_k, top_p)  # the same checks and messages as generation
         check_choice("seed", seed, 0, 2**31 - 1)

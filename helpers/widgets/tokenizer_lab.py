@@ -24,6 +24,7 @@ from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
+    check_text,
 )
 from helpers.widgets.drawing import (
     MARGIN,
@@ -111,6 +112,7 @@ class TokenizerLab(Lab):
     ):
         named = self._named(default_tokenizers() if tokenizers is None else tokenizers)
         check_choice("max_tokens", max_tokens, 1, 5000)
+        check_text("text", text)
         names = list(named)
         if compare is not None and compare not in named:
             raise ValueError(f"compare must be one of {names} or None; got {compare!r}.")
