@@ -6,18 +6,9 @@ Run from anywhere: `python tools/draw_architecture.py`.
 
 from __future__ import annotations
 
-from pathlib import Path
+from diagram import INK, MUTED, arrow, canvas, save
+from matplotlib.patches import FancyBboxPatch
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-DPI = 90
-INK = "#1f2328"
-MUTED = "#57606a"
 FILLS = {
     "data": "#eaeef2",
     "embed": "#ffd8a8",
@@ -37,19 +28,9 @@ def box(axes, x: float, y: float, width: float, height: float, text: str, fill: 
     axes.text(x, y, text, ha="center", va="center", fontsize=size, color=INK, weight=weight)
 
 
-def arrow(axes, start: tuple[float, float], end: tuple[float, float], *, color: str = INK,
-          style: str = "-|>", connection: str = "arc3", width: float = 1.2) -> None:
-    """An arrow from start to end."""
-    axes.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=color,
-                                   linewidth=width, connectionstyle=connection, shrinkA=0, shrinkB=0))
-
-
-def three_stages(path: Path) -> None:
+def three_stages() -> None:
     """Architecture -> pretraining -> fine-tuning, with what each stage needs and gives."""
-    figure, axes = plt.subplots(figsize=(9.0, 3.0), dpi=DPI)
-    axes.set_xlim(0, 9)
-    axes.set_ylim(0, 3)
-    axes.axis("off")
+    figure, axes = canvas(9.0, 3.0)
     stages = [
         ("1. Architecture", "embeddings, attention,\nfeed-forward layers,\nresidual stream",
          "an untrained model:\nits text is noise", FILLS["attn"], "chapters 3 and 5"),
@@ -64,19 +45,15 @@ def three_stages(path: Path) -> None:
         axes.text(x, 1.75, body, ha="center", va="center", fontsize=9.5, color=INK)
         axes.text(x, 0.72, result, ha="center", va="center", fontsize=9.5, color=MUTED, style="italic")
         axes.text(x, 0.12, where, ha="center", va="center", fontsize=8.5, color=MUTED)
-        arrow(axes, (x, 1.2), (x, 1.0), color=MUTED)
+        arrow(axes, (x, 1.2), (x, 1.0), colour=MUTED)
         if k < 2:
             arrow(axes, (x + 1.3, 2.62), (x + 1.8, 2.62))
-    figure.savefig(path, dpi=DPI, facecolor="white", bbox_inches="tight", pad_inches=0.05)
-    plt.close(figure)
+    save(figure, "05_three_stages.png")
 
 
-def gpt_architecture(path: Path) -> None:
+def gpt_architecture() -> None:
     """The GPT from token ids to logits, one transformer block drawn out, shapes on the right."""
-    figure, axes = plt.subplots(figsize=(6.2, 8.4), dpi=DPI)
-    axes.set_xlim(0, 6.2)
-    axes.set_ylim(0, 8.4)
-    axes.axis("off")
+    figure, axes = canvas(6.2, 8.4)
     cx, width, height = 2.4, 2.8, 0.42
 
     def shape(y: float, text: str) -> None:
@@ -115,7 +92,7 @@ def gpt_architecture(path: Path) -> None:
         arrow(axes, (cx, from_y), (cx, add_y - 0.16))
         # The residual connection: the block's input goes around and is added back.
         axes.plot([cx, 4.05, 4.05], [branch_y, branch_y, add_y], color="#cf222e", linewidth=1.4)
-        arrow(axes, (4.05, add_y), (cx + 0.19, add_y), color="#cf222e", width=1.4)
+        arrow(axes, (4.05, add_y), (cx + 0.19, add_y), colour="#cf222e", width=1.4)
         shape(add_y, "(B, T, C)")
     arrow(axes, (cx, 3.65 + 0.16), (cx, 4.15 - height / 2))
     axes.text(4.1, 2.75, "residual", rotation=90, ha="left", va="center", fontsize=8.5, color="#cf222e")
@@ -129,17 +106,9 @@ def gpt_architecture(path: Path) -> None:
     arrow(axes, (cx, 7.25 + height / 2), (cx, 7.95))
     axes.text(cx, 8.12, "logits: a score for every possible next token", ha="center", va="center", fontsize=9.5)
     shape(8.12, "(B, T, V)")
-    figure.savefig(path, dpi=DPI, facecolor="white", bbox_inches="tight", pad_inches=0.05)
-    plt.close(figure)
-
-
-def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
-    three_stages(IMAGES / "05_three_stages.png")
-    gpt_architecture(IMAGES / "05_gpt_architecture.png")
-    for name in ("05_three_stages.png", "05_gpt_architecture.png"):
-        print(f"images/{name}: {(IMAGES / name).stat().st_size / 1024:.0f} KiB")
+    save(figure, "05_gpt_architecture.png")
 
 
 if __name__ == "__main__":
-    main()
+    three_stages()
+    gpt_architecture()

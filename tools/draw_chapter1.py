@@ -8,19 +8,16 @@ The probabilities in the loop diagram are those of the chapter's 4-gram count mo
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
-import matplotlib
+import diagram
+from diagram import INK, canvas, save
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from helpers.ngram_model import NGramModel
+from helpers.tinyworld import TinyWorld
 
-from helpers.ngram_model import NGramModel  # noqa: E402
-from helpers.tinyworld import TinyWorld  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-INK, MUTED, ACCENT, SECOND = "#1f2328", "#6e7781", "#0969da", "#bc4c00"
+MUTED, ACCENT, SECOND = "#6e7781", "#0969da", "#bc4c00"
 FILLS = ("#ffd8a8", "#a5d8ff", "#b2f2bb", "#ffc9c9", "#d0bfff")
 DPI = 100
 GAP = 0.02  # between token boxes
@@ -36,17 +33,12 @@ def box(ax, x, y, text, fill, width=None, size=11, mono=True):
     return x + width
 
 
-def arrow(ax, start, end, colour=MUTED, style="-|>", connection="arc3"):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, color=colour, lw=1.5,
-                                 connectionstyle=connection))
+arrow = partial(diagram.arrow, colour=MUTED, width=1.5, head=14)
 
 
-def draw_loop(distribution: dict[str, float], path: Path) -> None:
+def draw_loop(distribution: dict[str, float]) -> None:
     """Text -> tokens -> model -> probabilities for the next token -> pick one -> append -> repeat."""
-    figure, ax = plt.subplots(figsize=(9, 3.4), dpi=DPI)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
+    figure, ax = canvas(9, 3.4, dpi=DPI, units=(1, 1))
     ax.text(0.02, 0.93, "1. the text so far, cut into tokens", size=10, color=MUTED)
     x = 0.02
     for i, word in enumerate("the cat sat on the".split()):
@@ -60,7 +52,7 @@ def draw_loop(distribution: dict[str, float], path: Path) -> None:
     for row, (word, p) in enumerate(top):
         y = 0.80 - row * 0.095
         ax.text(0.72, y, word, ha="right", va="center", size=10, family="DejaVu Sans Mono", color=INK)
-        ax.add_patch(plt.Rectangle((0.73, y - 0.03), 0.2 * p / top[0][1], 0.06,
+        ax.add_patch(Rectangle((0.73, y - 0.03), 0.2 * p / top[0][1], 0.06,
                                    color=SECOND if row == 0 else "#a5d8ff"))
         ax.text(0.735 + 0.2 * p / top[0][1], y, f"{p:.0%}", va="center", size=9, color=INK)
     ax.text(0.72, 0.80 - 5 * 0.095 + 0.02, "...", ha="right", size=10, color=MUTED)
@@ -74,16 +66,12 @@ def draw_loop(distribution: dict[str, float], path: Path) -> None:
     ax.text(0.02, 0.05, "4. append it, and repeat from 1", size=10, color=MUTED)
     arrow(ax, (0.10, 0.31), (0.10, 0.69), colour=MUTED, style="-|>", connection="arc3,rad=0")
     ax.text(0.115, 0.50, "repeat", size=9, color=MUTED, va="center")
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
+    save(figure, "01_next_word_loop.png")
 
 
-def draw_windows(path: Path) -> None:
+def draw_windows() -> None:
     """What a bigram, trigram and 4-gram model read, and a pronoun whose antecedent is far outside."""
-    figure, ax = plt.subplots(figsize=(9, 3.0), dpi=DPI)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
+    figure, ax = canvas(9, 3.0, dpi=DPI, units=(1, 1))
     words = "the cat sat on the".split()
     for row, n in enumerate((2, 3, 4)):
         y = 0.88 - row * 0.16
@@ -102,18 +90,15 @@ def draw_windows(path: Path) -> None:
         fill = "#ffc9c9" if word == "sara" else "#a5d8ff" if i >= len(story) - 3 else "#f1f3f5"
         x = box(ax, x, y, word, fill, size=8.5, width=0.008 * len(word) + 0.008) + 0.012
     box(ax, x, y, "she?", "#ffd8a8", size=8.5, width=0.045)
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
+    save(figure, "01_ngram_windows.png")
 
 
 def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
     text = TinyWorld(0).corpus_text(20_000)
     tokens = text.replace("\n", " \n ").split(" ")[:-1]
     model = NGramModel.train(tokens, 4)
-    draw_loop(model.next_token_distribution("the cat sat on the".split()), IMAGES / "01_next_word_loop.png")
-    draw_windows(IMAGES / "01_ngram_windows.png")
-    print("wrote", ", ".join(p.name for p in sorted(IMAGES.glob("01_*.png"))))
+    draw_loop(model.next_token_distribution("the cat sat on the".split()))
+    draw_windows()
 
 
 if __name__ == "__main__":

@@ -8,16 +8,10 @@ one TinyWorld could write next, the wrong one is not (helpers.probes builds the 
 
 from __future__ import annotations
 
-from pathlib import Path
+from diagram import INK, canvas, save
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-INK, MUTED, RIGHT, WRONG, CLUE = "#1f2328", "#6e7781", "#b2f2bb", "#ffc9c9", "#ffec99"
+MUTED, RIGHT, WRONG, CLUE = "#6e7781", "#b2f2bb", "#ffc9c9", "#ffec99"
 MONO = "DejaVu Sans Mono"
 DPI = 100
 
@@ -32,13 +26,10 @@ ROWS = (
 )
 
 
-def draw_minimal_pairs(path: Path) -> None:
+def draw_minimal_pairs() -> None:
     """One row per phenomenon: the prompt (its clue highlighted), then the right and the wrong next word."""
-    figure, ax = plt.subplots(figsize=(10, 3.6), dpi=DPI)
+    figure, ax = canvas(10, 3.6, dpi=DPI, units=(1, 1))
     renderer = figure.canvas.get_renderer()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.axis("off")
     ax.text(0.01, 0.95, "A probe: which next word does the model find more likely?", size=11, color=INK,
             weight="bold")
     for row, (name, pieces, right, wrong, note) in enumerate(ROWS):
@@ -65,11 +56,8 @@ def draw_minimal_pairs(path: Path) -> None:
         ax.text(0.12, y - 0.1, note, size=8.5, color=MUTED, va="center", style="italic")
     ax.text(0.01, 0.0, "accuracy = share of pairs where P(right word) > P(wrong word); a coin flip scores 50%",
             size=9, color=MUTED)
-    figure.savefig(path, dpi=DPI, facecolor="white", bbox_inches="tight")
-    plt.close(figure)
+    save(figure, "02_minimal_pairs.png")
 
 
 if __name__ == "__main__":
-    IMAGES.mkdir(exist_ok=True)
-    draw_minimal_pairs(IMAGES / "02_minimal_pairs.png")
-    print("wrote images/02_minimal_pairs.png")
+    draw_minimal_pairs()
