@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from helpers.experiments.watermark import detect, generate_watermarked, green_list
+from helpers.experiments.watermark import detect, generate_watermarked, generate_watermarked_batch, green_list
 from helpers.model import GPT, GPTConfig
 
 
@@ -43,3 +43,15 @@ def test_watermarked_generation_favours_green_tokens():
 def test_bad_gamma_is_refused():
     with pytest.raises(ValueError, match="gamma"):
         green_list(0, 10, gamma=1.5)
+
+
+def test_batched_generation_is_seeded_and_stops_after_a_stop_token():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.preset("tiny", vocab_size=40, context_length=16))
+    batch = generate_watermarked_batch(model, [[1, 2], [3, 4]], 30, seed=1)  # 32 > 16: the window slides
+    assert [len(row) for row in batch] == [30, 30] and batch == generate_watermarked_batch(model, [[1, 2], [3, 4]],
+                                                                                            30, seed=1)
+    one = generate_watermarked(model, [1, 2], 30, seed=1, stop_tokens=[batch[0][0]])
+    assert len(one) == 1
+    with pytest.raises(ValueError, match="equal length"):
+        generate_watermarked_batch(model, [[1], [2, 3]], 5)

@@ -1,8 +1,10 @@
-"""Measuring a learned gender-profession association and reducing it with counterfactual data augmentation.
+"""Measuring a learned gender-profession association, its amplification by greedy decoding, and a fix (CDA).
 
-- `p_he(model, tokenizer, profession)`: P(he) / (P(he) + P(she)) after "the <profession> said that", each
-  pronoun scored as the whole continuation " he " / " she " (works for character and BPE tokenizers).
-- `greedy_pronoun`: the pronoun greedy decoding picks there (it always takes the likelier one).
+- `p_he(model, tokenizer, profession, context)`: P(he) / (P(he) + P(she)) after "<context>the <profession>
+  said that", each pronoun scored as the whole continuation " he " / " she " (character or BPE tokenizers).
+- `stereotype_probabilities`: P(stereotyped pronoun) for every stereotyped profession in every context; their
+  mean is what sampling reproduces, the share above 0.5 is what greedy decoding writes (it always takes the
+  likelier pronoun, so a 90/10 preference becomes 100/0).
 - `stereotype_score`: a CrowS-Pairs-style score (Nangia et al., 2020): the share of minimal pairs
   ("the nurse said that she was tired ." vs "... he ...") where the stereotyped sentence scores higher;
   0.5 means no preference.
@@ -17,25 +19,38 @@ import math
 from collections.abc import Sequence
 
 from helpers.experiments.memorization import sequence_log_likelihoods
-from helpers.tinyworld import gender_swap
+from helpers.tinyworld import DOCUMENT_SEPARATOR, gender_swap
 
 
-def prompt_for(profession: str) -> str:
-    """The probe prompt, e.g. "the doctor said that"."""
-    return f"the {profession} said that"
+def prompt_for(profession: str, context: str = "") -> str:
+    """The probe prompt, e.g. "the doctor said that", after an optional context ("the chef said that ... . ")."""
+    return f"{context}the {profession} said that"
 
 
-def p_he(model, tokenizer, profession: str) -> float:
-    """P(he) / (P(he) + P(she)) for the pronoun after "the <profession> said that"."""
-    he, she = (float(sequence_log_likelihoods(model, tokenizer, "", [prompt_for(profession) + f" {p} "])[0])
-               - float(sequence_log_likelihoods(model, tokenizer, "", [prompt_for(profession)])[0])
-               for p in ("he", "she"))
+def p_he(model, tokenizer, profession: str, context: str = "") -> float:
+    """P(he) / (P(he) + P(she)) for the pronoun after "<context>the <profession> said that", at a document start."""
+    he, she = (float(sequence_log_likelihoods(model, tokenizer, DOCUMENT_SEPARATOR,
+                                              [prompt_for(profession, context) + f" {p} "])[0])
+               for p in ("he", "she"))  # the prompt's own likelihood is in both and cancels
     return 1.0 / (1.0 + math.exp(she - he))
 
 
-def greedy_pronoun(model, tokenizer, profession: str) -> str:
+def stereotype_probabilities(model, tokenizer, professions: Sequence[tuple[str, str]],
+                             contexts: Sequence[str] = ("",)) -> list[float]:
+    """P(stereotyped pronoun) after every (stereotyped profession, context) probe; unstereotyped ones are skipped."""
+    probabilities = []
+    for profession, stereotype in professions:
+        if stereotype not in ("", "he", "she"):
+            raise ValueError(f"a profession's stereotype must be 'he', 'she' or '', got {stereotype!r}.")
+        for context in contexts if stereotype else ():
+            p = p_he(model, tokenizer, profession, context)
+            probabilities.append(p if stereotype == "he" else 1.0 - p)
+    return probabilities
+
+
+def greedy_pronoun(model, tokenizer, profession: str, context: str = "") -> str:
     """The pronoun greedy decoding writes after the probe prompt: the likelier of "he" and "she"."""
-    return "he" if p_he(model, tokenizer, profession) > 0.5 else "she"
+    return "he" if p_he(model, tokenizer, profession, context) > 0.5 else "she"
 
 
 def stereotype_score(model, tokenizer, pairs: Sequence[tuple[str, str]]) -> float:
@@ -44,7 +59,8 @@ def stereotype_score(model, tokenizer, pairs: Sequence[tuple[str, str]]) -> floa
         raise ValueError("pairs must hold at least one (stereotyped, anti-stereotyped) sentence pair.")
     wins = 0
     for stereotyped, anti in pairs:
-        scores = [float(sequence_log_likelihoods(model, tokenizer, "", [text])[0]) for text in (stereotyped, anti)]
+        scores = [float(sequence_log_likelihoods(model, tokenizer, DOCUMENT_SEPARATOR, [text])[0])
+                  for text in (stereotyped, anti)]  # one at a time: "he" and "she" may differ in length
         wins += scores[0] > scores[1]
     return wins / len(pairs)
 
