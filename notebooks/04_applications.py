@@ -22,7 +22,9 @@
 # - generate text from your own opening line, and measure the trade-off between quality (valid TinyWorld
 #   text) and diversity as temperature and top-p change;
 # - translate by prompting with the pattern the model saw in pretraining, and score it against references;
-# - detect sentiment zero-shot by comparing the probabilities of label words, negation included;
+# - detect sentiment zero-shot by comparing the probabilities of label words, then try the standard fixes
+#   (calibration, few-shot examples, asking the way the text would go on) and tell a prompt that asks badly
+#   from a model that does not know;
 # - wire these into a small support bot that picks the tone of its answer from your mood.
 #
 # **Run time:** about a minute on an idle 2-core laptop CPU once the pretrained model is cached (the first
@@ -204,11 +206,106 @@ plain, negated = results_by_kind.values()
 assert 0.35 < plain < 0.65 and 0.35 < negated < 0.65, "the pretrained model reads sentiment at chance"
 
 # %% [markdown]
-# This is the weakest of the four skills, and the numbers say so plainly: on plain verdicts ("it was awful")
-# and on negated ones ("it was not bad") alike, the detector is no better than a coin flip. The model reads
-# and writes reviews fluently, but predicting the next word of a review never forced it to link the
-# verdict to the label word. The `helpers.probes` version gives the same numbers (asserted). Chapter 2
-# measures how sentiment changes with model size, and chapter 6 teaches the skill by fine-tuning.
+# A coin flip, on plain verdicts ("it was awful") and on negated ones ("it was not bad") alike; the
+# `helpers.probes` version gives the same numbers (asserted). Is the prompt to blame? Three standard fixes,
+# each measured on the same 200 + 200 held-out reviews:
+#
+# - **Calibration** (Zhao et al., 2021). A model can prefer one label word whatever the input. Ask it the
+#   question with *no* review (a content-free input), take its preference there as the bias, and subtract
+#   it: decide by log P(positive) - log P(negative) minus the same difference for the content-free prompt.
+# - **Few-shot prompting** (Brown et al., 2020). Put solved examples before the question, as earlier
+#   documents, so the model sees what is asked: three other reviews with their answers (three is the most
+#   that fit the model's 128-token context), with `FewShotTask` from `helpers.experiments.few_shot`
+#   (chapter 7 uses it).
+# - **Ask as the text would go on.** Reviews are far more common in TinyWorld than sentiment questions,
+#   and in a review a second verdict carries the first one's sentiment: after "it was not bad . the story
+#   was", TinyWorld writes "good", never "bad". Compare P(good) with P(bad) there (`review_pairs`, the
+#   probe of chapter 2).
+
+# %%
+import torch
+
+from helpers.experiments.few_shot import FewShotTask, few_shot_questions
+from helpers.probes import LABEL_FLIP, MinimalPair, continuation_log_probs, pair_margins, review_pairs
+
+QUESTION = "instruction : is this review positive or negative ?"
+content_free = f"{QUESTION} response :"  # the question with no review
+bias = continuation_log_probs(model, tokenizer, [(content_free, "positive"), (content_free, "negative")])
+bias = float(bias[0] - bias[1])  # log P(positive) - log P(negative) with nothing to read
+print(f"content-free prompt: log P(positive) - log P(negative) = {bias:.2f}")
+
+
+def positive_margins(items: list[MinimalPair]) -> torch.Tensor:
+    """log P(positive) - log P(negative) for each sentiment question (N,)."""
+    margins = pair_margins(model, tokenizer, items)  # log P(right) - log P(wrong)
+    return torch.where(torch.tensor([item.right == "positive" for item in items]), margins, -margins)
+
+
+methods = {}
+for name, negation in (("plain", False), ("negated", True)):
+    items = sentiment_pairs(200, negation=negation)
+    truth = torch.tensor([item.right == "positive" for item in items])  # (N,)
+    margins = positive_margins(items)  # (N,)
+    reviews_and_labels = tuple((item.prompt[len(QUESTION) + 1 : -len(" response :")], item.right) for item in items)
+    task = FewShotTask("sentiment", reviews_and_labels, template=QUESTION + " {query} response : {answer} .",
+                       separator=DOCUMENT_SEPARATOR)
+    shots = [MinimalPair(q.prompt, q.answer, LABEL_FLIP[q.answer]) for q in few_shot_questions(task, 3, seed=0)]
+    guesses = {"label words": margins > 0, "calibrated": margins - bias > 0,
+               "3-shot": positive_margins(shots) > 0}
+    for method, guess in guesses.items():
+        methods.setdefault(method, {})[name] = (float((guess == truth).float().mean()), float(guess.float().mean()))
+    methods.setdefault("review goes on", {})[name] = (accuracy(model, tokenizer, review_pairs(200, negation=negation)),
+                                                      None)
+print(f"{'':15s} {'plain':>7s} {'negated':>8s}   share answered 'positive' (plain, negated)")
+for method, scores in methods.items():
+    shares = ", ".join(f"{share:.0%}" for _, share in scores.values()) if scores["plain"][1] is not None else "-"
+    print(f"{method:15s} {scores['plain'][0]:7.1%} {scores['negated'][0]:8.1%}   {shares}")
+
+# %%
+assert all(0.35 < accuracy_ < 0.65 for scores in methods.values() for accuracy_, _ in scores.values())
+assert methods["label words"]["plain"][1] > 0.9 and methods["calibrated"]["plain"][1] < 0.1  # the bias, flipped
+
+# %% [markdown]
+# None of them works: every method scores between 45.5% and 52% (asserted: within 35–65%, coin-flip
+# territory). Calibration does what it promises, and that is the clue: uncalibrated, the model answers
+# "positive" to 96% of plain reviews; calibrated, to none of them. It only moved a *constant* answer
+# from one label to the other. A detector that always says the same thing scores the share of that class,
+# whichever it says. Why is the answer constant? Look at the margins themselves, review by review:
+
+# %%
+figure, axis = plt.subplots(figsize=(6, 2.6), dpi=90)
+items = sentiment_pairs(200, negation=None)  # TinyWorld's own mixture of plain and negated verdicts
+margins = positive_margins(items)
+is_positive = torch.tensor([item.right == "positive" for item in items])
+bins = torch.linspace(float(margins.min()) - 0.05, max(float(margins.max()), bias) + 0.05, 40).tolist()
+axis.hist(margins[is_positive].tolist(), bins=bins, alpha=0.6, label="positive reviews", color="tab:green")
+axis.hist(margins[~is_positive].tolist(), bins=bins, alpha=0.6, label="negative reviews", color="tab:red")
+axis.axvline(0, color="black", linewidth=1, label="label words decide here")
+axis.axvline(bias, color="tab:blue", linestyle="--", linewidth=1, label="calibration decides here")
+axis.set(xlabel="log P(positive) - log P(negative)", ylabel="reviews",
+         title="Positive and negative reviews get the same answer")
+axis.legend(fontsize=7, loc="upper left")
+plt.tight_layout()
+plt.show()
+gap = float(margins[is_positive].mean() - margins[~is_positive].mean())
+ranked = float((margins[is_positive][:, None] > margins[~is_positive][None, :]).float().mean())
+print(f"margin {float(margins.mean()):.2f} ± {float(margins.std()):.2f} over 200 reviews; "
+      f"mean of positive reviews minus mean of negative ones: {gap:+.3f}")
+print(f"a positive review gets the larger margin in {ranked:.0%} of (positive, negative) pairs")
+assert abs(gap) < 0.05 and 0.4 < ranked < 0.6
+
+# %% [markdown]
+# The margin moves from review to review (0.42 ± 0.17 nats), but not with the verdict: positive reviews
+# average 0.007 nats *less* than negative ones, and a positive review gets the larger margin in 49% of
+# (positive, negative) pairs, a coin flip. The two histograms lie on top of each other, so no threshold
+# separates them, and calibration only moves the threshold (from the black line to the blue one).
+#
+# So the fault is not the prompt. Calibration, examples and better-phrased questions change how a model
+# *uses* what it knows; they were designed for large models that know the answer but are asked badly
+# (Zhao et al. measured calibration on GPT-3). They cannot add what the model never learned. In TinyWorld
+# text the verdict decides only a few next words (a sentiment question's answer, a second verdict), and
+# 600 steps of a 0.94M-parameter model did not pick that up. Chapter 2 found the same for every model size
+# it trained; chapter 6 teaches the skill by fine-tuning.
 
 # %% [markdown]
 # ## 4. A support bot that hears how you feel
@@ -257,6 +354,9 @@ assert 0.3 < bot_accuracy < 0.8
 #   each showed which ones it does well (writing, translation) and which it only imitates (sentiment).
 # - Sampling settings trade quality for diversity; TinyWorld lets us measure both.
 # - Translation and sentiment scores above are measured on held-out text, negation included.
+# - Calibration, few-shot examples and better-phrased questions change how a model uses what it knows; they
+#   cannot add what it never learned. Our model's answer about sentiment does not depend on the review, so
+#   every prompt stays at a coin flip.
 #
 # *What would you ask an LLM to write?* Try it in the SamplingLab: on TinyWorld the honest answer is
 # "what it has read": the measured validity shows exactly where it stops being able to.
@@ -265,6 +365,8 @@ assert 0.3 < bot_accuracy < 0.8
 #
 # 1. Find the temperature at which at least 90% of stories are still valid.
 # 2. Prompt the translator with a sentence that uses a word TinyWorld does not know. What happens?
+# 3. Calibrate with other content-free inputs (Zhao et al. used "N/A" and an empty string): the question
+#    around "n/a", or around "it was ." Does any of them give more than a coin flip?
 #
 # <details><summary>Solutions</summary>
 #
@@ -273,6 +375,10 @@ assert 0.3 < bot_accuracy < 0.8
 # 2. `translate("the dragon sees a cat .")`: the unknown word is split into sub-word tokens the model has
 #    never seen in this position, and the output usually drops or garbles it — the model can only
 #    reproduce the mapping it has seen evidence for.
+# 3. Replace `content_free` by `f"{QUESTION} n/a response :"` (or `f"{QUESTION} it was . response :"`) and
+#    run the cell again: the bias changes (every one we tried was larger than the margin of any real review),
+#    so the calibrated detector still answers one label for everything and stays at the share of that
+#    class. A content-free input cannot create a difference between reviews that the model does not make.
 #
 # </details>
 #

@@ -23,18 +23,25 @@
 # - fix the weak zero-shot sentiment of chapter 4 (negated reviews) with a fine-tuned head;
 # - run the pretraining recipe live, read its learning-rate schedule and compare its loss with TinyWorld's
 #   entropy floor, and resume an interrupted run from its checkpoint;
-# - instruction fine-tune with the prompt tokens masked out of the loss, and measure exact match before/after.
+# - instruction fine-tune with the prompt tokens masked out of the loss, and measure exact match before/after;
+# - train a small character-level model on real text (TinyShakespeare) when the file is available.
 #
-# **Run time:** about 130 s of CPU time with the pretrained model cached (the cells run single-threaded). On
-# the heavily shared machine that built this notebook the clean run took about 9 minutes of wall time; the
-# last cell prints this run's time.
+# One pretrained model, three ways of training it: pretraining grades every next token; classification
+# fine-tuning puts a new two-class head on the last token; instruction fine-tuning writes each example in a
+# prompt template and grades only the response.
+#
+# ![Pretraining, classification fine-tuning with a new head on the last token, and instruction fine-tuning with the loss on the response only](../images/ch6-pretraining-to-fine-tuning.png)
+#
+# **Run time:** a few minutes on a 2-core laptop CPU with the pretrained model cached; the last cell prints
+# this run's time.
 
 # %%
 import time
 
-started = time.perf_counter()
+started, started_cpu = time.perf_counter(), time.process_time()
 
 import copy
+import math
 import warnings
 
 import matplotlib.pyplot as plt
@@ -192,7 +199,7 @@ assert by_name["LoRA"]["trainable"] < by_name["last block"]["trainable"] < by_na
 # Honest result: TinyWorld's spam is *too easy* to tell the methods apart. All four sort every held-out test
 # message correctly (asserted above 95% for "everything", 90% for LoRA), even the model trained from scratch:
 # spam and ham use different template words. What differs is the cost: tuning the last block trains a fifth
-# of the numbers and was the fastest here (about 10 s against about 19 s), and LoRA trains 33 thousand
+# of the numbers and is the fastest of the four (the time column), and LoRA trains 33 thousand
 # numbers, 3.5% of the model. Chapter 1's word-count tagger (naive Bayes) is also perfect on this split:
 
 # %%
@@ -243,7 +250,7 @@ if sms is not None:
 
 # %% [markdown]
 # On real SMS, from scratch reached 92.5% test accuracy, fine-tuning everything 91.0% and LoRA 86.5% (best
-# asserted above 80%), each in under a minute of this shared CPU; the word-count tagger got 95.0%. For
+# asserted above 80%), each in seconds of CPU time (the table); the word-count tagger got 95.0%. For
 # reference, the best-known from-scratch course reports **95.67%** with a fine-tuned GPT-2 small. What
 # differs: GPT-2 has 124M parameters (over 100 times ours), was pretrained on millions of web pages of real
 # English with a tokenizer made for it, and fine-tunes for several epochs on a larger balanced split. Our
@@ -255,9 +262,10 @@ if sms is not None:
 # %% [markdown]
 # ## 3. The hidden mood detector, fixed
 #
-# Chapter 4 measured the pretrained model's zero-shot sentiment: about 48% right on plain reviews and on
-# negated ones ("it was not bad" is positive) alike, no better than a coin flip. Fine-tuning a head on labelled
-# reviews (half of TinyWorld's negation rate is in the training data, as in the corpus) should fix that.
+# Chapter 4 asked the pretrained model for the sentiment of reviews by prompting (label words, calibration,
+# few-shot examples) and found it no better than a coin flip, on plain reviews and on negated ones ("it was
+# not bad" is positive): pretraining never made it read the verdict. Fine-tuning a head on labelled reviews
+# (with TinyWorld's own share of negated verdicts, 40%) should fix that.
 
 # %%
 SENTIMENTS = ["positive", "negative"]
@@ -274,13 +282,20 @@ review_data = {"train": ClassificationData(tokenizer, *reviews(20, 600), SENTIME
                "test": ClassificationData(tokenizer, *reviews(22, 200), SENTIMENTS, max_length=64)}
 sentiment = fine_tune("everything", review_data, steps=80)
 show([sentiment])
-held_out = {kind: accuracy_and_confusion(sentiment["classifier"],
-                                         ClassificationData(tokenizer, *reviews(23, 200, negation), SENTIMENTS,
-                                                            max_length=64))[0]
-            for kind, negation in (("plain", False), ("negated", True))}
-print(f"fine-tuned head: plain {held_out['plain']:.0%}, negated {held_out['negated']:.0%} "
-      f"(chapter 4 zero-shot: plain 48%, negated 48%)")
+from helpers.probes import LABEL_FLIP, MinimalPair, accuracy
+
+held_out, zero_shot = {}, {}
+for kind, negation in (("plain", False), ("negated", True)):
+    texts, labels = reviews(23, 200, negation)
+    held_out[kind] = accuracy_and_confusion(
+        sentiment["classifier"], ClassificationData(tokenizer, texts, labels, SENTIMENTS, max_length=64))[0]
+    asked = [MinimalPair(f"instruction : is this review positive or negative ? {text} response :", label,
+                         LABEL_FLIP[label]) for text, label in zip(texts, labels, strict=True)]
+    zero_shot[kind] = accuracy(model, tokenizer, asked)  # chapter 4's zero-shot label words, the same reviews
+print(f"fine-tuned head: plain {held_out['plain']:.0%}, negated {held_out['negated']:.0%}; "
+      f"zero-shot label words on the same reviews: plain {zero_shot['plain']:.0%}, negated {zero_shot['negated']:.0%}")
 assert held_out["negated"] > 0.85 and held_out["plain"] > 0.85
+assert all(0.35 < a < 0.65 for a in zero_shot.values())
 
 # %%
 probe = ["i watched the film last night . it was not bad .", "we visited the cafe on the corner . it was awful ."]
@@ -291,8 +306,9 @@ print([SENTIMENTS[i] for i in predict(sentiment["classifier"], probe_data)], "fo
 
 # %% [markdown]
 # The fine-tuned head is right on 100% of held-out plain reviews and 88% of negated ones (asserted above
-# 85% each), against about 48% for both zero-shot in chapter 4: 80 steps on 600 labelled reviews turn the general
-# model into a reliable mood detector, negation included.
+# 85% each), against 47% for both when the pretrained model is asked zero-shot, as in chapter 4, about the
+# same reviews: 80 steps on 600 labelled reviews turn the general model into a reliable mood detector,
+# negation included. Prompting could not bring out a skill the model did not have; fine-tuning taught it.
 #
 # ## 4. Pretraining, live
 #
@@ -421,7 +437,7 @@ assert after > before["new format"] + 0.3
 
 # %% [markdown]
 # Before fine-tuning, the pretrained model answers 52% of the held-out instructions exactly in the format it
-# saw in pretraining, but only 12% in the new one. After 60 steps (about half a minute here) it answers 55%
+# saw in pretraining, but only 12% in the new one. After 60 steps (the time is printed above) it answers 55%
 # in the new format (asserted: at least 30 points up): it learned the new template and kept its skills.
 #
 # Your assistant: write instructions of your own (TinyWorld words work best).
@@ -455,12 +471,64 @@ print(f"({time.perf_counter() - began:.0f} s, mostly starting the two processes)
 assert run.returncode == 0 and "2 process(es)" in lines[-1]
 
 # %% [markdown]
-# Two processes ran 4 data-parallel steps in about 34 s here, nearly all of it starting the processes.
+# Two processes ran 4 data-parallel steps; nearly all of the time printed above goes into starting the two
+# processes (each imports PyTorch and builds its data) rather than into the steps.
 #
 # ## 7. Real text: TinyShakespeare
 #
-# Not in this version: a few minutes of training on TinyShakespeare does not fit this chapter's 3-minute
-# budget next to the experiments above. Exercise 3 gives the code.
+# Everything above is TinyWorld. The same loop trains on real text: TinyShakespeare (1.1 MB of
+# Shakespeare's plays), when the file is available (it is downloaded once; CI uses a local mirror). The
+# chapter does not need it: without the file this section says so and the chapter goes on.
+
+# %%
+try:
+    shakespeare = load("tinyshakespeare.txt", progress=False).read_text(encoding="utf-8")
+except DownloadError as error:
+    shakespeare = None
+    print("TinyShakespeare is not available, so this section is skipped and the chapter continues without it:",
+          str(error).splitlines()[0])
+if shakespeare is not None:
+    print(f"{len(shakespeare):,} characters; it begins:\n{shakespeare[:120]}")
+
+# %% [markdown]
+# A BPE tokenizer trained on TinyWorld would cut Shakespeare's words into small pieces, so we use the
+# simplest tokenizer of chapter 1: one token per character, the vocabulary read off the text. The model is
+# the size of the "tinyworld-mini" recipe (2 blocks, 96-dimensional), trained for a bounded 300 steps of
+# 32 windows of 64 characters (about 0.6M characters, half a pass over the text), with the same `train`.
+
+# %%
+from helpers.generation import generate
+from helpers.model import GPTConfig
+from helpers.tokenizers import CharacterTokenizer
+from helpers.windows import split_ids
+
+if shakespeare is not None:
+    characters = CharacterTokenizer.train(shakespeare)
+    bard_train, bard_val = split_ids(characters.encode(shakespeare), validation_fraction=0.1)
+    torch.manual_seed(0)
+    bard = GPT(GPTConfig(vocab_size=characters.vocab_size, context_length=64, n_layer=2, n_head=4, n_embd=96))
+    print(f"{characters.vocab_size} characters in the vocabulary; {bard.num_parameters():,} parameters")
+    print("untrained:", repr(generate(bard, characters, "ROMEO:", 60, temperature=0.8, seed=0)))
+    bard_config = TrainingConfig(max_steps=300, batch_size=32, learning_rate=3e-3, warmup_steps=20, eval_every=100,
+                                 eval_batches=4, seed=0)
+    began = time.perf_counter()
+    bard_history = train(bard, bard_train, bard_val, bard_config, progress=False)
+    print(f"{bard_config.max_steps} steps in {time.perf_counter() - began:.0f} s; validation loss "
+          + " -> ".join(f"{loss:.2f}" for loss in bard_history.val_loss) + " nats per character")
+    print(generate(bard, characters, "ROMEO:", 240, temperature=0.8, seed=0))
+
+# %%
+if shakespeare is not None:
+    uniform = math.log(characters.vocab_size)  # a model that has learned nothing guesses uniformly
+    assert abs(bard_history.val_loss[0] - uniform) < 0.2 and bard_history.val_loss[-1] < 2.45
+
+# %% [markdown]
+# The untrained model writes random characters; its loss starts at ln 67 = 4.2 nats, a uniform guess.
+# After 300 steps the validation loss is 2.24 nats per character (asserted below 2.45), and the sample
+# has the shape of a play: names in capitals followed by a colon, short lines, English-looking words, most
+# of them not real. For scale: the character-level Shakespeare model of Karpathy's nanoGPT reaches about
+# 1.47 with 10.7M parameters (45 times ours) trained on 5,000 batches of 64 x 256 characters (about 130
+# times our 0.6M) on a GPU. Same loop, much more compute.
 #
 # ## Recap
 #
@@ -472,6 +540,8 @@ assert run.returncode == 0 and "2 process(es)" in lines[-1]
 # - A fine-tuned head reads negation that the zero-shot model missed.
 # - Instruction fine-tuning masks the prompt out of the loss and teaches a format and behaviour; exact match
 #   measures it.
+# - The same loop trains on real text: a few hundred steps on TinyShakespeare already give the shape of a
+#   play, if not its words.
 #
 # *Could you fine-tune your own personal assistant?* On TinyWorld, yes: a few hundred examples and seconds
 # of CPU taught a new instruction format (measured above).
@@ -480,7 +550,8 @@ assert run.returncode == 0 and "2 process(es)" in lines[-1]
 #
 # 1. Fine-tune only the head (`set_trainable(classifier, "head")`) on the spam data. How close does it get?
 # 2. Add a new task to your assistant: e.g. "say the opposite : it was good ." -> "it was bad .".
-# 3. Train on TinyShakespeare for a few minutes and sample from it.
+# 3. Train the TinyShakespeare model of section 7 longer (and bigger), or with a BPE tokenizer, and compare
+#    samples and validation losses.
 #
 # <details><summary>Solutions</summary>
 #
@@ -489,13 +560,16 @@ assert run.returncode == 0 and "2 process(es)" in lines[-1]
 #    alone does well; compare its test accuracy with the table.
 # 2. Build pairs `(f"say the opposite : it was {a} .", f"it was {b} .")` from a few adjective pairs, add them
 #    to `train_pairs` and fine-tune again; hold some adjective pairs out to test.
-# 3. `text = load("tinyshakespeare.txt").read_text()`; train a `BPETokenizer` (vocab 512) on it, build
-#    `GPT(GPTConfig.preset("tiny", vocab_size=...))`, `train(...)` for a few hundred steps with a
-#    TrainingDashboard(prompt="ROMEO:") and read its samples.
+# 3. Set `max_steps=2000` (and, say, `n_layer=4, n_embd=128`) and pass a
+#    `TrainingDashboard(characters, prompt="ROMEO:")` in `callbacks` to watch the samples improve; the loss
+#    keeps falling well below 2. For BPE: `BPETokenizer.train(shakespeare, 512)` and the same model with
+#    `vocab_size=512`; compare losses in nats per *character* (the loss per token divided by the average
+#    characters per token), since a token now covers several characters.
 #
 # </details>
 #
 # **Next:** chapter 7 looks at what appears in models as they grow: emergent abilities.
 
 # %%
-print(f"chapter run time: {time.perf_counter() - started:.0f} s")
+print(f"chapter run time: {time.perf_counter() - started:.0f} s "
+      f"({time.process_time() - started_cpu:.0f} s of CPU time in this kernel, torchrun's processes not counted)")
