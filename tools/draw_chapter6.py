@@ -11,17 +11,13 @@ targets are IGNORE_INDEX, -100). Simplified on purpose: plain matplotlib boxes, 
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
-import matplotlib
+import diagram
+from diagram import INK, canvas, save
+from matplotlib.patches import FancyBboxPatch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-DPI = 90
-INK, MUTED, FAINT = "#1f2328", "#6e7781", "#d0d7de"
+MUTED, FAINT = "#6e7781", "#d0d7de"
 MODEL, LM_HEAD, NEW_HEAD, COUNTED = "#a5d8ff", "#ffd8a8", "#ffc9c9", "#2f9e44"
 WIDTHS = (3.6, 4.6, 6.4)  # the three columns; the instruction example has the most tokens
 GAP = 0.35
@@ -37,11 +33,7 @@ def box(axes, x: float, y: float, width: float, height: float, text: str, fill: 
               family="DejaVu Sans Mono" if mono else "DejaVu Sans")
 
 
-def arrow(axes, start: tuple[float, float], end: tuple[float, float], *, colour: str = MUTED,
-          width: float = 1.0) -> None:
-    """A straight arrow from start to end."""
-    axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, color=colour, linewidth=width,
-                                   shrinkA=0, shrinkB=0))
+arrow = partial(diagram.arrow, colour=MUTED, width=1.0, head=9)
 
 
 def token_row(axes, left: float, y: float, tokens: list[str], fills: list[str], *, step: float,
@@ -124,29 +116,18 @@ def instruction(axes) -> None:
     axes.text(left + width / 2, 4.35, "targets", ha="center", fontsize=8, color=MUTED)
 
 
-def draw(path: Path) -> None:
+def draw() -> None:
     """The three panels side by side."""
     width = sum(WIDTHS) + 2 * GAP + 0.4
-    figure, axes = plt.subplots(figsize=(width * 0.72, 5.0 * 0.72), dpi=DPI)
-    axes.set_xlim(0, width)
-    axes.set_ylim(0, 5.0)
-    axes.axis("off")
+    figure, axes = canvas(width * 0.72, 5.0 * 0.72, units=(width, 5.0))
     pretraining(axes)
     classification(axes)
     instruction(axes)
     for k in (1, 2):
         x = 0.2 + sum(WIDTHS[:k]) + k * GAP - GAP / 2
         axes.plot([x, x], [0.5, 4.9], color=FAINT, linewidth=1)
-    figure.savefig(path, dpi=DPI, facecolor="white", bbox_inches="tight", pad_inches=0.05)
-    plt.close(figure)
-
-
-def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
-    path = IMAGES / "ch6-pretraining-to-fine-tuning.png"
-    draw(path)
-    print(f"wrote {path.relative_to(IMAGES.parent)}")
+    save(figure, "ch6-pretraining-to-fine-tuning.png")
 
 
 if __name__ == "__main__":
-    main()
+    draw()
