@@ -23,14 +23,12 @@
 #   projections, several heads — and check it against `helpers.attention` and PyTorch's
 #   `scaled_dot_product_attention` (same numbers);
 # - show why a transformer needs position information (attention alone cannot see word order);
-# - find the head of a trained transformer that looks from "she" back to "alice", measure how often it does,
-#   switch heads off and measure what the model loses;
+# - find the heads of a trained transformer that look back from the pronoun to its antecedent, measure how
+#   often they do, switch heads off (one at a time and together) and measure what the model loses;
 # - measure what happens to the model's "memory" when the antecedent falls outside its context window.
 #
-# **Run time:** the last cell prints it. The committed run took 573 s on a 2-core CPU shared with about
-# ten other jobs at the time (3½ minutes of it waiting for the model cache); most of the work is its 36
-# measurements of pronoun accuracy, 300 stories each. The pretrained TinyWorld model comes from the
-# helpers' cache (the first run of the series trains it once, about two minutes on an idle machine).
+# **Run time:** the last cell prints it. Two models come from the helpers' cache: the chapters' pretrained
+# TinyWorld model and this chapter's story model (a first run trains each of them once, then caches it).
 
 # %%
 import time
@@ -318,188 +316,266 @@ print(f"largest change of the output at 'she' with positions: {change:.3f} "
 assert change > 0.1 * with_positions.abs().mean()
 
 # %% [markdown]
-# ## 5. Which head finds "alice"? Measure, don't just look
+# ## 5. A transformer trained on pronoun stories
 #
-# A picture of one sentence proves little. We take 300 **held-out** pronoun stories (from a TinyWorld
-# stream no training text came from). Each has a hero, one or more *distractor* characters of the other
-# gender, and then the pronoun meaning the hero:
+# The chapters' pretrained model reads every kind of TinyWorld text; pronoun stories are a small part of it.
+# For this chapter we train a smaller transformer on pronoun stories only, so that every training window
+# holds several pronouns to predict: 2 layers of 4 heads, 64 numbers per token, 1,500 steps on 20,000 stories
+# (`helpers.experiments.attention_probes.story_model`, trained once, then cached like the pretrained
+# model; it reads with the pretrained model's tokenizer). Half of its stories have *distractor characters*:
+# a hero, one or more people of the other gender, then the pronoun meaning the hero:
 #
 # > mia is playing with a ball by the river . bob is singing a song in the garden . the cat slept on the
 # > log . jack is writing a letter by the river . **she**
 #
-# and 300 simple stories without distractors, the chapter's kind ("alice is reading a book by the river .
-# **she**"). We read the attention of the last token before the pronoun — the "." whose output predicts
-# the pronoun — and ask, for every layer and head: how often is the antecedent the token it looks at most,
-# and how much of its attention lands on the antecedent and on the distractors?
+# the other half none, the chapter's kind ("alice is reading a book by the river . **she**").
+#
+# We test it on 300 **held-out** stories of each kind (from a TinyWorld stream no training text came
+# from). Pronoun accuracy comes from `helpers.probes.pronoun_accuracy`: the share of stories where the model
+# gives the right pronoun a higher probability than the wrong one, a forced choice between "she" and "he"
+# (0.5 is a coin flip).
 
 # %%
-from helpers.experiments.attention_probes import (
-    VIEWS,
-    ablation_accuracies,
-    antecedent_attention,
-    distance_accuracies,
-    heads_switched_off,
-    pronoun_items,
-    same_gender_pairs,
-    window_accuracies,
-)
-from helpers.probes import accuracy as pair_accuracy
+from helpers.experiments.attention_probes import STORY_MODEL, story_model
 from helpers.probes import pronoun_accuracy, pronoun_stories
 
+story, _ = story_model()  # the same tokenizer as the pretrained model; a progress bar if it trains now
+story_config = story.config
+print(f"story model: {story.num_parameters():,} parameters; {story_config.n_layer} layers x {story_config.n_head} "
+      f"heads, {story_config.n_embd} numbers per token, context of {story_config.context_length} tokens; "
+      f"{STORY_MODEL.training.max_steps} steps on {STORY_MODEL.documents:,} stories")
 N_STORIES = 300
 stories = pronoun_stories(N_STORIES)  # hero, distractors of the other gender, pronoun
 simple_stories = pronoun_stories(N_STORIES, with_distractors=False)  # hero, pronoun
-with_distractors = antecedent_attention(model, pronoun_items(tokenizer, stories))
-without_distractors = antecedent_attention(model, pronoun_items(tokenizer, simple_stories))
-on_distractors = with_distractors.on_distractors.mean(-1)  # (n_layer, n_head)
-print("                 with distractors                                 without distractors")
-print("head    antecedent is top  weight on antecedent  on distractors   antecedent is top  weight on antecedent")
-for layer in range(config.n_layer):
-    for head in range(config.n_head):
-        print(f"L{layer} H{head} {with_distractors.hit_rate[layer, head]:17.0%}"
-              f"  {with_distractors.mean_on_antecedent[layer, head]:20.2f}  {on_distractors[layer, head]:14.2f}"
-              f"   {without_distractors.hit_rate[layer, head]:17.0%}"
-              f"  {without_distractors.mean_on_antecedent[layer, head]:20.2f}")
-alice_layer, alice_head = without_distractors.best_head()
-print(f"without distractors, L{alice_layer} H{alice_head} looks hardest at the antecedent in "
-      f"{without_distractors.hit_rate[alice_layer, alice_head]:.0%} of stories; with distractors, in "
-      f"{with_distractors.hit_rate[alice_layer, alice_head]:.0%} (the best head there: "
-      f"{with_distractors.hit_rate.max():.0%})")
-assert without_distractors.hit_rate[alice_layer, alice_head] > 0.6 > 0.3 > with_distractors.hit_rate.max()
+accuracy = pronoun_accuracy(story, tokenizer, stories)
+simple_accuracy = pronoun_accuracy(story, tokenizer, simple_stories)
+general_accuracy = pronoun_accuracy(model, tokenizer, stories)
+print(f"pronoun accuracy of the story model: {accuracy:.1%} with distractors, {simple_accuracy:.1%} without")
+print(f"the chapters' general pretrained model, with distractors: {general_accuracy:.1%}")
+assert accuracy > 0.95 and simple_accuracy > 0.95 and general_accuracy < accuracy - 0.1
 
 # %% [markdown]
-# Two results, one clear and one not:
+# The story model gets practically every pronoun right: 99.7% with distractors, 100% without. The chapters'
+# general model, which saw far fewer pronoun stories per training step, gets 70% of the stories with
+# distractors. Now: *how* does the story model know?
 #
-# - **Without distractors there is an "alice head"**: layer 2, head 3 makes the antecedent the token it
-#   looks at most in about four stories out of five (81%), with about 0.4 of its attention on it.
-# - **With distractors no head reliably picks the antecedent**: the best makes it its top token in fewer
-#   than one story in ten. The name heads spread their attention over all the names (the antecedent *and*
-#   the distractors) and the words around them.
+# ## 6. Which head finds "alice"? Measure, don't just look
 #
-# Here is the alice head in the AttentionLab, on the chapter's sentence, seen from the "." right before
-# "she" (pick another layer, head or query token; "all heads" shows the whole layer; from "she" itself
-# this head looks at "she" and "alice" about equally):
+# For every layer and head we read the attention of the last token before the pronoun — the "." whose
+# output predicts it — over the 300 stories, and ask: how often is the antecedent the token it looks at
+# most, and how much of its attention lands on the antecedent (and, with distractors, on the distractors)?
+
+# %%
+from helpers.experiments.attention_probes import antecedent_attention, pronoun_items
+
+without_distractors = antecedent_attention(story, pronoun_items(tokenizer, simple_stories))
+with_distractors = antecedent_attention(story, pronoun_items(tokenizer, stories))
+on_distractors = with_distractors.on_distractors.mean(-1)  # (n_layer, n_head)
+print("          without distractors                    with distractors")
+print("head   antecedent is top  weight on it    antecedent is top  weight on it  weight on distractors")
+for layer in range(story_config.n_layer):
+    for head in range(story_config.n_head):
+        print(f"L{layer} H{head} {without_distractors.hit_rate[layer, head]:17.0%}"
+              f"  {without_distractors.mean_on_antecedent[layer, head]:12.2f}"
+              f"    {with_distractors.hit_rate[layer, head]:17.0%}"
+              f"  {with_distractors.mean_on_antecedent[layer, head]:12.2f}  {on_distractors[layer, head]:21.2f}")
+alice_layer, alice_head = without_distractors.best_head()
+antecedent_heads = [divmod(int(i), story_config.n_head)  # the two heads with the most weight on the antecedent
+                    for i in without_distractors.mean_on_antecedent.flatten().argsort(descending=True)[:2]]
+print(f"the alice head: L{alice_layer} H{alice_head}, the antecedent is its top token in "
+      f"{without_distractors.hit_rate[alice_layer, alice_head]:.0%} of the stories without distractors")
+print("the two heads with the most weight on the antecedent: " + ", ".join(
+    f"L{i} H{j} ({without_distractors.mean_on_antecedent[i, j]:.2f})" for i, j in antecedent_heads))
+assert without_distractors.hit_rate[alice_layer, alice_head] > 0.6 and with_distractors.hit_rate.max() < 0.3
+
+# %% [markdown]
+# Two results:
+#
+# - **Without distractors there are "alice heads"** in layer 1: L1 H1 makes the antecedent the token it
+#   looks at most in 75% of the stories, L1 H2 in 51%; each puts on average half of its attention (0.50) on
+#   the hero's name. They look from the "." before the pronoun back to the name.
+# - **With distractors no head picks the antecedent**: the best makes it its top token in 13% of the
+#   stories. Instead L1 H2 puts 0.92 of its attention on the *distractors*.
+#
+# Split by the hero's gender, the two alice heads behave very differently:
+
+# %%
+male_hero = torch.tensor([s.fields["gender"] == "male" for s in simple_stories])  # (N,)
+for layer, head in antecedent_heads:
+    weight = without_distractors.on_antecedent[layer, head]  # (N,)
+    print(f"L{layer} H{head}: weight on the hero's name when it is a boy's {weight[male_hero].mean():.2f}, "
+          f"a girl's {weight[~male_hero].mean():.2f}")
+weights_by_gender = [(without_distractors.on_antecedent[i, j][male_hero].mean(),
+                      without_distractors.on_antecedent[i, j][~male_hero].mean()) for i, j in antecedent_heads]
+assert all(boy > 0.6 and girl < 0.3 for boy, girl in weights_by_gender)
+
+# %% [markdown]
+# A boy's name draws most of their attention (0.92 and 0.77), a girl's name much less (0.06 and 0.21):
+# the model has a default, "she", and these heads look for the evidence against it. So on the chapter's
+# own sentence the picture is faint. Here is the alice head L1 H1 in the AttentionLab, seen from the "."
+# right before "she" (pick another layer, head or query token; "all heads" shows the whole layer):
 
 # %%
 from helpers.widgets import AttentionLab
 
-lab = AttentionLab(model, tokenizer, SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1, view="tokens")
+lab = AttentionLab(story, tokenizer, SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1, view="tokens")
 lab
 
+# %%
+from helpers.widgets import attention_from, attention_maps
+
+HIS_SENTENCE = "bob is reading a book by the river . he loves the peaceful environment ."
+assert world.is_valid(HIS_SENTENCE)
+on_name = {}
+for text in (SENTENCE, HIS_SENTENCE):
+    maps = attention_maps(story, tokenizer, text)
+    weights = attention_from(maps, layer=alice_layer, head=alice_head, query=SHE - 1)  # from the "." before
+    on_name[text.split(" ")[0]] = float(weights[0])
+    top = sorted(zip(map(float, weights), maps.pieces, strict=True), reverse=True)[:3]
+    print(f"{text.split(' . ')[0]} . -> top three: " + ", ".join(f"{piece.strip()} {w:.2f}" for w, piece in top))
+assert on_name["bob"] > 0.6 > 0.3 > on_name["alice"]
+
 # %% [markdown]
-# The same head on a story with a distractor (a fixed picture; type the story into the lab above to explore
-# it): it splits its attention between "alice" and "bob".
+# "alice" gets 0.18 of the head's attention, about as much as "the" (0.20) and "river" (0.15); "bob", in the
+# same sentence about him, 0.72. The picture of the sentence about bob (a fixed picture; type any story
+# into the lab above to explore it):
+
+# %%
+AttentionLab(story, tokenizer, HIS_SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1,
+             view="tokens").snapshot()
+
+# %% [markdown]
+# And with a distractor, the other alice head, L1 H2,
+# looks from the "." before "she" at the distractor "bob", not at alice:
 
 # %%
 STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
 assert world.is_valid(STORY)
 story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
-AttentionLab(model, tokenizer, STORY, layer=alice_layer, head=alice_head, query=story_pieces.index("she") - 1,
+other_layer, other_head = next(head for head in antecedent_heads if head != (alice_layer, alice_head))
+AttentionLab(story, tokenizer, STORY, layer=other_layer, head=other_head, query=story_pieces.index("she") - 1,
              view="tokens").snapshot()
 
 # %% [markdown]
-# ## 6. Switch heads off: does the model use what the head finds?
+# ## 7. Switch heads off: does the model use what the heads find?
 #
 # Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to
 # remove heads and measure. `heads_switched_off` zeroes a head's output inside its block (its slice of the
-# vector that enters the output projection), as if the head were not there. Pronoun accuracy comes from
-# `helpers.probes.pronoun_accuracy`: the share of stories where the model gives the right pronoun a higher
-# probability than the wrong one (0.5 is a coin flip).
+# vector that enters the output projection), as if the head were not there. First one head at a time:
 
 # %%
-accuracy = pronoun_accuracy(model, tokenizer, stories)
-simple_accuracy = pronoun_accuracy(model, tokenizer, simple_stories)
-ablations = ablation_accuracies(model, tokenizer, stories)  # (n_layer, n_head): one head off at a time
-print(f"pronoun accuracy, all heads on: {accuracy:.1%} with distractors, {simple_accuracy:.1%} without")
-print("with distractors, one head switched off (rows: layers, columns: heads):")
+from helpers.experiments.attention_probes import ablation_accuracies, heads_switched_off
+
+simple_ablations = ablation_accuracies(story, tokenizer, simple_stories)  # (n_layer, n_head): one head off
+ablations = ablation_accuracies(story, tokenizer, stories)
+print(f"all heads on: {simple_accuracy:.1%} without distractors, {accuracy:.1%} with")
+print("one head switched off, without distractors (rows: layers, columns: heads):")
+print(simple_ablations)
+print("... with distractors:")
 print(ablations)
-worst_layer, worst_head = divmod(int(ablations.argmin()), config.n_head)
-print(f"the alice head L{alice_layer} H{alice_head} off: {ablations[alice_layer, alice_head]:.1%}; "
-      f"the costliest head, L{worst_layer} H{worst_head}, off: {ablations.min():.1%}")
-assert 0.6 < accuracy < 0.8 and 0.6 < simple_accuracy < 0.8
-assert ablations[alice_layer, alice_head] > accuracy - 0.03 and ablations.min() < accuracy - 0.1
+print(f"the alice head L{alice_layer} H{alice_head} off: {simple_ablations[alice_layer, alice_head]:.1%} without "
+      f"distractors, {ablations[alice_layer, alice_head]:.1%} with")
+assert simple_ablations[alice_layer, alice_head] > simple_accuracy - 0.05
 
 # %% [markdown]
-# The model gets about 70% of the pronouns right, with or without distractors: better than a coin flip,
-# far from perfect (this small model is trained for about two minutes). And the head with the prettiest
-# picture is **not** the one it relies on: without the alice head accuracy does not move (71%), while
-# switching off layer 0 head 1 — a head that puts only about a fifth of its attention on names — costs
-# 14 points (56%). Now the heads that read names most (the most attention on the antecedent and the
-# distractors together), two at a time, against two other heads picked at random:
+# One head off at a time, the model hardly notices: switching off the alice head L1 H1 costs nothing (100%
+# without distractors, 99.7% with); switching off L1 H2 costs 11 points without distractors (88.7%) and 25
+# with them (75.0%); every other head, at most 4 points. That does not mean the model ignores L1 H1: the
+# other alice head, L1 H2, reads the same name, so either one is nearly enough — the heads are
+# **redundant**. The test for redundancy is to
+# switch them off *together*. We do it two ways: zeroing their outputs, and *mean ablation*, which replaces
+# each head's output by its average over other stories (so the head still adds what it adds on average,
+# but nothing that depends on this story). As a control, pairs of other heads picked at random:
 
 # %%
-on_names = with_distractors.mean_on_antecedent + on_distractors  # (n_layer, n_head)
-name_heads = [divmod(int(i), config.n_head) for i in on_names.flatten().argsort(descending=True)]
-print("heads by attention on names:", ", ".join(f"L{i} H{j} ({on_names[i, j]:.2f})" for i, j in name_heads[:4]))
-with heads_switched_off(model, name_heads[:2]):
-    name_heads_off = (pronoun_accuracy(model, tokenizer, stories), pronoun_accuracy(model, tokenizer, simple_stories))
-print(f"the 2 top name heads off: {name_heads_off[0]:.1%} with distractors, {name_heads_off[1]:.1%} without")
-others = name_heads[2:]
+from helpers.experiments.attention_probes import mean_head_outputs
+
+other_heads = [(layer, head) for layer in range(story_config.n_layer) for head in range(story_config.n_head)
+               if (layer, head) not in antecedent_heads]
 generator = torch.Generator().manual_seed(0)
-random_pairs = [[others[int(i)] for i in torch.randperm(len(others), generator=generator)[:2]] for _ in range(3)]
-random_accuracy = []
-for pair in random_pairs:
-    with heads_switched_off(model, pair):
-        random_accuracy.append(pronoun_accuracy(model, tokenizer, stories))
-print("two other heads off instead: " + ", ".join(
-    f"L{a[0]} H{a[1]} + L{b[0]} H{b[1]}: {acc:.1%}" for (a, b), acc in zip(random_pairs, random_accuracy, strict=True)))
-assert name_heads_off[0] < 0.6 < min(random_accuracy) and name_heads_off[1] < 0.6
+random_pairs = [[other_heads[int(i)] for i in torch.randperm(len(other_heads), generator=generator)[:2]]
+                for _ in range(3)]
+means = mean_head_outputs(story, tokenizer, [s.text for s in pronoun_stories(100, seed=99)])  # averages elsewhere
+switched_off = {}
+for name, heads in [("the two alice heads", antecedent_heads)] + [
+        (" + ".join(f"L{i} H{j}" for i, j in pair), pair) for pair in random_pairs]:
+    row = []
+    for how in (None, means):  # zero ablation, then mean ablation
+        with heads_switched_off(story, heads, means=how):
+            row += [pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories)]
+    switched_off[name] = row
+print(f"{'switched off':>20}   zeroed: without / with distractors   mean-ablated: without / with")
+for name, (a, b, c, d) in switched_off.items():
+    print(f"{name:>20}   {a:15.1%} {b:10.1%}   {c:21.1%} {d:10.1%}")
+two_off = switched_off["the two alice heads"]
+assert max(two_off) < min(simple_accuracy, accuracy) - 0.15
+assert all(min(row) > 0.85 for name, row in switched_off.items() if name != "the two alice heads")
 
 # %% [markdown]
-# Without the two name-reading heads the model falls to near a coin flip (56% and 57%); without two other
-# heads it keeps its 70% or so. So the model does use attention to names to choose the pronoun — through
-# layer 0 head 1 far more than through the head that draws the clearest picture.
+# Switched off together, the two alice heads take the model from practically always right down to about
+# three in four: without distractors 74.3% zeroed, 74.0% mean-ablated; with distractors 74.7% and 72.7%.
+# With any of the other pairs off, the model stays at 91% or more. So the model *uses* what these heads
+# find. Without distractors the two stand in for each other (either one alone keeps 88.7% or more); with
+# distractors L1 H2 does the work by itself (75.0% without it, 74.7% without both).
 #
-# **What does it read from the names?** TinyWorld's stories have a regularity: every distractor has the
-# *other* gender. So "bob is in view, so *she*" works as well as "the hero is mia, so *she*". We can test
-# which rule the model learned: turn every distractor into the hero's gender ("mia ... lily ... anna ...
-# she"), a story TinyWorld never writes. Every name now says *she*: a model that reads the names' gender
-# stays right; one that learned "the pronoun is the gender nobody else in view has" turns wrong.
+# **What do they read with distractors?** TinyWorld's stories have a regularity: every distractor has the
+# *other* gender. So "bob is in view, so *she*" works as well as "the hero is mia, so *she*" — and the
+# distractors are the names L1 H2 looks at. We can test which rule the model learned: turn every distractor
+# into the hero's gender ("mia ... lily ... anna ... she"), a story TinyWorld never writes. Every name now
+# says *she*: a model that reads the hero's gender stays right; one that learned "the pronoun is the gender
+# the distractors do not have" turns wrong.
 
 # %%
+from helpers.experiments.attention_probes import same_gender_pairs
+from helpers.probes import accuracy as pair_accuracy
+
 same_gender = same_gender_pairs(stories)
 print(same_gender[0].prompt, "->", same_gender[0].right, "or", same_gender[0].wrong, "?")
-same_gender_accuracy = pair_accuracy(model, tokenizer, same_gender)
+same_gender_accuracy = pair_accuracy(story, tokenizer, same_gender)
 print(f"pronoun accuracy with same-gender distractors: {same_gender_accuracy:.1%} (the usual stories: {accuracy:.1%})")
-assert same_gender_accuracy < 0.45 < accuracy - 0.2
+assert same_gender_accuracy < 0.2 < 0.9 < accuracy
 
 # %% [markdown]
-# Below a coin flip (38%): when every name is female, the model more often says "he". It learned, at
-# least in part, the shortcut its training text allows, "the pronoun takes the gender the other people
-# do not have". A model learns what predicts the next token in *its* data, not the rule we had in mind.
+# 0%: with distractors, the model does not resolve the pronoun at all. It reads the distractors' names and
+# answers with the other gender — a shortcut that is right in every story TinyWorld writes, and wrong in
+# every story where it no longer holds. The heads that look back at the hero's name are real in the stories
+# without distractors; with distractors L1 H2 looks at "bob" instead and the model answers "not his
+# gender". A model learns what predicts the next token in *its* data, not the rule we had in mind.
 
 # %% [markdown]
-# ## 7. The count model of chapter 1 on the same stories
+# ## 8. The count model of chapter 1 on the same stories
 #
 # Chapter 1's count model predicts the next word from the last n − 1 words only. We count the words of the
-# first 20,000 documents the transformer was trained on and ask it the same question: after "... by the
-# river .", is "she" or "he" more likely? A trigram reads "river ." — nothing about who is in the story.
-# A 6-gram reads five words back, which now and then reaches a name or a "his".
+# story model's 20,000 training stories and ask it the same question: after "... by the river .", is "she"
+# or "he" more likely? A trigram reads "river ." — nothing about who is in the story. A 6-gram reads five
+# words back, which now and then reaches a name or a "his".
 
 # %%
 import re
 
-from helpers.experiments.attention_probes import count_model_margins
+from helpers.experiments.attention_probes import count_model_margins, story_texts
 from helpers.ngram_model import NGramModel
-from helpers.pretrained import recipe_named
 
-training_text = TinyWorld(recipe_named("tinyworld").world_seed).corpus_text(20_000)  # the first training documents
+training_text = story_texts(STORY_MODEL, STORY_MODEL.documents, STORY_MODEL.world_seed)  # the story model's text
 words = re.findall(r"\S+|\n", training_text)  # words, and "\n" between documents
 count_accuracy = {}
 for n in (3, 6):
     count_model = NGramModel.train(words, n)
-    count_accuracy[n] = float((count_model_margins(count_model, stories) > 0).float().mean())
-    print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]:.1%}")
-print(f"transformer (a window of {config.context_length} tokens):              pronoun accuracy {accuracy:.1%}")
-assert 0.4 < count_accuracy[3] < 0.6 < accuracy and count_accuracy[6] < accuracy
+    count_accuracy[n] = {kind: float((count_model_margins(count_model, probes) > 0).float().mean())
+                         for kind, probes in (("with", stories), ("without", simple_stories))}
+    print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]['with']:.1%} "
+          f"with distractors, {count_accuracy[n]['without']:.1%} without")
+print(f"story transformer (a window of {story_config.context_length} tokens):   pronoun accuracy {accuracy:.1%} "
+      f"with distractors, {simple_accuracy:.1%} without")
+assert 0.4 < count_accuracy[3]["with"] < 0.6 and max(count_accuracy[6].values()) < 0.8 < min(accuracy, simple_accuracy)
 
 # %% [markdown]
-# The trigram is a coin flip (49%): after "river ." it says the same thing whoever the hero is. The 6-gram
-# does a little better (57%), on the stories where a name or a "his" happens to fall in its last five words.
-# The transformer, which can attend to any token of its window, gets 70%.
+# The trigram is a coin flip (50.0% with distractors, 51.7% without): after "river ." it says the same
+# thing whoever the hero is. The 6-gram is no better (52.0% and 50.0%): five words back rarely reach a name
+# or a "his". The transformer, which can attend to any token of its window, gets practically all of them.
 
 # %% [markdown]
-# ## 8. Memory: what if the antecedent falls outside the context window?
+# ## 9. Memory: what if the antecedent falls outside the context window?
 #
 # ![Two windows over the same story: one still holds "alice", the other starts right after it and holds
 # only "bob"](../images/03_context_window.png)
@@ -509,20 +585,22 @@ assert 0.4 < count_accuracy[3] < 0.6 < accuracy and count_accuracy[6] < accuracy
 # still in view: the antecedent, only distractors, or no name at all.
 
 # %%
-WINDOWS = (4, 8, 16, 32, 64, config.context_length)
-results = window_accuracies(model, tokenizer, stories, WINDOWS)
+from helpers.experiments.attention_probes import VIEWS, distance_accuracies, window_accuracies
+
+WINDOWS = (4, 8, 16, 32, 64, story_config.context_length)
+results = window_accuracies(story, tokenizer, stories, WINDOWS)
 print(f"{'window':>6} {'accuracy':>9}   " + "   ".join(f"{view:>26}" for view in VIEWS))
 for r in results:
     print(f"{r.window:6d} {r.accuracy:9.1%}   " + "   ".join(
         f"{n:4d} stories, {acc:6.1%} right" if n else f"{0:4d} stories,       -    " for n, acc in r.by_view.values()))
-for view, (low, high) in zip(VIEWS, ((0.55, 1.0), (0.6, 1.0), (0.0, 0.55)), strict=True):
+for view, (low, high) in zip(VIEWS, ((0.9, 1.0), (0.9, 1.0), (0.0, 0.65)), strict=True):
     assert all(low < r.by_view[view][1] <= high for r in results if r.by_view[view][0] >= 50), view
 
 # %% [markdown]
-# With no name left in the window the model is at a coin flip or worse (38% to 52%). With a name in view it
-# is right about 70% of the time, whether that name is the antecedent (70% to 72% in the rows with enough
-# stories) or only a distractor (69% to 76%): cropping the antecedent away costs nothing as long as someone
-# of the other gender is still in view — the shortcut again.
+# With no name left in the window the model is at a coin flip (49.3% and 56.3% in the rows with at least
+# 50 such stories). With a name in view it is right 98% to 100% of the time, whether that name is the
+# antecedent or only a distractor: cropping the antecedent away costs nothing as long as someone of the
+# other gender is still in view — the shortcut again.
 #
 # Second, the real test of memory: the simple stories, where the hero is the only clue, with harmless
 # scenery sentences ("the cat sat on the mat .", no people in them) pushed in before the pronoun until the
@@ -530,7 +608,7 @@ for view, (low, high) in zip(VIEWS, ((0.55, 1.0), (0.6, 1.0), (0.0, 0.55)), stri
 
 # %%
 DISTANCES = (0, 16, 32, 64, 120, 136)
-distances = distance_accuracies(model, tokenizer, simple_stories, DISTANCES)
+distances = distance_accuracies(story, tokenizer, simple_stories, DISTANCES)
 print(f"{'antecedent at least':>19} {'on average':>10} {'beyond the window':>18} {'accuracy':>9}")
 for r in distances:
     print(f"{r.min_distance:12d} tokens {r.mean_distance:10.0f} {r.beyond_window:18d} {r.accuracy:9.1%}")
@@ -538,7 +616,7 @@ for r in distances:
 figure, axes = plt.subplots(figsize=(7, 3.2), dpi=90)
 axes.plot([r.mean_distance for r in distances], [r.accuracy for r in distances], "o-",
           label="stories without distractors, scenery pushed in")
-axes.axvline(config.context_length, color="grey", linestyle="--", label="edge of the context window")
+axes.axvline(story_config.context_length, color="grey", linestyle="--", label="edge of the context window")
 axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip")
 axes.set_xlabel("tokens between the antecedent and the pronoun")
 axes.set_ylabel("pronoun accuracy")
@@ -546,44 +624,43 @@ axes.set_ylim(0, 1.02)
 axes.legend(fontsize=8, loc="lower left")
 axes.set_title("How far back does the model still find alice?", fontsize=10)
 plt.show()
-assert distances[0].accuracy > 0.6 and all(r.accuracy < 0.56 for r in distances if r.min_distance >= 64)
+assert distances[0].accuracy > 0.9 and all(r.accuracy < 0.65 for r in distances if r.min_distance >= 64)
 
 # %% [markdown]
-# Right after the hero's sentence (alice about 10 tokens back) the model is right 69% of the time; with
-# alice about 36 tokens back, 63%; from about 68 tokens back it is at a coin flip (52%), although alice is
-# still well inside the 128-token window; past the window's edge it stays there (48%). The window is an
-# upper bound, not a promise: this small model's grip on a name fades long before the name falls out.
+# Right after the hero's sentence (the name about 10 tokens back) the model is right every time; about 19
+# tokens back, 99%; about 36 back, 89%; from about 68 tokens back it is near a coin flip (55%), although the
+# name is still well inside the 128-token window; past the window's edge it stays there (47%). The window is
+# an upper bound, not a promise: this small model's grip on a name fades long before the name falls out —
+# it was trained on stories where the name was never that far back.
 #
-# ## 9. Is self-attention the start of machine memory?
+# ## 10. Is self-attention the start of machine memory?
 #
 # The chapter's numbers, side by side:
 
 # %%
 memory = {
-    "count model (trigram), no look-back": count_accuracy[3],
-    "transformer, the antecedent in view": results[-1].by_view["antecedent in view"][1],
+    "count model (trigram), no look-back": count_accuracy[3]["without"],
+    "transformer, the antecedent in view": simple_accuracy,
     "transformer, no name left in view (window of 8)": results[1].by_view["no name in view"][1],
-    "transformer, alice pushed 64+ tokens back, still in view": distances[3].accuracy,
     "transformer, alice beyond the window": distances[-1].accuracy,
-    "transformer, name-reading heads switched off": name_heads_off[0],
+    "transformer, the two alice heads switched off": two_off[0],
 }
 for name, value in memory.items():
-    print(f"{name:58} {value:6.1%}")
-assert memory["transformer, the antecedent in view"] > 0.6 > max(
-    memory["count model (trigram), no look-back"], memory["transformer, no name left in view (window of 8)"],
-    memory["transformer, alice beyond the window"], memory["transformer, name-reading heads switched off"])
+    print(f"{name:50} {value:6.1%}")
+assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
+    value for name, value in memory.items() if name != "transformer, the antecedent in view")
 
 # %% [markdown]
 # **Yes — the start of one: a short-term memory over the context window, read by attention.** Measured:
 #
-# - *It is a look-up of the context.* With the names in view the transformer chooses the right pronoun
-#   about 70% of the time; the count model, which cannot look back past two words, is at a coin flip
-#   (49%), and so is the transformer once its two name-reading heads are switched off (56%).
-# - *It ends at the window.* With no name left in the window, or with alice beyond it, the model is at a
-#   coin flip or worse (47% and 48%). Nothing of the text before the window survives.
-# - *It fades, and it is only as good as training made it.* In this small model the memory of alice is
-#   gone about 70 tokens back, half a window; and what it reads from the names is partly a shortcut of its
-#   data ("the gender the others do not have": 38% with same-gender distractors).
+# - *It is a look-up of the context.* With the hero in view the transformer chooses the right pronoun
+#   every time; the count model, which cannot look back past two words, is at a coin flip (52%); with the
+#   two heads that look back at the name switched off, the transformer falls to 74%.
+# - *It ends at the window.* With no name left in the window, or with the hero beyond it, the model is at
+#   a coin flip (49% and 47%). Nothing of the text before the window survives.
+# - *It fades, and it is only as good as training made it.* In this small model the memory of the hero is
+#   gone about 70 tokens back, half a window; and what it reads from the names with distractors is a
+#   shortcut of its data ("not the distractors' gender": 0% with same-gender distractors).
 #
 # It is not the memory of a person who remembers yesterday: once the text is gone, so is what attention
 # could see. What a model keeps *after* the text is gone lives in its weights, learned in training —
@@ -599,10 +676,14 @@ assert memory["transformer, the antecedent in view"] > 0.6 > max(
 #   model's own attention.
 # - Attention alone ignores word order (permutation equivariance, asserted); learned position vectors fix
 #   it.
-# - In the trained model one head looks at "alice" in 81% of simple stories, yet switching it off costs
-#   nothing; the heads the model relies on are found by switching heads off, not by looking at pictures.
-# - The transformer resolves about 70% of the pronouns, the count model 49%; the model partly learned a
-#   shortcut of its data (38% on same-gender distractors).
+# - A 2-layer transformer trained on pronoun stories gets practically every pronoun right; the count
+#   model of chapter 1 is at a coin flip (trigram and 6-gram alike).
+# - Without distractors two heads of layer 1 look from the "." before the pronoun back to the hero's name
+#   (much harder when it is a boy's). Switching off the one that looks hardest costs nothing, switching both
+#   off costs about a quarter of the pronouns: the heads are redundant, and the ones the model relies on
+#   are found by switching heads off, not by looking at pictures.
+# - With distractors the model takes a shortcut of its data: it reads the distractors' names and answers
+#   with the other gender (0% right once the distractors share the hero's gender).
 # - Attention is a short-term memory bounded by the context window — and, in a small model, by much less.
 #
 # ## Exercises
@@ -628,12 +709,12 @@ assert memory["transformer, the antecedent in view"] > 0.6 > max(
 #    ```python
 #    from helpers.widgets import attention_from, attention_maps
 #
-#    maps = attention_maps(model, tokenizer, SENTENCE)
+#    maps = attention_maps(story, tokenizer, SENTENCE)
 #    weights = attention_from(maps, layer=alice_layer, head=alice_head, query=SHE)
 #    print(sorted(zip(weights, maps.pieces), reverse=True)[:3])
 #    ```
-#    From "she" the head gives about a third of its attention to "she" itself and a third to "alice" (0.34
-#    each), and most of the rest to "book": less focused than from the "." before it.
+#    From "she" the head looks at no name at all: "book" (0.16), "by" (0.15) and "she" itself (0.14). The
+#    name matters at the "." before it, whose output predicts the pronoun.
 #    </details>
 #
 # 3. **A whole layer off.** Switch off all four heads of one layer at a time. Which layer does the pronoun
@@ -642,13 +723,13 @@ assert memory["transformer, the antecedent in view"] > 0.6 > max(
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    for layer in range(config.n_layer):
-#        with heads_switched_off(model, [(layer, head) for head in range(config.n_head)]):
-#            print(layer, f"{pronoun_accuracy(model, tokenizer, stories):.1%}")
+#    for layer in range(story_config.n_layer):
+#        with heads_switched_off(story, [(layer, head) for head in range(story_config.n_head)]):
+#            print(layer, f"{pronoun_accuracy(story, tokenizer, simple_stories):.1%}",
+#                  f"{pronoun_accuracy(story, tokenizer, stories):.1%}")
 #    ```
-#    Layer 0: without it accuracy falls to 45%, below a coin flip. Without layer 1, 2 or 3 it stays between
-#    68% and 74%. The first layer, where the name-reading head 1 sits, carries the information about the
-#    names forward.
+#    Without layer 0: 65.3% without distractors, 82.7% with; without layer 1 (where the alice heads sit):
+#    52.3% without distractors — a coin flip — and 82.3% with.
 #    </details>
 #
 # 4. **Temperature inside attention.** Divide the trained layer's scores by an extra factor of 2, or

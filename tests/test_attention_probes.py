@@ -1,18 +1,24 @@
 """The pronoun attention probes: token positions, per-head attention, head ablation and cropped windows."""
 
+import dataclasses
+
 import pytest
 import torch
 
 from helpers.experiments.attention_probes import (
+    STORY_MODEL,
     ablation_accuracies,
     antecedent_attention,
     count_model_margins,
     distance_accuracies,
     heads_switched_off,
+    mean_head_outputs,
     name_distances,
     pronoun_items,
     pronoun_margins,
     same_gender_pairs,
+    story_model,
+    story_texts,
     stretched_pairs,
     token_spans,
     window_accuracies,
@@ -22,15 +28,7 @@ from helpers.ngram_model import NGramModel
 from helpers.probes import PRONOUN_FLIP, pronoun_accuracy, pronoun_stories
 from helpers.tinyworld import Lexicon, TinyWorld, pronoun_probe
 from helpers.tokenizers import BPETokenizer
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Tiny models run much faster on one thread on a loaded 2-core machine; restored afterwards.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from helpers.training import TrainingConfig
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +179,50 @@ def test_ablation_table_scores_each_head_switched_off_alone(model, tokenizer, st
     with heads_switched_off(model, [(1, 2)]):
         assert table[1, 2] == pytest.approx(pronoun_accuracy(model, tokenizer, stories))
         assert table[1, 2] == pytest.approx(float((pronoun_margins(model, tokenizer, stories) > 0).float().mean()))
+
+
+def test_mean_ablation_puts_each_heads_average_output_in_its_place(model, tokenizer):
+    texts = [story.text for story in pronoun_stories(3)]
+    means = mean_head_outputs(model, tokenizer, texts)
+    assert sorted(means) == list(range(model.config.n_layer)) and means[0].shape == (model.config.n_embd,)
+    seen = []  # what enters layer 1's output projection, to average by hand
+    handle = model.h[1].attn.c_proj.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0][0]))
+    for text in texts:
+        model(torch.tensor([tokenizer.encode("\n" + text)]))
+    handle.remove()
+    torch.testing.assert_close(means[1], torch.cat(seen).mean(0))
+    # Mean-ablating head 2 of layer 1 equals zeroing it and adding its average output through c_proj.
+    ids = torch.tensor([tokenizer.encode("alice is reading a book by the river . she")])
+    head_size = model.config.n_embd // model.config.n_head
+    with heads_switched_off(model, [(1, 2)], means=means):
+        mean_ablated = model(ids)
+    shifted = {1: torch.zeros(model.config.n_embd)}
+    shifted[1][2 * head_size : 3 * head_size] = means[1][2 * head_size : 3 * head_size]
+    with heads_switched_off(model, [(1, 2)], means=shifted):
+        torch.testing.assert_close(model(ids), mean_ablated)
+    with heads_switched_off(model, [(1, 2)]):
+        assert not torch.allclose(model(ids), mean_ablated)
+    with pytest.raises(ValueError, match="mean_head_outputs"):
+        with heads_switched_off(model, [(0, 1)], means={1: means[1]}):
+            pass
+
+
+def test_story_texts_mix_stories_with_and_without_distractors():
+    text = story_texts(STORY_MODEL, 40, seed=5)
+    lines = text.split("\n")[:-1]
+    assert len(lines) == 40 and text.endswith("\n") and text == story_texts(STORY_MODEL, 40, seed=5)
+    world = TinyWorld(0)
+    assert all(world.is_valid(line) for line in lines)
+    assert text != story_texts(STORY_MODEL, 40, seed=6)
+
+
+def test_story_model_is_trained_once_then_loaded_from_the_cache():
+    recipe = dataclasses.replace(
+        STORY_MODEL, documents=60, tokenizer="tinyworld-mini",
+        model=(("n_layer", 1), ("n_head", 2), ("n_embd", 16), ("context_length", 32)),
+        training=TrainingConfig(max_steps=3, batch_size=2, warmup_steps=1, eval_every=3, eval_batches=1))
+    first, tokenizer = story_model(recipe, progress=False)
+    again, _ = story_model(recipe, progress=False)
+    assert first.config.n_layer == 1 and first.config.vocab_size == tokenizer.vocab_size
+    for name, tensor in first.state_dict().items():
+        torch.testing.assert_close(again.state_dict()[name], tensor)

@@ -1,5 +1,10 @@
 """Which attention head finds the antecedent of a pronoun, and what breaks without it (chapter 3).
 
+The model: `story_model()`, a 2-layer transformer trained on TinyWorld pronoun stories only, half of them
+with distractor characters ("mia ... bob ... she"), half without ("alice ... she"), so that every training
+window holds many pronouns to predict. Trained once (1,500 steps of 32 x 128 tokens), cached like the
+chapters' pretrained model (`STORY_MODEL` is its recipe; the tokenizer is the pretrained model's).
+
 The probe: a held-out TinyWorld pronoun story up to its pronoun ("... nora is painting ... luke waves ."),
 read as the model reads it in `helpers.probes` (after the document separator). The model should now say
 "she", because the hero nora is female and every distractor is male. In the order the chapter uses them:
@@ -8,7 +13,9 @@ antecedent_attention   for every head, how much the query token (the last token 
                        output predicts it; or the pronoun itself) attends to the antecedent's token, and
                        how often the antecedent is the token it attends to most (`AntecedentAttention`)
 heads_switched_off     a context manager that zeroes chosen heads' outputs (head ablation), with a forward
-                       pre-hook on each layer's output projection, where the heads still sit side by side
+                       pre-hook on each layer's output projection, where the heads still sit side by side;
+                       with `means` (from `mean_head_outputs`) it puts each head's average output there
+                       instead (mean ablation: the head still says what it says on average, nothing specific)
 ablation_accuracies    pronoun accuracy with each head switched off in turn (`helpers.probes` scores it)
 same_gender_pairs      the probes with every distractor turned to the hero's gender, which TinyWorld never
                        writes: a model that learned "the pronoun is the gender no one else in view has"
@@ -27,8 +34,14 @@ attention "on the antecedent" sums the weights on its tokens; no attribution thr
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import math
+import random
 import re
+import shutil
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,11 +50,71 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint
+from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
+from helpers.pretrained import pretrained
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
+from helpers.runtime import cache_dir
 from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
+from helpers.training import TrainingConfig, train
 
 QUERIES = ("before_pronoun", "pronoun")
+
+
+@dataclass(frozen=True)
+class StoryModelRecipe:
+    """Everything that decides the chapter's story model: its stories, shape and training settings."""
+
+    world_seed: int = 0  # TinyWorld(seed) writes the training stories, TinyWorld(seed + 1) the validation ones
+    documents: int = 20_000
+    simple_share: float = 0.5  # share of stories without distractors
+    model: tuple[tuple[str, int], ...] = (("n_layer", 2), ("n_head", 4), ("n_embd", 64), ("context_length", 128))
+    training: TrainingConfig = dataclasses.field(default_factory=lambda: TrainingConfig(
+        max_steps=1500, batch_size=32, learning_rate=3e-3, warmup_steps=50, min_lr_ratio=0.1, weight_decay=0.1,
+        eval_every=250, eval_batches=4, checkpoint_every=500, seed=0))
+    tokenizer: str = "tinyworld"  # the pretrained model whose tokenizer it reads with
+    model_seed: int = 0
+
+
+STORY_MODEL = StoryModelRecipe()
+
+
+def story_texts(recipe: StoryModelRecipe, n_documents: int, seed: int) -> str:
+    """Pronoun stories, with and without distractors in the recipe's proportion, shuffled, one per line."""
+    n_simple = round(n_documents * recipe.simple_share)
+    world = TinyWorld(seed)
+    texts = [d.text for d in world.documents(n_documents - n_simple, "story", story_type="pronoun")]
+    texts += [d.text for d in world.documents(n_simple, "story", story_type="simple_pronoun")] if n_simple else []
+    random.Random(seed).shuffle(texts)
+    return "".join(text + DOCUMENT_SEPARATOR for text in texts)
+
+
+def story_model(recipe: StoryModelRecipe = STORY_MODEL, *, progress: bool = True) -> tuple[GPT, object]:
+    """The chapter's story transformer and its tokenizer: from the cache when intact, else trained now and cached."""
+    _, tokenizer = pretrained(recipe.tokenizer, progress=progress)
+    train_ids = torch.tensor(tokenizer.encode(story_texts(recipe, recipe.documents, recipe.world_seed)))
+    val_ids = torch.tensor(tokenizer.encode(story_texts(recipe, 500, recipe.world_seed + 1)))
+    digest = hashlib.sha256(json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=list).encode("utf-8"))
+    for ids in (train_ids, val_ids):
+        digest.update(ids.numpy().tobytes())
+    folder = cache_dir("attention_probes", f"story-model-{digest.hexdigest()[:16]}") / "model"
+    if has_checkpoint(folder):
+        try:
+            checkpoint = load_checkpoint(folder)
+            if checkpoint.step >= recipe.training.max_steps:
+                return checkpoint.build_model(), tokenizer
+        except CheckpointError as error:
+            warnings.warn(f"The cached story model is damaged and will be trained again.\n{error}", stacklevel=2)
+            shutil.rmtree(folder)
+    with torch.random.fork_rng():
+        torch.manual_seed(recipe.model_seed)
+        model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **dict(recipe.model)))
+    if progress:
+        print(f"Training the story model ({model.num_parameters():,} parameters) once; it is then cached.")
+    train(model, train_ids, val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
+          tokenizer_ref=tokenizer)
+    return load_checkpoint(folder).build_model(), tokenizer
 
 
 @dataclass(frozen=True)
@@ -160,13 +233,49 @@ def antecedent_attention(
     return AntecedentAttention(torch.stack(on_antecedent, -1), torch.stack(on_distractors, -1), torch.stack(is_top, -1))
 
 
+@torch.no_grad()
+def mean_head_outputs(model: nn.Module, tokenizer, texts: Sequence[str], *, after: str = DOCUMENT_SEPARATOR
+                      ) -> dict[int, torch.Tensor]:
+    """Each layer's average input to its output projection (C,) over every token of the texts: mean ablation's values.
+
+    Head h of a layer owns the slice h * head_size : (h + 1) * head_size of that vector.
+    """
+    if not texts:
+        raise ValueError("mean_head_outputs needs at least one text to average over.")
+    context = model.config.context_length
+    sums: dict[int, torch.Tensor] = {}
+    counts = 0
+
+    def record(layer: int):
+        def hook(module: nn.Module, inputs: tuple[torch.Tensor]) -> None:
+            sums[layer] = sums.get(layer, 0) + inputs[0].reshape(-1, inputs[0].size(-1)).sum(0)  # (C,)
+        return hook
+
+    handles = [block.attn.c_proj.register_forward_pre_hook(record(layer)) for layer, block in enumerate(model.h)]
+    was_training = model.training
+    model.eval()
+    try:
+        for text in texts:
+            ids = tokenizer.encode(after + text)[:context]
+            model(torch.tensor([ids], device=next(model.parameters()).device))  # (1, T)
+            counts += len(ids)
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return {layer: total / counts for layer, total in sums.items()}
+
+
 @contextmanager
-def heads_switched_off(model: nn.Module, heads: Iterable[tuple[int, int]]) -> Iterator[None]:
-    """Zero the output of the given (layer, head)s inside the block, for as long as the `with` lasts.
+def heads_switched_off(
+    model: nn.Module, heads: Iterable[tuple[int, int]], *, means: dict[int, torch.Tensor] | None = None
+) -> Iterator[None]:
+    """Silence the given (layer, head)s inside the block, for as long as the `with` lasts.
 
     Each head's output is a slice of the vector that enters the layer's output projection (attn.c_proj);
-    a forward pre-hook zeroes that slice, so the head contributes nothing to the residual stream (the
-    projection's bias, shared by all heads, stays).
+    a forward pre-hook sets that slice to zero (zero ablation: the head contributes nothing to the residual
+    stream; the projection's bias, shared by all heads, stays) or, given `means` from `mean_head_outputs`,
+    to the head's average output (mean ablation: the head no longer depends on the text in front of it).
     """
     config = model.config
     head_size = config.n_embd // config.n_head
@@ -175,17 +284,20 @@ def heads_switched_off(model: nn.Module, heads: Iterable[tuple[int, int]]) -> It
         if not (0 <= layer < config.n_layer and 0 <= head < config.n_head):
             raise ValueError(f"(layer, head) = {(layer, head)} does not exist: the model has layers "
                              f"0..{config.n_layer - 1} and heads 0..{config.n_head - 1}.")
+        if means is not None and layer not in means:
+            raise ValueError(f"means has no entry for layer {layer}; compute it with mean_head_outputs(model, ...).")
         by_layer[layer].append(head)
 
-    def silence(chosen: list[int]):
+    def silence(layer: int, chosen: list[int]):
         def hook(module: nn.Module, inputs: tuple[torch.Tensor]) -> tuple[torch.Tensor]:
             heads_side_by_side = inputs[0].clone()  # (B, T, C) = n_head slices of head_size
             for head in chosen:
-                heads_side_by_side[..., head * head_size : (head + 1) * head_size] = 0.0
+                part = slice(head * head_size, (head + 1) * head_size)
+                heads_side_by_side[..., part] = 0.0 if means is None else means[layer][part]
             return (heads_side_by_side,)
         return hook
 
-    handles = [model.h[layer].attn.c_proj.register_forward_pre_hook(silence(chosen))
+    handles = [model.h[layer].attn.c_proj.register_forward_pre_hook(silence(layer, chosen))
                for layer, chosen in by_layer.items()]
     try:
         yield
@@ -199,13 +311,15 @@ def pronoun_margins(model: nn.Module, tokenizer, stories: Sequence[Document], **
     return pair_margins(model, tokenizer, pronoun_pairs(stories), **options)
 
 
-def ablation_accuracies(model: nn.Module, tokenizer, stories: Sequence[Document]) -> torch.Tensor:
+def ablation_accuracies(
+    model: nn.Module, tokenizer, stories: Sequence[Document], *, means: dict[int, torch.Tensor] | None = None
+) -> torch.Tensor:
     """(n_layer, n_head): pronoun accuracy with that one head switched off (compare with no head off)."""
     config = model.config
     table = torch.zeros(config.n_layer, config.n_head)
     for layer in range(config.n_layer):
         for head in range(config.n_head):
-            with heads_switched_off(model, [(layer, head)]):
+            with heads_switched_off(model, [(layer, head)], means=means):
                 table[layer, head] = (pronoun_margins(model, tokenizer, stories) > 0).float().mean()
     return table
 
