@@ -20,12 +20,12 @@ INK = "#1f2328"
 MUTED = "#57606a"
 
 
-def canvas(width: float, height: float, *, dpi: int = 90, units: tuple[float, float] | None = None):
-    """A figure of width x height inches with one frameless axes; coordinates run over `units` (default: inches)."""
+def canvas(width: float, height: float, *, dpi: int = 90, x: tuple[float, float] | None = None,
+           y: tuple[float, float] | None = None):
+    """A figure of width x height inches with one frameless axes spanning x and y (default: 0 to the inches)."""
     figure, axes = plt.subplots(figsize=(width, height), dpi=dpi)
-    x_units, y_units = units or (width, height)
-    axes.set_xlim(0, x_units)
-    axes.set_ylim(0, y_units)
+    axes.set_xlim(*(x or (0, width)))
+    axes.set_ylim(*(y or (0, height)))
     axes.axis("off")
     return figure, axes
 

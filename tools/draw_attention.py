@@ -8,18 +8,14 @@ measures the real ones. Simplified on purpose: plain matplotlib boxes and arrows
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import partial
 
-import matplotlib
+import diagram
+from diagram import INK, canvas, save
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-INK, MUTED = "#1f2328", "#6e7781"
+MUTED = "#6e7781"
 QUERY, KEY, VALUE, OUTPUT = "#f08c00", "#1971c2", "#2f9e44", "#862e9c"
-DPI = 90
 WORDS = ["alice", "is", "reading", "a", "book", "by", "the", "river", ".", "she"]
 # Illustrative weights of "she" over the tokens it can see (sum to 1; "alice" dominates).
 WEIGHTS = [0.62, 0.03, 0.04, 0.02, 0.07, 0.02, 0.02, 0.08, 0.03, 0.07]
@@ -35,19 +31,12 @@ def box(axes, x: float, y: float, width: float, height: float, text: str, colour
               family="DejaVu Sans Mono")
 
 
-def arrow(axes, start: tuple[float, float], end: tuple[float, float], colour: str, width: float = 1.2,
-          style: str = "-|>", rad: float = 0.0) -> None:
-    """An arrow from start to end."""
-    axes.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=10, color=colour, linewidth=width,
-                                   connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2))
+arrow = partial(diagram.arrow, head=10)
 
 
-def draw_query_key_value(path: Path) -> None:
+def draw_query_key_value() -> None:
     """"she" asks a question (query), every token offers a label (key) and a content (value)."""
-    figure, axes = plt.subplots(figsize=(10, 4.4), dpi=DPI)
-    axes.set_xlim(-2.6, len(WORDS) + 0.5)
-    axes.set_ylim(-0.45, 5.3)
-    axes.axis("off")
+    figure, axes = canvas(10, 4.4, x=(-2.6, len(WORDS) + 0.5), y=(-0.45, 5.3))
     she = len(WORDS) - 1
     rows = {"tokens x": 0.0, "keys  k = W_k x": 0.8, "weights": 1.45, "values  v = W_v x": 3.5}
     for label, y in rows.items():
@@ -58,26 +47,22 @@ def draw_query_key_value(path: Path) -> None:
         box(axes, i, 0.8, 0.5, 0.36, "k", KEY, size=9)
         box(axes, i, 3.5, 0.5, 0.36, "v", VALUE, size=9)
         height = 1.5 * WEIGHTS[i]  # the weight of this token in "she"'s weighted sum, as a bar
-        axes.add_patch(plt.Rectangle((i - 0.22, 1.45), 0.44, height, facecolor=QUERY, alpha=0.85))
+        axes.add_patch(Rectangle((i - 0.22, 1.45), 0.44, height, facecolor=QUERY, alpha=0.85))
         axes.text(i, 1.5 + height, f"{WEIGHTS[i]:.2f}", ha="center", va="bottom", size=8.5, color=INK)
-        arrow(axes, (i, 3.7), (6.5 + (i - 4.5) * 0.4, 4.58), OUTPUT, 0.4 + 4.0 * WEIGHTS[i])
+        arrow(axes, (i, 3.7), (6.5 + (i - 4.5) * 0.4, 4.58), colour=OUTPUT, width=0.4 + 4.0 * WEIGHTS[i])
     box(axes, she + 1.0, 0.8, 0.5, 0.36, "q", QUERY, filled=True, size=9)
-    arrow(axes, (she + 0.45, 0.0), (she + 1.0, 0.6), MUTED, 0.8)
+    arrow(axes, (she + 0.45, 0.0), (she + 1.0, 0.6), colour=MUTED, width=0.8)
     axes.text(she + 1.0, 1.15, "q = W_q x", size=8.5, color=QUERY, ha="center", va="bottom", rotation=90)
     box(axes, 6.5, 4.85, 5.0, 0.5, "output of \"she\" = Σ weight × v", OUTPUT, filled=True, size=10)
     axes.text(-2.55, 4.85, "One attention head, seen from \"she\"\n(illustrative numbers)", size=11.5, color=INK,
               va="center", weight="bold")
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
+    save(figure, "03_query_key_value.png")
 
 
-def draw_context_window(path: Path) -> None:
+def draw_context_window() -> None:
     """The model reads only the last `context` tokens: a cropped window can lose the antecedent."""
     story = "alice is reading a book by the river . bob waves from across the road . she".split()
-    figure, axes = plt.subplots(figsize=(10, 2.2), dpi=DPI)
-    axes.set_xlim(-0.6, len(story) - 0.3)
-    axes.set_ylim(-1.3, 1.25)
-    axes.axis("off")
+    figure, axes = canvas(10, 2.2, x=(-0.6, len(story) - 0.3), y=(-1.3, 1.25))
     for row, (start, label) in enumerate(((0, "whole story in the window: \"alice\" can be looked up"),
                                           (1, "window cropped to start after \"alice\": only \"bob\" is left"))):
         y = 0.55 - 1.25 * row
@@ -90,17 +75,9 @@ def draw_context_window(path: Path) -> None:
                                       boxstyle="round,pad=0.02,rounding_size=0.1", facecolor="none", edgecolor=OUTPUT,
                                       linewidth=1.6))
         axes.text(-0.55, y + 0.42, label, size=9, color=INK)
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
-
-
-def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
-    draw_query_key_value(IMAGES / "03_query_key_value.png")
-    draw_context_window(IMAGES / "03_context_window.png")
-    for name in ("03_query_key_value.png", "03_context_window.png"):
-        print(f"images/{name}: {(IMAGES / name).stat().st_size // 1024} KB")
+    save(figure, "03_context_window.png")
 
 
 if __name__ == "__main__":
-    main()
+    draw_query_key_value()
+    draw_context_window()

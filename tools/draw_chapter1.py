@@ -38,7 +38,7 @@ arrow = partial(diagram.arrow, colour=MUTED, width=1.5, head=14)
 
 def draw_loop(distribution: dict[str, float]) -> None:
     """Text -> tokens -> model -> probabilities for the next token -> pick one -> append -> repeat."""
-    figure, ax = canvas(9, 3.4, dpi=DPI, units=(1, 1))
+    figure, ax = canvas(9, 3.4, dpi=DPI, x=(0, 1), y=(0, 1))
     ax.text(0.02, 0.93, "1. the text so far, cut into tokens", size=10, color=MUTED)
     x = 0.02
     for i, word in enumerate("the cat sat on the".split()):
@@ -71,7 +71,7 @@ def draw_loop(distribution: dict[str, float]) -> None:
 
 def draw_windows() -> None:
     """What a bigram, trigram and 4-gram model read, and a pronoun whose antecedent is far outside."""
-    figure, ax = canvas(9, 3.0, dpi=DPI, units=(1, 1))
+    figure, ax = canvas(9, 3.0, dpi=DPI, x=(0, 1), y=(0, 1))
     words = "the cat sat on the".split()
     for row, n in enumerate((2, 3, 4)):
         y = 0.88 - row * 0.16

@@ -28,7 +28,7 @@ ROWS = (
 
 def draw_minimal_pairs() -> None:
     """One row per phenomenon: the prompt (its clue highlighted), then the right and the wrong next word."""
-    figure, ax = canvas(10, 3.6, dpi=DPI, units=(1, 1))
+    figure, ax = canvas(10, 3.6, dpi=DPI, x=(0, 1), y=(0, 1))
     renderer = figure.canvas.get_renderer()
     ax.text(0.01, 0.95, "A probe: which next word does the model find more likely?", size=11, color=INK,
             weight="bold")

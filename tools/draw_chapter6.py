@@ -119,7 +119,7 @@ def instruction(axes) -> None:
 def draw() -> None:
     """The three panels side by side."""
     width = sum(WIDTHS) + 2 * GAP + 0.4
-    figure, axes = canvas(width * 0.72, 5.0 * 0.72, units=(width, 5.0))
+    figure, axes = canvas(width * 0.72, 5.0 * 0.72, x=(0, width), y=(0, 5.0))
     pretraining(axes)
     classification(axes)
     instruction(axes)
