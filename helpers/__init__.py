@@ -19,5 +19,7 @@ pretrained            the chapters' ready-made models, trained once and cached  
 probes                what a model has learned, as minimal-pair accuracies                    (chapter 2, 3)
 finetuning            classification heads, LoRA and instruction tuning                       (chapter 6)
 widgets               the interactive labs, each leaving a static picture                     (every chapter)
-experiments           one module per experiment a chapter runs (scaling, attention probes, emergence)
+experiments           one module per experiment a chapter runs: scaling (2), attention probes (3), induction
+                      heads, few-shot, in-context regression, grokking (7), memorization, bias, harmful
+                      filter, watermark, preference tuning (8)
 """

@@ -10,17 +10,10 @@ matplotlib boxes and arcs, no data.
 
 from __future__ import annotations
 
-from pathlib import Path
+from diagram import INK, arrow, canvas, save
+from matplotlib.patches import FancyBboxPatch
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-
-IMAGES = Path(__file__).resolve().parent.parent / "images"
-INK, MUTED, PREVIOUS, INDUCTION, ANSWER = "#1f2328", "#6e7781", "#1971c2", "#f08c00", "#2f9e44"
-DPI = 90
+MUTED, PREVIOUS, INDUCTION, ANSWER = "#6e7781", "#1971c2", "#f08c00", "#2f9e44"
 TOKENS = ["7", "K", "p", "2", "x", "7", "K"]  # a block of five symbols, then its repeat up to "K"
 QUERY, MATCH = 6, 2  # the last "K" asks; "p" followed the earlier "K"
 
@@ -35,16 +28,12 @@ def token_box(axes, x: float, text: str, colour: str, filled: bool) -> None:
 
 def arc(axes, start: float, end: float, colour: str, rad: float, width: float, y: float = 0.32) -> None:
     """A curved arrow above the tokens, from the token that looks to the token it looks at."""
-    axes.add_patch(FancyArrowPatch((start, y), (end, y), arrowstyle="-|>", mutation_scale=12, color=colour,
-                                   linewidth=width, connectionstyle=f"arc3,rad={rad}", shrinkA=3, shrinkB=3))
+    arrow(axes, (start, y), (end, y), colour=colour, width=width, connection=f"arc3,rad={rad}")
 
 
-def draw_induction_head(path: Path) -> None:
+def draw_induction_head() -> None:
     """The previous-token head marks "p" as "came after K"; the induction head finds it from the next "K"."""
-    figure, axes = plt.subplots(figsize=(9.5, 3.6), dpi=DPI)
-    axes.set_xlim(-1.4, len(TOKENS) + 2.6)
-    axes.set_ylim(-1.35, 3.1)
-    axes.axis("off")
+    figure, axes = canvas(9.5, 3.6, x=(-1.4, len(TOKENS) + 2.6), y=(-1.35, 3.1))
     for i, token in enumerate(TOKENS):
         colour = INDUCTION if i == QUERY else ANSWER if i == MATCH else MUTED
         token_box(axes, i, token, colour, filled=i in (QUERY, MATCH))
@@ -52,8 +41,7 @@ def draw_induction_head(path: Path) -> None:
         arc(axes, i, i - 1, PREVIOUS, rad=0.9, width=2.4 if i == MATCH else 0.8)
     arc(axes, QUERY, MATCH, INDUCTION, rad=0.45, width=2.6)
     token_box(axes, len(TOKENS) + 1.2, "p", ANSWER, filled=True)
-    axes.add_patch(FancyArrowPatch((QUERY + 0.4, 0), (len(TOKENS) + 0.85, 0), arrowstyle="-|>", mutation_scale=14,
-                                   color=ANSWER, linewidth=2))
+    arrow(axes, (QUERY + 0.4, 0), (len(TOKENS) + 0.85, 0), colour=ANSWER, width=2, head=14)
     axes.text(len(TOKENS) + 1.2, -0.62, "predicted\nnext token", ha="center", va="top", size=9, color=ANSWER)
     axes.text(-0.9, 2.85, "layer 0, previous-token head:", size=10, color=PREVIOUS, weight="bold")
     axes.text(-0.9, 2.55, "each token copies which token came before it; \"p\" now carries \"after K\"",
@@ -64,16 +52,8 @@ def draw_induction_head(path: Path) -> None:
     axes.text(-0.45, -0.6, "position", ha="right", va="top", size=8.5, color=MUTED)
     for i in range(len(TOKENS)):
         axes.text(i, -0.6, str(i), ha="center", va="top", size=8.5, color=MUTED)
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    plt.close(figure)
-
-
-def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
-    path = IMAGES / "07_induction_head.png"
-    draw_induction_head(path)
-    print(f"images/{path.name}: {path.stat().st_size // 1024} KB")
+    save(figure, "07_induction_head.png")
 
 
 if __name__ == "__main__":
-    main()
+    draw_induction_head()
