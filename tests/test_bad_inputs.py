@@ -66,14 +66,6 @@ CONTEXT = 32
 TRAINING_TEXT = TinyWorld(0).corpus_text(60)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy 2-core machine makes two threads much slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 class Kit:
     """What the rows work on, built once per module: a tiny model, its tokenizer, a few others, the labs."""

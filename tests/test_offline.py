@@ -37,14 +37,6 @@ OFFLINE_RECIPE = Recipe(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread, and a busy machine cannot stall them at a thread barrier."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 class NoSocket(socket.socket):
     """A socket that cannot be made: as on a plane, or on CI without network."""
