@@ -42,7 +42,7 @@ except ImportError:  # Windows
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
 from helpers.generation import check_tokenizer
 from helpers.model import GPT, GPTConfig
-from helpers.runtime import cache_dir
+from helpers.runtime import cache_dir, cached_model_threads
 from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
@@ -194,8 +194,9 @@ def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> 
         if progress:
             print(f"Training the {name!r} model ({model.num_parameters():,} parameters) once; it is cached in "
                   f"{folder}.")
-        train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
-              tokenizer_ref=data.tokenizer)
+        with cached_model_threads():
+            train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
+                  tokenizer_ref=data.tokenizer)
         return load_checkpoint(folder)
 
 

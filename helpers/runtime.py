@@ -76,3 +76,20 @@ def evaluating(model: nn.Module) -> Iterator[None]:
             yield
     finally:
         model.train(was_training)
+
+
+# A model trained once and cached is shared by every chapter and test, whoever happens to train it first: a
+# notebook kernel (torch's default threads) or a test (one thread). Float sums split over a different number of
+# threads round differently and the training drifts apart, so the cached models are always trained on this many.
+CACHED_MODEL_THREADS = 2
+
+
+@contextmanager
+def cached_model_threads() -> Iterator[None]:
+    """Train a model that will be cached on CACHED_MODEL_THREADS threads, so it is the same whoever builds it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(CACHED_MODEL_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -407,7 +407,7 @@ for layer, head in antecedent_heads:
           f"a girl's {weight[~male_hero].mean():.2f}")
 weights_by_gender = [(without_distractors.on_antecedent[i, j][male_hero].mean(),
                       without_distractors.on_antecedent[i, j][~male_hero].mean()) for i, j in antecedent_heads]
-assert all(boy > 0.6 and girl < 0.3 for boy, girl in weights_by_gender)
+assert all(boy > 0.6 and boy > 2 * girl for boy, girl in weights_by_gender)
 
 # %% [markdown]
 # A boy's name draws most of their attention (0.92 and 0.77), a girl's name much less (0.06 and 0.21):

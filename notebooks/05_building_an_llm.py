@@ -25,7 +25,7 @@
 #   `helpers.model.GPT`;
 # - say why residual connections matter, from gradient norms you measure;
 # - count the parameters and memory of GPT-2 (124M to 1.5B) without building them;
-# - train a tokenizer and a small model on any text you paste, in about 30 seconds, and run it with
+# - train a tokenizer and a small model on any text you paste, in about 20 seconds, and run it with
 #   Hugging Face `transformers`.
 #
 # **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache (the first
@@ -715,7 +715,7 @@ for model_name in ("TinyWorld model", "your model"):
     print(f"{model_name:20}" + "".join(f"{scores[model_name, name]:26.2f}" for name in text_names))
 
 # %% [markdown]
-# The answer, measured. In 300 steps (about 30 seconds on a laptop CPU) the validation loss falls
+# The answer, measured. In 300 steps (about 20 seconds on an idle 2-core CPU) the validation loss falls
 # from ln 512 ≈ 6.2 to about 4.2 nats per token. The samples are not good English yet, but they are
 # *The Verdict*'s: its quotation marks and dashes, its names (Stroud); about 57% of the
 # words the model writes occur in the story, against about 28% for the same model untrained. And the table
@@ -794,7 +794,7 @@ assert own_tokenizer.decode(hf_generated[0].tolist()) == ours_generated
 # - **Sizes** follow from the configuration: GPT-2 is 124,439,808 parameters (checked against
 #   `transformers`), GPT-2 XL 1.56 billion — 6.2 GB in fp32, 3.1 GB in bf16, about 25 GB to train with AdamW.
 # - **Untrained**, a model gives every token about 1/V and its loss is ln V; its text is noise.
-# - **Your own data**: a tokenizer and a small model trained on any text in about 30 seconds; exported as
+# - **Your own data**: a tokenizer and a small model trained on any text in about 20 seconds; exported as
 #   a Hugging Face folder, `transformers` runs it with the same logits and the same greedy text.
 #
 # ## Exercises

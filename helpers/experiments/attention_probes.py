@@ -55,7 +55,7 @@ from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
 from helpers.pretrained import pretrained
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
-from helpers.runtime import cache_dir
+from helpers.runtime import cache_dir, cached_model_threads
 from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
 from helpers.training import TrainingConfig, train
 
@@ -112,8 +112,9 @@ def story_model(recipe: StoryModelRecipe = STORY_MODEL, *, progress: bool = True
         model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **dict(recipe.model)))
     if progress:
         print(f"Training the story model ({model.num_parameters():,} parameters) once; it is then cached.")
-    train(model, train_ids, val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
-          tokenizer_ref=tokenizer)
+    with cached_model_threads():
+        train(model, train_ids, val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
+              tokenizer_ref=tokenizer)
     return load_checkpoint(folder).build_model(), tokenizer
 
 

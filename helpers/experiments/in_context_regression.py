@@ -48,7 +48,7 @@ from torch.utils.data import Dataset
 
 from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.model import Block, GPTConfig
-from helpers.runtime import cache_dir
+from helpers.runtime import cache_dir, cached_model_threads
 from helpers.training import History, TrainingConfig, train
 
 LAYOUTS = ("pairs", "interleaved")
@@ -316,7 +316,8 @@ def train_regression_model(
     train_set = LinearSequences(max_steps * batch_size, config, seed=seed)
     val_set = LinearSequences(4 * batch_size, config, seed=seed + 1)
     started = time.perf_counter()
-    history: History = train(model, train_set, val_set, training, loss_fn=regression_loss, progress=progress)
+    with cached_model_threads():
+        history: History = train(model, train_set, val_set, training, loss_fn=regression_loss, progress=progress)
     seconds = time.perf_counter() - started
     model.eval()
     if folder is not None:

@@ -68,7 +68,7 @@ from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
 from helpers.pretrained import nats_per_character
 from helpers.probes import phenomenon_pairs, probe_accuracies
-from helpers.runtime import cache_dir
+from helpers.runtime import cache_dir, cached_model_threads
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
@@ -275,7 +275,8 @@ def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, tokenizer:
     run_ids = train_ids[: tokens + 1]  # exactly `steps` batches of windows: every token is seen once
     training = config.training_config(size, batch_size)
     started = time.perf_counter()
-    history = train(model, run_ids, val_ids, training, progress=False)
+    with cached_model_threads():
+        history = train(model, run_ids, val_ids, training, progress=False)
     seconds = time.perf_counter() - started
     model.eval()
     parameters = count_parameters(model)
