@@ -268,7 +268,7 @@ assert methods["label words"]["plain"][1] > 0.9 and methods["calibrated"]["plain
 # %% [markdown]
 # None of them works: every method scores between 45.5% and 52% (asserted: within 35–65%, coin-flip
 # territory). Calibration does what it promises, and that is the clue: uncalibrated, the model answers
-# "positive" to 96% of plain reviews; calibrated, to none of them. It only moved a *constant* answer
+# "positive" to 97% of plain reviews; calibrated, to none of them. It only moved a *constant* answer
 # from one label to the other. A detector that always says the same thing scores the share of that class,
 # whichever it says. Why is the answer constant? Look at the margins themselves, review by review:
 
@@ -295,8 +295,8 @@ print(f"a positive review gets the larger margin in {ranked:.0%} of (positive, n
 assert abs(gap) < 0.05 and 0.4 < ranked < 0.6
 
 # %% [markdown]
-# The margin moves from review to review (0.42 ± 0.17 nats), but not with the verdict: positive reviews
-# average 0.007 nats *less* than negative ones, and a positive review gets the larger margin in 49% of
+# The margin moves from review to review (0.43 ± 0.17 nats), but not with the verdict: positive reviews
+# average 0.004 nats *less* than negative ones, and a positive review gets the larger margin in 50% of
 # (positive, negative) pairs, a coin flip. The two histograms lie on top of each other, so no threshold
 # separates them, and calibration only moves the threshold (from the black line to the blue one).
 #
