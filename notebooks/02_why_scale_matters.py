@@ -161,8 +161,8 @@ for r in sweep.runs:
 print(f"TinyWorld's floor: {FLOOR:.3f} nats per character")
 
 # %% [markdown]
-# Read the table in blocks of four: every size gets better with more data (XS from 0.875 to 0.581 nats per
-# character, XL from 0.799 to 0.283). Across blocks, on the largest data size, every bigger model beats
+# Read the table in blocks of four: every size gets better with more data (XS from 0.876 to 0.581 nats per
+# character, XL from 0.825 to 0.283). Across blocks, on the largest data size, every bigger model beats
 # the smaller ones: 0.581, 0.389, 0.340, 0.313, 0.283. The best run is still 42% above TinyWorld's floor.
 #
 # The loss column, by hand for one held-out document and the largest model: its surprise at every token
@@ -229,8 +229,8 @@ plt.show()
 
 # %% [markdown]
 # On the largest data size (410k tokens) the five sizes fall on an orderly curve that bends as it nears
-# the floor. With little data, size hardly matters: at 51k tokens the five losses lie between 0.79 and
-# 1.01, and M even does worse than S (one run per point: a single run's luck shows). Along the data axis
+# the floor. With little data, size hardly matters: at 51k tokens the five losses lie between 0.78 and
+# 1.04, and M even does worse than S (one run per point: a single run's luck shows). Along the data axis
 # every size improves steadily, the bigger ones faster, and the smallest flattens first.
 #
 # ### Fitting the law by hand
@@ -287,7 +287,7 @@ for d in data_sizes:
 
 # %% [markdown]
 # With 51k and 102k tokens the sizes barely differ, so there is no curve to fit: E comes out 0 with a tiny
-# exponent and a poor fit. With 205k tokens the fitted E is 0.413, with 410k it is 0.264. The irreducible
+# exponent and a poor fit. With 205k tokens the fitted E is 0.408, with 410k it is 0.264. The irreducible
 # term of L(N) is not a property of the text alone but of the text *and how much of it the models saw*: the
 # loss an unlimited model would reach on that much data. It falls toward the floor as the data grows.
 #
@@ -330,7 +330,7 @@ plt.show()
 # - L(N) on our largest data size levels off at **E = 0.264, a third above the true floor 0.199**. Forcing
 #   E to be the floor fits the five points worse (rms error on log L 0.047 against 0.009).
 # - Along the data axis the fits say E = 0 for four of the five sizes (their curves have not started to
-#   bend) and E = 0.114 for XS: **below the floor, which no model can beat** — an extrapolation from four
+#   bend) and E = 0.136 for XS: **below the floor, which no model can beat** — an extrapolation from four
 #   points over a factor of 8 in data.
 #
 # Over one and a half orders of magnitude, a fitted irreducible term mostly measures what the models have
@@ -365,7 +365,7 @@ print(f"tokens: {right!r} -> {right_id}, {wrong!r} -> {wrong_id}")
 print(f"P({right!r}) = {log_probs[right_id[0]].exp():.3f}, P({wrong!r}) = {log_probs[wrong_id[0]].exp():.3f}")
 
 # %% [markdown]
-# The largest model of the sweep prefers the wrong *are* (0.28 against 0.07 for *is*): it follows the nearer
+# The largest model of the sweep prefers the wrong *are* (0.27 against 0.07 for *is*): it follows the nearer
 # noun *dogs*, not the subject *cat*. One pair is an anecdote; we need many.
 #
 # `helpers.probes.continuation_log_probs` scores any (prompt, word) this way, batched, and with words of
@@ -402,7 +402,7 @@ for r in largest:
 
 # %% [markdown]
 # Only agreement is above chance, at 65.5–72.5%, and it does not grow across the sweep. Pronouns,
-# sentiment and labels all stay within coin-flip noise (40–61%). The largest model even scores 40% on
+# sentiment and labels all stay within coin-flip noise (42–61%). The largest model even scores 42% on
 # pronouns. Is that a heuristic? Two simple rules on the same 200 stories:
 
 # %%
@@ -416,7 +416,7 @@ print("'the pronoun matches the nearest name':  0.0% right (the last name before
 
 # %% [markdown]
 # "Copy the gender of the nearest name" is always wrong here, "copy the first name" is right 73.5% of the
-# time. The XL's 40% matches neither: the sweep's models have not learned who "she" is.
+# time. The XL's 42% matches neither: the sweep's models have not learned who "she" is.
 #
 # ### One step further up: the chapters' pretrained model
 #
@@ -469,7 +469,7 @@ print(f"distractor first: {big_right[~hero_first].mean():.1%} right ({(~hero_fir
 # When a distractor comes first, the first-name rule is always wrong, and the pretrained model is still
 # right 62.3% of the time: it has learned part of the real rule. Chapter 3 looks inside it for the
 # attention head that does it. Sentiment is another matter: plain or negated, in the review (45.5%) or as
-# a labelled task (48.5% and 47.5%), the pretrained model stays at chance, like the whole sweep. Scale
+# a labelled task (48.0% and 47.5%), the pretrained model stays at chance, like the whole sweep. Scale
 # bought fluent text first, then grammar, then part of who-is-who; the feeling of a review is not yet in
 # reach at this scale.
 
@@ -545,7 +545,7 @@ for budget in (1e10, 3e10, 1e11, 3e11, 1e12):
 
 # %% [markdown]
 # Each curve is one size; along it, more data. At a budget of 10¹¹ FLOPs, S (50k parameters) wins with
-# 0.428 nats per character, ahead of the larger M (0.536) and L (0.669), which would need more compute to
+# 0.428 nats per character, ahead of the larger M (0.538) and L (0.663), which would need more compute to
 # pay off, and of the smaller XS (0.581 with all its data). The best size grows with the budget: XS, then
 # S, M and L. At 10¹² FLOPs L trained on all its data (0.313) still beats XL on 78% of its data (0.332,
 # interpolated).
@@ -694,7 +694,7 @@ assert all(0.3 <= a <= 0.7 for pair in emotion.values() for a in pair)  # every 
 #     print(r.size, continuation_log_probs(sweep.model(r.size), tokenizer,
 #                                          [("the cats near the dog", "are"), ("the cats near the dog", "is")]))
 # ```
-# All five sizes prefer the wrong *is* (XL: log P −1.81 against −2.70 for *are*): they follow the number
+# All five sizes prefer the wrong *is* (XL: log P −1.85 against −2.77 for *are*): they follow the number
 # of the nearest noun, *dog*. People make the same slip ("the key to the cabinets are ...").
 # </details>
 #

@@ -452,13 +452,13 @@ axes.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# With no example the model never answers right: "cat :" means nothing to it, and it carries on as if a
-# sentence had started ("cat : is young ..."). Examples help, slowly: 10% right with one, 15% with two,
-# 25% with four. The knowledge was already there (the model translates most nouns inside sentences); the
+# With no example the model never answers right: "cat :" means nothing to it, and it carries on with English
+# words ("cat : answer the question ..."). Examples help, slowly: 7% right with one, 15% with two,
+# 24% with four. The knowledge was already there (the model translates most nouns inside sentences); the
 # examples only tell it which knowledge the prompt asks for. That is few-shot learning, of a task that
 # never appeared as a task.
 #
-# But it is weak, and it stops improving: with eight examples 22% are right, and 45% of the answers repeat
+# But it is weak, and it stops improving: with eight examples 19% are right, and 49% of the answers repeat
 # one of the examples' answers instead (the eight-example question above gets a Tiny noun, "gesa", but the
 # one for goat). Every example is one more Tiny word in view that the model may repeat, and without an
 # induction head (section 2) it cannot look up which one belongs to which English word. Large models trained on real text, full of induction heads, keep
@@ -696,15 +696,15 @@ plt.show()
 # %% [markdown]
 # Read the left panel as the story of when translation "emerges": every model of the sweep translates
 # 0 of the 200 sentences exactly, across a 270-fold range of compute; then the pretrained model translates
-# 46% of them. A sudden jump. The right panel measures the same models on the same sentences, per word,
-# and there is no jump: the log-likelihood improves steadily with compute, from -5.89 nats per word for
-# the smallest model on the least data (the right word gets a probability of about 1 in 360) to -2.47
-# for the largest sweep model (1 in 12) and -0.31 for the pretrained model (0.73). The share of words
-# right climbs from 33% to 43% to 92%.
+# 43% of them. A sudden jump. The middle panel measures the same models on the same sentences, per word,
+# and there is no jump: the log-likelihood improves steadily with compute, from -5.93 nats per word for
+# the smallest model on the least data (the right word gets a probability of about 1 in 380) to -2.47
+# for the largest sweep model (1 in 12) and -0.32 for the pretrained model (0.73). The share of words
+# right climbs from 33% to 43% to 91.5%.
 #
 # Exact match needs all 7.9 words of a sentence right. At 43% per word that happens about 0.43^7.9 =
-# 0.1% of the time; at 92% it happens about 0.92^7.9 = 52% of the time, close to the 46% we measured
-# (the errors are not quite independent). The right panel draws that curve: it stays flat near zero
+# 0.1% of the time; at 91.5% it happens about 0.915^7.9, roughly half the time (49.4%, printed below),
+# close to the 43% we measured (the errors are not quite independent). The right panel draws that curve: it stays flat near zero
 # until most words are right, then shoots up, and every model sits on it. The "jump" is the shape of
 # x^7.9, not a sudden change inside the models. This is the argument of Schaeffer et al. (2023): many
 # abilities reported to emerge suddenly in large models are scored all-or-nothing, and the same models
@@ -763,7 +763,7 @@ for name, share in zip(["embeddings"] + [f"block {i}" for i in range(model.confi
 
 # %% [markdown]
 # The first Tiny word is never the prediction of the embeddings or of the first block; it appears after
-# the second block (17.5% of sentences), mostly after the third (58%), and the last block adds a little
+# the second block (15.5% of sentences), mostly after the third (59%), and the last block adds a little
 # (67.5%; the first word, the translated subject, is the hardest of the sentence). Translating is not one
 # step anywhere in the model: the answer is built up over the upper half of its layers.
 
@@ -862,7 +862,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #   never appeared. Trained with a fixed period, the same loss is reached by a positional shortcut that
 #   fails on any other period, so the check matters.
 # - **Partly, from a few examples.** The pretrained TinyWorld model has no induction head. Shown a few
-#   examples of a dictionary format it never saw, it answers up to 25% of the questions right instead of
+#   examples of a dictionary format it never saw, it answers up to 24% of the questions right instead of
 #   0%, using knowledge it picked up from bilingual sentences; more examples mostly give it more answers
 #   to copy by mistake.
 # - **Yes, when its training asks it to learn from examples.** A transformer trained on prompts that each
@@ -871,7 +871,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #   where least squares breaks down, it does not. It learned no particular function; it learned a way of
 #   fitting one.
 # - **Yes, as a side effect of next-word prediction.** Nobody trained a translator, and the pretrained
-#   model translates 46% of held-out sentences exactly (92% of the words). Whether that ability looks like
+#   model translates 43% of held-out sentences exactly (92% of the words). Whether that ability looks like
 #   it "emerged" suddenly depends on the metric: per word it improved steadily across 21 models.
 # - **Sometimes long after training seems to be over.** With weight decay, a network that had memorised
 #   its training sums at step 200 found the rule of modular addition at step 950 (99% on unseen sums);
@@ -946,7 +946,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #
 # With exact match ≈ p^7.9: p = 0.5^(1/7.9) ≈ 0.916 for 50%, and p = 0.99^(1/7.9) ≈ 0.9987 for 99%. Going
 # from 92% to 99.9% of words right moves exact match from 50% to 99%, while going from 33% to 43% (the
-# whole sweep) only moves it from 0.02% to 0.1%, which 200 sentences cannot even see.
+# sweep, from its first run to its last) only moves it from 0.02% to 0.1%, which 200 sentences cannot even see.
 # </details>
 #
 # 4. **Format matters.** Write the few-shot dictionary with "=" instead of ":"
@@ -959,7 +959,7 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # print({k: few_shot_outcome(model, tokenizer, equals, k).right for k in SHOTS})
 # ```
 #
-# 0% at every k: after "cat =" the model continues with ".". TinyWorld never uses "=", while ":" comes
+# 0% at every k: after "cat =" the model continues with "." (with no example, with "you"). TinyWorld never uses "=", while ":" comes
 # before every translation ("tiny :"), so ":" points the model to what it knows and "=" points nowhere.
 # Few-shot learning here relies on a format close to the training text.
 # </details>
