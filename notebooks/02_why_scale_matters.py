@@ -28,11 +28,10 @@
 # - measure what bigger models learn with minimal pairs (agreement, pronouns, negation);
 # - decide which model size to train for a fixed compute budget.
 #
-# **Run time:** under 2 minutes on a 2-core laptop CPU with the sweep in the cache (the last cell prints the
-# time; 17 to 110 seconds in our builds, depending on how busy the machine was). The first run trains the
-# sweep once — 20 small models, 157 s measured on a 2-core machine shared with other work, 134 s of it
-# training — and the chapters' pretrained TinyWorld model if no earlier chapter did (a few minutes); both
-# are cached.
+# **Run time:** under 10 seconds on an idle 2-core laptop CPU with the sweep in the cache (the last cell
+# prints this run's time). The first run trains the sweep once — 20 small models — and the chapters'
+# pretrained TinyWorld model if no earlier chapter did: about 3 minutes in all (190 s measured on an idle
+# 2-core CPU); both are cached.
 
 # %%
 import time

@@ -27,8 +27,8 @@
 #   from a model that does not know;
 # - wire these into a small support bot that picks the tone of its answer from your mood.
 #
-# **Run time:** about a minute on an idle 2-core laptop CPU once the pretrained model is cached (the first
-# call of `pretrained()` trains it, about three minutes). The last cell prints this run's time.
+# **Run time:** about 10 seconds on an idle 2-core laptop CPU once the pretrained model is cached (the first
+# call of `pretrained()` trains it, about 2 minutes). The last cell prints this run's time.
 
 # %%
 import time

@@ -28,8 +28,8 @@
 # - train a tokenizer and a small model on any text you paste, in about 20 seconds, and run it with
 #   Hugging Face `transformers`.
 #
-# **Run time:** about 2 minutes on a 2-core laptop CPU, with the pretrained TinyWorld model in the cache (the first
-# run of the series trains it once, a few minutes).
+# **Run time:** about 35 seconds on an idle 2-core laptop CPU, with the pretrained TinyWorld model in the
+# cache (the first run of the series trains it once, about 2 minutes).
 
 # %%
 import time

@@ -32,8 +32,8 @@
 #
 # ![Pretraining, classification fine-tuning with a new head on the last token, and instruction fine-tuning with the loss on the response only](../images/ch6-pretraining-to-fine-tuning.png)
 #
-# **Run time:** a few minutes on a 2-core laptop CPU with the pretrained model cached; the last cell prints
-# this run's time.
+# **Run time:** under 2 minutes on an idle 2-core laptop CPU with the pretrained model cached (about 100 s
+# measured); the last cell prints this run's time.
 
 # %%
 import time

@@ -44,10 +44,10 @@
 #   makes a smooth improvement look like a sudden jump;
 # - reproduce grokking and show what weight decay has to do with it.
 #
-# **Run time:** about 2.5 minutes on an idle 2-core CPU, with the pretrained TinyWorld model, chapter 2's
+# **Run time:** about 30 seconds on an idle 2-core CPU, with the pretrained TinyWorld model, chapter 2's
 # sweep and section 3's in-context regression model in the cache (the first run trains whichever is
-# missing, once); the last cell prints this run's time. Every other model of this chapter is trained live,
-# so you watch it happen.
+# missing, once: the regression model takes about half a minute); the last cell prints this run's time.
+# Every other model of this chapter is trained live, so you watch it happen.
 
 # %%
 import time

@@ -29,7 +29,7 @@
 #   statistical watermark you can detect;
 # - write a model card from your own measurements.
 #
-# **Run time:** about two minutes on an idle 2-core CPU once the pretrained model is cached (it trains four
+# **Run time:** about 45 seconds on an idle 2-core CPU once the pretrained model is cached (it trains four
 # tiny models, fine-tunes a classifier and preference-tunes the pretrained model). The last cell prints
 # this run's time.
 
