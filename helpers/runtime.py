@@ -1,4 +1,5 @@
-"""Where the series runs (device), how it repeats itself (seeds) and where it keeps files (one cache folder).
+"""Where the series runs (device), how it repeats itself (seeds, the threads cached models train on) and where
+it keeps files (one cache folder).
 
 Everything the series writes goes below `cache_dir()`: downloads, tokenizers, checkpoints.
 Environment variables override the defaults:

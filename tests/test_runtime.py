@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.runtime import cache_dir, choose_device, seed_everything
+from helpers.runtime import CACHED_MODEL_THREADS, cache_dir, cached_model_threads, choose_device, seed_everything
 
 
 def test_device_defaults_to_cpu_here_and_obeys_the_environment(monkeypatch):
@@ -45,3 +45,13 @@ def test_cache_folder_follows_the_environment_and_cannot_be_escaped(isolated_cac
         cache_dir("..", "elsewhere")
     with pytest.raises(ValueError, match="leave the cache"):
         cache_dir("/etc")
+
+
+def test_cached_models_train_on_a_fixed_number_of_threads_and_the_setting_comes_back():
+    before = torch.get_num_threads()
+    with cached_model_threads():
+        assert torch.get_num_threads() == CACHED_MODEL_THREADS
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), cached_model_threads():
+        raise RuntimeError("an interrupted training")
+    assert torch.get_num_threads() == before
