@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> None:
             if arguments.history is not None:
                 result = {"recipe": arguments.recipe, "world_size": world_size, "history": history.as_dict()}
                 write_text_atomically(arguments.history, json.dumps(result, indent=1))
+        if distributed:
+            dist.barrier()  # every process is done before any tears the group down (else a peer may abort)
     finally:
         if distributed:
             dist.destroy_process_group()

@@ -466,7 +466,7 @@ print("torchrun --nproc_per_node 2 -m helpers.train_distributed --recipe tinywor
 began = time.perf_counter()
 run = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd="..")
 lines = [line for line in run.stdout.splitlines() if "process(es)" in line]
-print(lines[-1] if lines else "torchrun did not finish: " + run.stderr[-300:])
+print(lines[-1] if lines and run.returncode == 0 else f"torchrun failed ({run.returncode}): " + run.stderr[-1500:])
 print(f"({time.perf_counter() - began:.0f} s, mostly starting the two processes)")
 assert run.returncode == 0 and "2 process(es)" in lines[-1]
 
