@@ -30,7 +30,7 @@
 #
 # **Run time:** under 10 seconds on an idle 2-core laptop CPU with the sweep in the cache (the last cell
 # prints this run's time). The first run trains the sweep once — 20 small models — and the chapters'
-# pretrained TinyWorld model if no earlier chapter did: about 3 minutes in all (190 s measured on an idle
+# pretrained TinyWorld model if no earlier chapter did: about 3½ minutes in all (203 s measured on an idle
 # 2-core CPU); both are cached.
 
 # %%

@@ -29,7 +29,8 @@
 #
 # **Run time:** about 10 seconds on an idle 2-core CPU with its two models in the helpers' cache: the
 # chapters' pretrained TinyWorld model and this chapter's story model. A first run trains whichever is
-# missing once and caches it (the story model takes about a minute); the last cell prints this run's time.
+# missing once and caches it (the story model takes about a minute and a half); the last cell prints this
+# run's time.
 
 # %%
 import time
