@@ -4,8 +4,6 @@ never damages a learner's previous checkpoint or cached download (the message na
 
 import errno
 import shutil
-import socket
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,46 +15,12 @@ from helpers.checkpoints import load_checkpoint, save_checkpoint
 from helpers.downloads import REGISTRY, DownloadError, load
 from helpers.files import sha256_of
 from helpers.model import GPT, GPTConfig
-from helpers.pretrained import RECIPES, Recipe, pretrained
+from helpers.pretrained import pretrained
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, CharacterTokenizer, load_tokenizer
 from helpers.training import TrainingConfig, make_optimizer, train
 from helpers.widgets import default_tokenizers
 from helpers.windows import split_ids
-
-OFFLINE_RECIPE = Recipe(
-    name="offline-test",
-    description="trains in seconds, for the no-network test",
-    world_seed=5,
-    train_documents=300,
-    val_documents=20,
-    vocab_size=300,
-    model=dict(context_length=32, n_layer=1, n_head=2, n_embd=32),
-    training=TrainingConfig(max_steps=20, batch_size=8, learning_rate=3e-3, warmup_steps=2, eval_every=10,
-                            eval_batches=2, checkpoint_every=10),
-)
-
-
-
-class NoSocket(socket.socket):
-    """A socket that cannot be made: as on a plane, or on CI without network."""
-
-    def __init__(self, *args, **kwargs):
-        raise OSError(errno.ENETUNREACH, "network is unreachable (sockets are blocked by the test)")
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Block every socket in this process: creating one, connecting, and name lookups all fail."""
-
-    def refuse(*args, **kwargs):
-        raise OSError(errno.ENETUNREACH, "network is unreachable (sockets are blocked by the test)")
-
-    monkeypatch.setattr(socket, "socket", NoSocket)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    with pytest.raises(OSError):
-        urllib.request.urlopen("https://example.org", timeout=5)  # the block really holds
 
 
 def test_the_data_path_runs_without_network(no_network, isolated_cache, monkeypatch):
@@ -78,12 +42,11 @@ def test_the_data_path_runs_without_network(no_network, isolated_cache, monkeypa
     assert set(default_tokenizers(n_documents=30, bpe_vocab_size=270)) == {"characters", "words", "BPE (270)"}
 
 
-def test_the_pretrained_model_path_runs_without_network(no_network, isolated_cache, monkeypatch):
+def test_the_pretrained_model_path_runs_without_network(no_network, tiny_recipe, monkeypatch):
     monkeypatch.delenv("ULLM_MIRROR", raising=False)
-    monkeypatch.setitem(RECIPES, OFFLINE_RECIPE.name, OFFLINE_RECIPE)
-    model, tokenizer = pretrained(OFFLINE_RECIPE.name, progress=False)  # trained here, offline
-    again, _ = pretrained(OFFLINE_RECIPE.name, progress=False)  # and loaded from the cache, offline
-    assert model.config.vocab_size == tokenizer.vocab_size == OFFLINE_RECIPE.vocab_size
+    model, tokenizer = pretrained(tiny_recipe.name, progress=False)  # trained here, offline
+    again, _ = pretrained(tiny_recipe.name, progress=False)  # and loaded from the cache, offline
+    assert model.config.vocab_size == tokenizer.vocab_size == tiny_recipe.vocab_size
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values(),
                                                  strict=True))
 

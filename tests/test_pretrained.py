@@ -25,28 +25,9 @@ from helpers.pretrained import (
 )
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer
-from helpers.training import TrainingConfig, TrainingInterrupted
+from helpers.training import TrainingInterrupted
 
 DEFAULT_THREADS = torch.get_num_threads()
-
-
-TINY = Recipe(
-    name="test-tiny",
-    description="seconds to train, for testing the mechanics",
-    world_seed=3,
-    train_documents=300,
-    val_documents=20,
-    vocab_size=300,
-    model=dict(context_length=32, n_layer=1, n_head=2, n_embd=32),
-    training=TrainingConfig(max_steps=20, batch_size=8, learning_rate=3e-3, warmup_steps=2, eval_every=10,
-                            eval_batches=2, checkpoint_every=10),
-)
-
-
-@pytest.fixture
-def tiny_recipe(monkeypatch, isolated_cache):
-    monkeypatch.setitem(RECIPES, TINY.name, TINY)
-    return TINY
 
 
 def model_folder(recipe: Recipe):
@@ -62,45 +43,45 @@ def refuse_to_train(*args, **kwargs):
 
 
 def test_trained_once_then_loaded_from_the_cache(tiny_recipe, monkeypatch):
-    model, tokenizer = pretrained(TINY.name, progress=False)
+    model, tokenizer = pretrained(tiny_recipe.name, progress=False)
     assert isinstance(model, GPT) and isinstance(tokenizer, Tokenizer) and not model.training
-    assert model.config.vocab_size == tokenizer.vocab_size == TINY.vocab_size
-    assert load_checkpoint(model_folder(TINY)).step == TINY.training.max_steps
+    assert model.config.vocab_size == tokenizer.vocab_size == tiny_recipe.vocab_size
+    assert load_checkpoint(model_folder(tiny_recipe)).step == tiny_recipe.training.max_steps
     monkeypatch.setattr(pretrained_module, "train", refuse_to_train)
-    again, tokenizer_again = pretrained(TINY.name, progress=False)
+    again, tokenizer_again = pretrained(tiny_recipe.name, progress=False)
     assert same_weights(model, again) and tokenizer_again.encode("the cat .") == tokenizer.encode("the cat .")
 
 
 def test_a_damaged_cache_is_rebuilt_with_a_warning_never_loaded(tiny_recipe):
-    model, _ = pretrained(TINY.name, progress=False)
-    folder = model_folder(TINY)
+    model, _ = pretrained(tiny_recipe.name, progress=False)
+    folder = model_folder(tiny_recipe)
     weights = folder / json.loads((folder / "checkpoint.json").read_text())["files"]["model"]["path"]
     weights.write_bytes(weights.read_bytes()[:-100])  # truncated
     (folder.parent / "tokenizer.json").write_text("{")  # and the cached tokenizer damaged too
     with pytest.warns(UserWarning, match="damaged") as warned:
-        rebuilt, _ = pretrained(TINY.name, progress=False)
+        rebuilt, _ = pretrained(tiny_recipe.name, progress=False)
     assert any(str(weights) in str(w.message) for w in warned)
     assert same_weights(model, rebuilt)  # training is deterministic: the same model again
 
 
 def test_a_changed_recipe_trains_again_in_its_own_folder(tiny_recipe, monkeypatch):
-    pretrained(TINY.name, progress=False)
-    changed = dataclasses.replace(TINY, training=dataclasses.replace(TINY.training, learning_rate=1e-3))
-    assert fingerprint(changed, *corpus_texts(changed)) != fingerprint(TINY, *corpus_texts(TINY))
-    monkeypatch.setitem(RECIPES, TINY.name, changed)
+    pretrained(tiny_recipe.name, progress=False)
+    changed = dataclasses.replace(tiny_recipe, training=dataclasses.replace(tiny_recipe.training, learning_rate=1e-3))
+    assert fingerprint(changed, *corpus_texts(changed)) != fingerprint(tiny_recipe, *corpus_texts(tiny_recipe))
+    monkeypatch.setitem(RECIPES, tiny_recipe.name, changed)
     assert not model_folder(changed).exists()
-    pretrained(TINY.name, progress=False)
-    assert model_folder(changed).exists() and model_folder(TINY).exists()
+    pretrained(tiny_recipe.name, progress=False)
+    assert model_folder(changed).exists() and model_folder(tiny_recipe).exists()
 
 
-def test_the_fingerprint_covers_the_texts_and_the_model_shape():
-    texts = corpus_texts(TINY)
-    assert fingerprint(TINY, *texts) == fingerprint(TINY, *corpus_texts(TINY))  # same recipe, same key
-    assert fingerprint(TINY, texts[0] + "x", texts[1]) != fingerprint(TINY, *texts)
-    wider = dataclasses.replace(TINY, model={**TINY.model, "n_embd": 64})
-    assert fingerprint(wider, *texts) != fingerprint(TINY, *texts)
-    renamed = dataclasses.replace(TINY, name="other", description="same model, other name")
-    assert fingerprint(renamed, *texts) == fingerprint(TINY, *texts)
+def test_the_fingerprint_covers_the_texts_and_the_model_shape(tiny_recipe):
+    texts = corpus_texts(tiny_recipe)
+    assert fingerprint(tiny_recipe, *texts) == fingerprint(tiny_recipe, *corpus_texts(tiny_recipe))  # same key
+    assert fingerprint(tiny_recipe, texts[0] + "x", texts[1]) != fingerprint(tiny_recipe, *texts)
+    wider = dataclasses.replace(tiny_recipe, model={**tiny_recipe.model, "n_embd": 64})
+    assert fingerprint(wider, *texts) != fingerprint(tiny_recipe, *texts)
+    renamed = dataclasses.replace(tiny_recipe, name="other", description="same model, other name")
+    assert fingerprint(renamed, *texts) == fingerprint(tiny_recipe, *texts)
 
 
 def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, monkeypatch):
@@ -115,25 +96,25 @@ def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, mon
 
     monkeypatch.setattr(pretrained_module, "train", interrupted_train)
     with pytest.raises(TrainingInterrupted):
-        pretrained(TINY.name, progress=False)
-    assert load_checkpoint(model_folder(TINY)).step == 10
+        pretrained(tiny_recipe.name, progress=False)
+    assert load_checkpoint(model_folder(tiny_recipe)).step == 10
     monkeypatch.setattr(pretrained_module, "train", original_train)
-    resumed = pretrained_checkpoint(TINY.name, progress=False)
+    resumed = pretrained_checkpoint(tiny_recipe.name, progress=False)
 
-    fresh = dataclasses.replace(TINY, world_seed=TINY.world_seed)  # an equal recipe, trained in one go
-    monkeypatch.setenv("ULLM_CACHE_DIR", str(model_folder(TINY).parent.parent.parent / "fresh"))
-    monkeypatch.setitem(RECIPES, TINY.name, fresh)
-    uninterrupted = pretrained_checkpoint(TINY.name, progress=False)
+    fresh = dataclasses.replace(tiny_recipe, world_seed=tiny_recipe.world_seed)  # an equal recipe, trained in one go
+    monkeypatch.setenv("ULLM_CACHE_DIR", str(model_folder(tiny_recipe).parent.parent.parent / "fresh"))
+    monkeypatch.setitem(RECIPES, tiny_recipe.name, fresh)
+    uninterrupted = pretrained_checkpoint(tiny_recipe.name, progress=False)
     assert resumed.history["val_loss"] == uninterrupted.history["val_loss"]
     assert same_weights(resumed.build_model(), uninterrupted.build_model())
 
 
 def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_time(tiny_recipe, capsys):
-    entry = model_folder(TINY).parent
+    entry = model_folder(tiny_recipe).parent
     results = []
     with open(entry / ".lock", "w") as held:  # as if another notebook were training this model right now
         fcntl.flock(held, fcntl.LOCK_EX)
-        waiting = threading.Thread(target=lambda: results.append(pretrained(TINY.name, progress=True)))
+        waiting = threading.Thread(target=lambda: results.append(pretrained(tiny_recipe.name, progress=True)))
         waiting.start()
         waiting.join(timeout=1.0)
         assert waiting.is_alive() and not (entry / "model").exists()
@@ -179,10 +160,10 @@ def test_nats_per_character_matches_a_single_pass_when_the_text_fits():
         nats_per_character(model, tokenizer, "")
 
 
-def test_build_model_gives_the_same_initial_weights_without_touching_the_global_generator():
+def test_build_model_gives_the_same_initial_weights_without_touching_the_global_generator(tiny_recipe):
     tokenizer = BPETokenizer.train(TinyWorld(1).corpus_text(5), 260)
     state = torch.get_rng_state()
-    assert same_weights(build_model(TINY, tokenizer), build_model(TINY, tokenizer))
+    assert same_weights(build_model(tiny_recipe, tokenizer), build_model(tiny_recipe, tokenizer))
     assert torch.equal(torch.get_rng_state(), state)
 
 
