@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import json
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -42,7 +40,7 @@ except ImportError:  # Windows
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
 from helpers.generation import check_tokenizer
 from helpers.model import GPT, GPTConfig
-from helpers.runtime import cache_dir, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
 from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
@@ -128,10 +126,7 @@ def fingerprint(recipe: Recipe, train_text: str, val_text: str) -> str:
     """sha256 of everything that decides the model: settings, defaults filled in, and the texts."""
     settings = dataclasses.asdict(recipe) | {"name": None, "description": None, "format": RECIPE_FORMAT}
     settings["model"] = dataclasses.asdict(recipe.model_config(recipe.vocab_size))
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=list).encode("utf-8"))
-    for text in (train_text, val_text):
-        digest.update(hashlib.sha256(text.encode("utf-8")).digest())
-    return digest.hexdigest()
+    return cache_fingerprint(settings, train_text.encode("utf-8"), val_text.encode("utf-8"))
 
 
 def cache_folder(recipe: Recipe, key: str) -> Path:

@@ -10,6 +10,8 @@ ULLM_CACHE_DIR  the cache folder instead of `.cache/` inside the repository
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -94,3 +96,16 @@ def cached_model_threads() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
+
+
+def cache_fingerprint(settings: dict, *data: bytes) -> str:
+    """sha256 of what decides a cached model: its settings, the data it reads and the threads it trains on.
+
+    The thread count is in the key so that a model trained another way (on another CACHED_MODEL_THREADS, or by
+    a version of the series that did not fix it) is never loaded in its place: it is trained again.
+    """
+    key = {"settings": settings, "threads": CACHED_MODEL_THREADS}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode("utf-8"))
+    for chunk in data:
+        digest.update(hashlib.sha256(chunk).digest())
+    return digest.hexdigest()

@@ -366,6 +366,11 @@ assert accuracy > 0.95 and simple_accuracy > 0.95 and general_accuracy < accurac
 # For every layer and head we read the attention of the last token before the pronoun — the "." whose
 # output predicts it — over the 300 stories, and ask: how often is the antecedent the token it looks at
 # most, and how much of its attention lands on the antecedent (and, with distractors, on the distractors)?
+#
+# Which heads do what is decided by the accidents of training (the random start, the order of the batches):
+# train the same recipe with another seed and the heads below sit elsewhere (exercise 5). The text quotes the
+# run saved with this notebook; the `assert` cells check what held in every run we trained (seeds 0 to 3, on
+# one and on two threads).
 
 # %%
 from helpers.experiments.attention_probes import antecedent_attention, pronoun_items
@@ -388,7 +393,9 @@ print(f"the alice head: L{alice_layer} H{alice_head}, the antecedent is its top 
       f"{without_distractors.hit_rate[alice_layer, alice_head]:.0%} of the stories without distractors")
 print("the two heads with the most weight on the antecedent: " + ", ".join(
     f"L{i} H{j} ({without_distractors.mean_on_antecedent[i, j]:.2f})" for i, j in antecedent_heads))
-assert without_distractors.hit_rate[alice_layer, alice_head] > 0.6 and with_distractors.hit_rate.max() < 0.3
+best_hit_rate = without_distractors.hit_rate[alice_layer, alice_head]
+assert best_hit_rate > 0.45 and without_distractors.mean_on_antecedent.max() > 0.35  # a head finds the hero ...
+assert with_distractors.hit_rate.max() < best_hit_rate / 2  # ... and with distractors, no head does
 
 # %% [markdown]
 # Two results:
@@ -398,6 +405,8 @@ assert without_distractors.hit_rate[alice_layer, alice_head] > 0.6 and with_dist
 #   on the hero's name. They look from the "." before the pronoun back to the name.
 # - **With distractors no head picks the antecedent**: the best makes it its top token in 6% of the
 #   stories. Instead L1 H2 puts 0.86 of its attention on the *distractors*.
+#
+# A story has about ten tokens before the pronoun, so attention spread evenly would give the name about 0.1.
 #
 # Split by the hero's gender, the two alice heads behave very differently:
 
@@ -409,11 +418,12 @@ for layer, head in antecedent_heads:
           f"a girl's {weight[~male_hero].mean():.2f}")
 weights_by_gender = [(without_distractors.on_antecedent[i, j][male_hero].mean(),
                       without_distractors.on_antecedent[i, j][~male_hero].mean()) for i, j in antecedent_heads]
-assert all(boy > 0.6 and boy > 2 * girl for boy, girl in weights_by_gender)
+assert max(abs(boy - girl) for boy, girl in weights_by_gender) > 0.3  # names of one gender draw far more
 
 # %% [markdown]
 # A boy's name draws most of their attention (0.88 and 0.90), a girl's name much less (0.32 and 0.04):
-# the model has a default, "she", and these heads look for the evidence against it. So on the chapter's
+# this model has a default, "she", and these heads look for the evidence against it. (Other training runs
+# pick the other default, or split the work: one head looks for boys, the other for girls.) So on the chapter's
 # own sentence the picture is faint. Here is the alice head L1 H1 in the AttentionLab, seen from the "."
 # right before "she" (pick another layer, head or query token; "all heads" shows the whole layer):
 
@@ -435,7 +445,9 @@ for text in (SENTENCE, HIS_SENTENCE):
     on_name[text.split(" ")[0]] = float(weights[0])
     top = sorted(zip(map(float, weights), maps.pieces, strict=True), reverse=True)[:3]
     print(f"{text.split(' . ')[0]} . -> top three: " + ", ".join(f"{piece.strip()} {w:.2f}" for w, piece in top))
-assert on_name["bob"] > 0.6 > 0.3 > on_name["alice"]
+    if text == HIS_SENTENCE:
+        assert top[0][1].strip() == "bob"  # in the sentence about bob, the head looks at bob most
+assert on_name["bob"] > on_name["alice"]
 
 # %% [markdown]
 # "alice" gets 0.15 of the head's attention, about as much as "the" (0.14); the largest share (0.30) stays on
@@ -477,51 +489,43 @@ print("... with distractors:")
 print(ablations)
 print(f"the alice head L{alice_layer} H{alice_head} off: {simple_ablations[alice_layer, alice_head]:.1%} without "
       f"distractors, {ablations[alice_layer, alice_head]:.1%} with")
-assert simple_ablations[alice_layer, alice_head] > simple_accuracy - 0.05
+assert simple_ablations.median() > simple_accuracy - 0.05  # most heads can go, one at a time
 
 # %% [markdown]
 # One head off at a time, the model hardly notices: switching off the alice head L1 H1 costs nothing (100%
 # without distractors, 100% with); switching off L1 H2 costs 11 points without distractors (89.3%) and 20
 # with them (80.0%); every other head, at most 1 point. That does not mean the model ignores L1 H1: the
-# other alice head, L1 H2, reads the same name, so either one is nearly enough — the heads are
-# **redundant**. The test for redundancy is to
-# switch them off *together*. We do it two ways: zeroing their outputs, and *mean ablation*, which replaces
-# each head's output by its average over other stories (so the head still adds what it adds on average,
-# but nothing that depends on this story). As a control, pairs of other heads picked at random:
+# other alice head, L1 H2, reads the same name, so either one is nearly enough — in this run the heads are
+# **redundant**. The test is to switch them off *together*; as a control, every pair of the six other heads:
 
 # %%
-from helpers.experiments.attention_probes import mean_head_outputs
+from itertools import combinations
+
+
+def accuracies_without(heads):
+    """Pronoun accuracy (without distractors, with them) with these heads' outputs zeroed."""
+    with heads_switched_off(story, heads):
+        return pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories)
+
 
 other_heads = [(layer, head) for layer in range(story_config.n_layer) for head in range(story_config.n_head)
                if (layer, head) not in antecedent_heads]
-generator = torch.Generator().manual_seed(0)
-random_pairs = [[other_heads[int(i)] for i in torch.randperm(len(other_heads), generator=generator)[:2]]
-                for _ in range(3)]
-means = mean_head_outputs(story, tokenizer, [s.text for s in pronoun_stories(100, seed=99)])  # averages elsewhere
-switched_off = {}
-for name, heads in [("the two alice heads", antecedent_heads)] + [
-        (" + ".join(f"L{i} H{j}" for i, j in pair), pair) for pair in random_pairs]:
-    row = []
-    for how in (None, means):  # zero ablation, then mean ablation
-        with heads_switched_off(story, heads, means=how):
-            row += [pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories)]
-    switched_off[name] = row
-print(f"{'switched off':>20}   zeroed: without / with distractors   mean-ablated: without / with")
-for name, (a, b, c, d) in switched_off.items():
-    print(f"{name:>20}   {a:15.1%} {b:10.1%}   {c:21.1%} {d:10.1%}")
-two_off = switched_off["the two alice heads"]  # zeroed without, with; mean-ablated without, with
-assert max(two_off[:2]) < min(simple_accuracy, accuracy) - 0.15  # zeroing both costs far more ...
-assert all(min(row) > 0.9 for name, row in switched_off.items() if name != "the two alice heads")  # ... than any pair
-assert max(two_off[2:]) < min(simple_accuracy, accuracy) - 0.05 and two_off[2] > two_off[0] + 0.1  # mean: less
+both_off = accuracies_without(antecedent_heads)
+pairs_off = torch.tensor([accuracies_without(pair) for pair in combinations(other_heads, 2)])  # (15, 2)
+typical_pair, worst_pair = pairs_off.median(dim=0).values, pairs_off.min(dim=0).values
+print(f"{'switched off':>28}   without distractors   with distractors")
+print(f"{'the two alice heads':>28}   {both_off[0]:19.1%}   {both_off[1]:16.1%}")
+print(f"{'a pair of other heads, median':>28}   {typical_pair[0]:19.1%}   {typical_pair[1]:16.1%}")
+print(f"{'the worst of the 15 pairs':>28}   {worst_pair[0]:19.1%}   {worst_pair[1]:16.1%}")
+assert both_off[0] < min(simple_accuracy, typical_pair[0]) - 0.2  # without distractors they carry the pronoun
+assert both_off[1] < accuracy - 0.05  # with distractors they matter too, less
 
 # %% [markdown]
 # Zeroed together, the two alice heads take the model from always right down to 64.0% without distractors
-# and 71.3% with them. With any of the other pairs off, zeroed or mean-ablated, the model stays at 96% or
-# more. So the model *uses* what these heads find. Mean ablation costs less than zeroing: 89.0% without
-# distractors, 77.7% with. Part of what zeroing takes away is what the two heads add in every story,
-# whoever the hero is; what they read from *this* story is worth about 11 points without distractors and
-# 22 with them. Without distractors the two stand in for each other (either one alone zeroed keeps 89.3% or
-# more, both 64.0%); with distractors L1 H2 does most of the work (80.0% without it, 71.3% without both).
+# and 71.3% with them, while switching off a pair of the other heads costs little: the median pair keeps
+# 100% and 98.7%, even the worst of the 15 keeps 98.3% and 92.0%. So the model *uses* what these heads find. Without
+# distractors the two stand in for each other (either one alone zeroed keeps 89.3% or more, both 64.0%);
+# with distractors L1 H2 does most of the work (80.0% without it, 71.3% without both).
 #
 # **What do they read with distractors?** TinyWorld's stories have a regularity: every distractor has the
 # *other* gender. So "bob is in view, so *she*" works as well as "the hero is mia, so *she*" — and the
@@ -648,7 +652,7 @@ memory = {
     "transformer, the antecedent in view": simple_accuracy,
     "transformer, no name left in view (window of 8)": results[1].by_view["no name in view"][1],
     "transformer, alice beyond the window": distances[-1].accuracy,
-    "transformer, the two alice heads switched off": two_off[0],
+    "transformer, the two alice heads switched off": both_off[0],
 }
 for name, value in memory.items():
     print(f"{name:50} {value:6.1%}")
@@ -683,10 +687,11 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #   it.
 # - A 2-layer transformer trained on pronoun stories gets every pronoun of the test stories right; the count
 #   model of chapter 1 is at a coin flip (trigram and 6-gram alike).
-# - Without distractors two heads of layer 1 look from the "." before the pronoun back to the hero's name
-#   (much harder when it is a boy's). Switching off the one that looks hardest costs nothing, zeroing both
-#   costs about a third of the pronouns (64% right; mean ablation, less): the heads are redundant, and the
-#   ones the model relies on are found by switching heads off, not by looking at pictures.
+# - Without distractors two heads look from the "." before the pronoun back to the hero's name (in this run
+#   both in layer 1, looking much harder when it is a boy's). Switching off the one that looks hardest
+#   costs nothing, zeroing both costs about a third of the pronouns (64% right): the heads are redundant,
+#   and the ones the model relies on are found by switching heads off, not by looking at pictures. Which
+#   heads they are is an accident of training; that some heads do this, and the shortcut below, are not.
 # - With distractors the model takes a shortcut of its data: it reads the distractors' names and answers
 #   with the other gender (0.7% right once the distractors share the hero's gender).
 # - Attention is a short-term memory bounded by the context window — and, in a small model, by much less.
@@ -754,6 +759,51 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    for factor in (0.5, 1, 2):
 #        print(factor, softmax(head_scores * factor).max(-1).values.mean().item())
 #    ```
+#    </details>
+#
+# 5. **Another training run.** Train the story model again with another seed (about 75 seconds, then
+#    cached) and repeat section 6 and the pair test of section 7 on it. Which heads find the hero now, and
+#    what stays the same?
+#
+#    <details><summary>Solution</summary>
+#
+#    ```python
+#    import dataclasses
+#
+#    reseeded = dataclasses.replace(STORY_MODEL, training=dataclasses.replace(STORY_MODEL.training, seed=1))
+#    other, _ = story_model(reseeded)
+#    found = antecedent_attention(other, pronoun_items(tokenizer, simple_stories))
+#    print(found.mean_on_antecedent)  # (n_layer, n_head): the weight each head puts on the hero's name
+#    heads = [divmod(int(i), story_config.n_head) for i in found.mean_on_antecedent.flatten().argsort()[-2:]]
+#    with heads_switched_off(other, heads):
+#        print(heads, pronoun_accuracy(other, tokenizer, simple_stories))
+#    print(pronoun_accuracy(other, tokenizer, stories), pair_accuracy(other, tokenizer, same_gender))
+#    ```
+#    With seed 1 the heads that look hardest at the hero are L0 H1 (0.51) and L1 H2 (0.61): one of them has
+#    moved to layer 0. Zeroing both leaves 42.0% of the pronouns without distractors. What stays: the model
+#    gets every pronoun of the usual stories right (100%), and it takes the same shortcut with distractors
+#    (3.7% with same-gender distractors). Where a mechanism sits is an accident of training; what the data
+#    rewards is not.
+#    </details>
+#
+# 6. **Mean ablation.** Zeroing a head also removes what it adds to *every* story, whoever the hero is.
+#    Mean ablation replaces its output by its average over other stories instead, so only what it reads from
+#    this story is lost. Does it cost less than zeroing the two alice heads?
+#
+#    <details><summary>Solution</summary>
+#
+#    ```python
+#    from helpers.experiments.attention_probes import mean_head_outputs
+#
+#    means = mean_head_outputs(story, tokenizer, [s.text for s in pronoun_stories(100, seed=99)])
+#    with heads_switched_off(story, antecedent_heads, means=means):
+#        print(pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories))
+#    ```
+#    In this notebook's run, mean ablation costs less than zeroing: 89.0% without distractors and 77.7% with
+#    (zeroed: 64.0% and 71.3%). Part of what zeroing takes away is what the two heads add in every story,
+#    whoever the hero is. But it depends on the model: on the seed-1 model of exercise 5, mean ablation of
+#    its two heads costs about as much as zeroing them (36.7% against 42.0%). Measure before you say what a
+#    head "does".
 #    </details>
 #
 # ## What comes next

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.runtime import CACHED_MODEL_THREADS, cache_dir, cached_model_threads, choose_device, seed_everything
+from helpers import runtime
+from helpers.runtime import (
+    CACHED_MODEL_THREADS,
+    cache_dir,
+    cache_fingerprint,
+    cached_model_threads,
+    choose_device,
+    seed_everything,
+)
 
 
 def test_device_defaults_to_cpu_here_and_obeys_the_environment(monkeypatch):
@@ -55,3 +63,13 @@ def test_cached_models_train_on_a_fixed_number_of_threads_and_the_setting_comes_
     with pytest.raises(RuntimeError), cached_model_threads():
         raise RuntimeError("an interrupted training")
     assert torch.get_num_threads() == before
+
+
+def test_a_cached_model_is_keyed_by_its_settings_its_data_and_the_threads_it_trains_on(monkeypatch):
+    key = cache_fingerprint({"steps": 10}, b"text")
+    assert key == cache_fingerprint({"steps": 10}, b"text") and len(key) == 64
+    assert cache_fingerprint({"steps": 11}, b"text") != key
+    assert cache_fingerprint({"steps": 10}, b"text!") != key
+    assert cache_fingerprint({"steps": 10}, b"te", b"xt") != key  # the data's pieces, not just their bytes
+    monkeypatch.setattr(runtime, "CACHED_MODEL_THREADS", CACHED_MODEL_THREADS + 1)
+    assert cache_fingerprint({"steps": 10}, b"text") != key  # trained another way: trained again, never loaded

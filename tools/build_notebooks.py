@@ -10,6 +10,7 @@ so GitHub shows its figures. Usage:
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,16 @@ def chapter_sources(selection: list[str]) -> list[Path]:
     return chosen
 
 
+def make_diffs_quiet(notebook: nbformat.NotebookNode) -> None:
+    """Drop execution timestamps and name each cell after its source, so a rebuild changes only what changed."""
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        digest = hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:12]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+
+
 def build(source: Path) -> float:
     """Convert one source to .ipynb, execute it in a fresh kernel in notebooks/, save; return seconds."""
     notebook = jupytext.read(source)
@@ -43,6 +54,7 @@ def build(source: Path) -> float:
         store_widget_state=True,
     ).execute()
     elapsed = time.perf_counter() - started
+    make_diffs_quiet(notebook)
     nbformat.write(notebook, source.with_suffix(".ipynb"))
     return elapsed
 

@@ -35,8 +35,6 @@ attention "on the antecedent" sums the weights on its tokens; no attribution thr
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import random
 import re
@@ -55,7 +53,7 @@ from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
 from helpers.pretrained import pretrained
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
-from helpers.runtime import cache_dir, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
 from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
 from helpers.training import TrainingConfig, train
 
@@ -95,10 +93,8 @@ def story_model(recipe: StoryModelRecipe = STORY_MODEL, *, progress: bool = True
     _, tokenizer = pretrained(recipe.tokenizer, progress=progress)
     train_ids = torch.tensor(tokenizer.encode(story_texts(recipe, recipe.documents, recipe.world_seed)))
     val_ids = torch.tensor(tokenizer.encode(story_texts(recipe, 500, recipe.world_seed + 1)))
-    digest = hashlib.sha256(json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=list).encode("utf-8"))
-    for ids in (train_ids, val_ids):
-        digest.update(ids.numpy().tobytes())
-    folder = cache_dir("attention_probes", f"story-model-{digest.hexdigest()[:16]}") / "model"
+    key = cache_fingerprint(dataclasses.asdict(recipe), train_ids.numpy().tobytes(), val_ids.numpy().tobytes())
+    folder = cache_dir("attention_probes", f"story-model-{key[:16]}") / "model"
     if has_checkpoint(folder):
         try:
             checkpoint = load_checkpoint(folder)

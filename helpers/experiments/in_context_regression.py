@@ -36,8 +36,6 @@ sequence, no curriculum; learned absolute positions.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -48,7 +46,7 @@ from torch.utils.data import Dataset
 
 from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.model import Block, GPTConfig
-from helpers.runtime import cache_dir, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
 from helpers.training import History, TrainingConfig, train
 
 LAYOUTS = ("pairs", "interleaved")
@@ -282,7 +280,7 @@ class RegressionRun:
 
 def _cache_key(config: RegressionConfig, training: TrainingConfig) -> str:
     settings = {"model": dataclasses.asdict(config), "training": dataclasses.asdict(training), "format": CACHE_FORMAT}
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    return cache_fingerprint(settings)
 
 
 def train_regression_model(

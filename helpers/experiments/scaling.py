@@ -47,7 +47,6 @@ about one and a half orders of magnitude, far less than the published laws (Kapl
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import textwrap
@@ -68,7 +67,7 @@ from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
 from helpers.pretrained import nats_per_character
 from helpers.probes import phenomenon_pairs, probe_accuracies
-from helpers.runtime import cache_dir, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
@@ -235,9 +234,8 @@ def sweep_texts(config: SweepConfig) -> tuple[str, str]:
 def sweep_fingerprint(config: SweepConfig) -> str:
     """sha256 of the settings, the format and the first generated documents: the cache key."""
     settings = {"config": dataclasses.asdict(config), "format": SWEEP_FORMAT}
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
-    digest.update(TinyWorld(config.world_seed).corpus_text(50).encode("utf-8"))  # changes if TinyWorld does
-    return digest.hexdigest()
+    first_documents = TinyWorld(config.world_seed).corpus_text(50)  # they change if TinyWorld does
+    return cache_fingerprint(settings, first_documents.encode("utf-8"))
 
 
 def sweep_folder(config: SweepConfig) -> Path:
