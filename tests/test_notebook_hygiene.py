@@ -29,6 +29,8 @@ def test_notebook_is_valid_and_committed_from_one_clean_run(path):
     assert not errors, f"{path.name} was committed with errors: {[e.ename for e in errors]}"
     widgets = notebook.metadata.get("widgets", {})
     assert all("state" in value for value in widgets.values()), "widget metadata lacks 'state'"
+    timestamped = [cell.id for cell in notebook.cells if "execution" in cell.metadata]
+    assert not timestamped, "cells carry execution timestamps (noise in diffs): build with tools/build_notebooks.py"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
