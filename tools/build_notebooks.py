@@ -11,6 +11,8 @@ so GitHub shows its figures. Usage:
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -20,6 +22,9 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def chapter_sources(selection: list[str]) -> list[Path]:
@@ -33,14 +38,37 @@ def chapter_sources(selection: list[str]) -> list[Path]:
     return chosen
 
 
-def make_diffs_quiet(notebook: nbformat.NotebookNode) -> None:
-    """Drop execution timestamps and name each cell after its source, so a rebuild changes only what changed."""
+def make_diffs_quiet(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop execution timestamps, name each cell after its source and each widget after its place, so a
+    rebuild changes only what changed (the kernel gives cells and widgets random ids on every run)."""
     seen: dict[str, int] = {}
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         digest = hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:12]
         seen[digest] = seen.get(digest, 0) + 1
         cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+    return renamed_widgets(notebook)
+
+
+def renamed_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with its widget models renamed in a fixed order: from each displayed widget, in cell
+    order, through the models it refers to; models nothing displays come last, ordered by their content."""
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return notebook
+    queue = [output.data[WIDGET_VIEW]["model_id"] for cell in notebook.cells for output in cell.get("outputs", [])
+             if WIDGET_VIEW in output.get("data", {})]
+    order: list[str] = []
+    while queue:
+        model = queue.pop(0)
+        if model in state and model not in order:
+            order.append(model)
+            queue += WIDGET_ID.findall(json.dumps(state[model], sort_keys=True))
+    unseen = [model for model in state if model not in order]
+    order += sorted(unseen, key=lambda model: WIDGET_ID.sub("", json.dumps(state[model], sort_keys=True)))
+    names = {model: hashlib.sha256(f"widget {i}".encode()).hexdigest()[:32] for i, model in enumerate(order)}
+    text = WIDGET_ID.sub(lambda match: names.get(match.group(), match.group()), nbformat.writes(notebook))
+    return nbformat.reads(text, as_version=4)
 
 
 def build(source: Path) -> float:
@@ -54,8 +82,7 @@ def build(source: Path) -> float:
         store_widget_state=True,
     ).execute()
     elapsed = time.perf_counter() - started
-    make_diffs_quiet(notebook)
-    nbformat.write(notebook, source.with_suffix(".ipynb"))
+    nbformat.write(make_diffs_quiet(notebook), source.with_suffix(".ipynb"))
     return elapsed
 
 
