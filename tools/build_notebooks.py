@@ -51,9 +51,11 @@ def make_diffs_quiet(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def renamed_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with its widget models renamed in a fixed order: from each displayed widget, in cell
-    order, through the models it refers to; models nothing displays come last, ordered by their content."""
-    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    """The notebook with only the widget models its outputs show, renamed in the order they are met: from each
+    displayed widget, in cell order, through the models it refers to. Models nothing shows (replaced
+    children, for example) are dropped: no view can render them."""
+    saved = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {})
+    state = saved.get("state", {})
     if not state:
         return notebook
     queue = [output.data[WIDGET_VIEW]["model_id"] for cell in notebook.cells for output in cell.get("outputs", [])
@@ -64,8 +66,7 @@ def renamed_widgets(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if model in state and model not in order:
             order.append(model)
             queue += WIDGET_ID.findall(json.dumps(state[model], sort_keys=True))
-    unseen = [model for model in state if model not in order]
-    order += sorted(unseen, key=lambda model: WIDGET_ID.sub("", json.dumps(state[model], sort_keys=True)))
+    saved["state"] = {model: state[model] for model in order}
     names = {model: hashlib.sha256(f"widget {i}".encode()).hexdigest()[:32] for i, model in enumerate(order)}
     text = WIDGET_ID.sub(lambda match: names.get(match.group(), match.group()), nbformat.writes(notebook))
     return nbformat.reads(text, as_version=4)
