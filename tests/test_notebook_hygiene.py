@@ -29,6 +29,11 @@ def test_notebook_is_valid_and_committed_from_one_clean_run(path):
     assert not errors, f"{path.name} was committed with errors: {[e.ename for e in errors]}"
     widgets = notebook.metadata.get("widgets", {})
     assert all("state" in value for value in widgets.values()), "widget metadata lacks 'state'"
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    shown = [o.data["application/vnd.jupyter.widget-view+json"]["model_id"] for cell in code for o in cell.outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    referenced = re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state))
+    assert all(model in state for model in shown + referenced), "a widget view or reference has no saved model"
     timestamped = [cell.id for cell in notebook.cells if "execution" in cell.metadata]
     assert not timestamped, "cells carry execution timestamps (noise in diffs): build with tools/build_notebooks.py"
 
