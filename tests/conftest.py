@@ -1,30 +1,14 @@
-"""Test-wide settings: a cache outside the repository and the read-only download mirror."""
+"""Fixtures of the unit tests (the session-wide settings are in the repository's conftest.py)."""
 
 import errno
-import os
 import socket
-import tempfile
 import urllib.request
-from pathlib import Path
 
 import pytest
 import torch
 
 from helpers.pretrained import RECIPES, Recipe
 from helpers.training import TrainingConfig
-
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-
-# One cache for the whole test session, notebooks included (their kernels inherit the environment), kept
-# between runs so the chapters' pretrained models are trained once per machine, never inside the repo.
-os.environ.setdefault("ULLM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ullm-test-cache"))
-# Hypothesis keeps its example database outside the repository too.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "ullm-test-hypothesis"))
-
-# The optional downloads come from the test mirror when it is there (CI sets ULLM_MIRROR itself).
-_mirror = REPOSITORY_ROOT.parent / "shared" / "data"
-if "ULLM_MIRROR" not in os.environ and _mirror.is_dir():
-    os.environ["ULLM_MIRROR"] = str(_mirror)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -36,13 +20,11 @@ def one_thread():
     yield
     torch.set_num_threads(threads)
 
-
 @pytest.fixture
 def isolated_cache(tmp_path, monkeypatch):
     """An empty cache folder for tests that check what gets written, so they cannot see earlier runs."""
     monkeypatch.setenv("ULLM_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path / "cache"
-
 
 # A pretrained-model recipe that trains in seconds, for testing the mechanics of helpers.pretrained.
 TINY_RECIPE = Recipe(
@@ -57,20 +39,17 @@ TINY_RECIPE = Recipe(
                             eval_batches=2, checkpoint_every=10),
 )
 
-
 @pytest.fixture
 def tiny_recipe(monkeypatch, isolated_cache):
     """TINY_RECIPE, known to pretrained() under its name, with an empty cache."""
     monkeypatch.setitem(RECIPES, TINY_RECIPE.name, TINY_RECIPE)
     return TINY_RECIPE
 
-
 class NoSocket(socket.socket):
     """A socket that cannot be made: as on a plane, or on CI without network."""
 
     def __init__(self, *args, **kwargs):
         raise OSError(errno.ENETUNREACH, "network is unreachable (sockets are blocked by the test)")
-
 
 @pytest.fixture
 def no_network(monkeypatch):
