@@ -191,11 +191,6 @@ def pronoun_accuracy(model: nn.Module, tokenizer, stories: Sequence[Document] | 
     return accuracy(model, tokenizer, pronoun_pairs(pronoun_stories() if stories is None else stories), **options)
 
 
-def agreement_accuracy(model: nn.Module, tokenizer, n: int = 200, seed: int = PROBE_SEED) -> float:
-    """Share of agreement items where the model prefers the verb form that agrees with the subject."""
-    return accuracy(model, tokenizer, agreement_pairs(n, seed))
-
-
 def sentiment_accuracy(model: nn.Module, tokenizer, n: int = 200, seed: int = PROBE_SEED, *,
                        negation: bool = True) -> float:
     """Share of reviews where the model continues with the adjective of the right sentiment ("not bad" -> good)."""

@@ -1,11 +1,11 @@
-"""Where the series runs (device), how it repeats itself (seeds, the threads cached models train on) and where
-it keeps files (one cache folder).
+"""How the series repeats itself (seeds, the threads cached models train on), where it keeps files (one cache
+folder) and how a model is switched to evaluation.
 
-Everything the series writes goes below `cache_dir()`: downloads, tokenizers, checkpoints.
-Environment variables override the defaults:
+Everything the series writes goes below `cache_dir()`: downloads, tokenizers, checkpoints. The environment
+variable ULLM_CACHE_DIR names another cache folder instead of `.cache/` inside the repository.
 
-ULLM_DEVICE     "cpu", "cuda" or "mps" instead of the automatic choice
-ULLM_CACHE_DIR  the cache folder instead of `.cache/` inside the repository
+Simplified on purpose: no device is chosen for you. Models are built on the CPU, where the cached models are
+trained and the chapters' numbers were measured; the helpers follow a model moved with `model.to(...)`.
 """
 
 from __future__ import annotations
@@ -23,26 +23,7 @@ import torch
 from torch import nn
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-DEVICE_ENV = "ULLM_DEVICE"
 CACHE_ENV = "ULLM_CACHE_DIR"
-
-
-def choose_device() -> torch.device:
-    """Pick CUDA, then Apple MPS, then the CPU, unless ULLM_DEVICE names one."""
-    requested = os.environ.get(DEVICE_ENV, "").strip().lower()
-    if requested:
-        if requested not in {"cpu", "cuda", "mps"}:
-            raise ValueError(f"{DEVICE_ENV}={requested!r} is not a device; use cpu, cuda or mps.")
-        if requested == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"{DEVICE_ENV}=cuda but no CUDA device is available; unset it or use cpu.")
-        if requested == "mps" and not torch.backends.mps.is_available():
-            raise ValueError(f"{DEVICE_ENV}=mps but Apple MPS is not available; unset it or use cpu.")
-        return torch.device(requested)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def seed_everything(seed: int) -> None:

@@ -106,13 +106,12 @@ assert count_parameters_by_hand(768, 64, 4, 96) == model.num_parameters()
 # Which parameters should a scaling law count? Kaplan et al. (2020) leave out the embeddings. Our models
 # are so small that the output layer (the tied token embedding) is a large share of the work done at every
 # token, so we count it and leave out only the position embeddings, a table lookup. That is
-# `helpers.experiments.scaling.count_parameters`.
+# `model.num_parameters(exclude_position_embeddings=True)`.
 
 # %%
-from helpers.experiments.scaling import count_parameters
-
-print(f"N = {count_parameters(model):,} = {model.num_parameters():,} - {64 * 96:,} position-embedding numbers")
-assert count_parameters(model) == model.num_parameters() - 64 * 96
+N = model.num_parameters(exclude_position_embeddings=True)
+print(f"N = {N:,} = {model.num_parameters():,} - {64 * 96:,} position-embedding numbers")
+assert N == model.num_parameters() - 64 * 96
 
 # %% [markdown]
 # ## 3. Counting a run: compute ≈ 6 N D
@@ -127,9 +126,9 @@ from helpers.experiments.scaling import SweepConfig, training_flops
 
 sweep_config = SweepConfig()
 tokens = 400 * 16 * 64  # 400 steps of 16 windows of 64 tokens
-forward, backward = 2 * count_parameters(model) * tokens, 4 * count_parameters(model) * tokens
+forward, backward = 2 * N * tokens, 4 * N * tokens
 print(f"{tokens:,} tokens -> {forward + backward:.3g} FLOPs (forward {forward:.2g}, backward {backward:.2g})")
-assert forward + backward == training_flops(count_parameters(model), tokens)
+assert forward + backward == training_flops(N, tokens)
 
 # %% [markdown]
 # ## 4. The sweep: five model sizes × four data sizes
@@ -429,7 +428,7 @@ from helpers.probes import pair_margins, phenomenon_pairs, probe_accuracies, pro
 
 big_model, big_tokenizer = pretrained("tinyworld", progress=False)
 history = pretrained_checkpoint("tinyworld", progress=False).history
-big_N, big_D = count_parameters(big_model), history["tokens_seen"][-1]
+big_N, big_D = big_model.num_parameters(exclude_position_embeddings=True), history["tokens_seen"][-1]
 big_probes = probe_accuracies(big_model, big_tokenizer, phenomenon_pairs(200))
 big_loss = nats_per_character(big_model, big_tokenizer, TinyWorld(1).corpus_text(300))
 xl = largest[-1]

@@ -643,7 +643,7 @@ assert float(transformer[15]) < float(transformer[10]) < float(transformer[5]) <
 import numpy as np
 
 from helpers.experiments.few_shot import translation_pairs, translation_scores
-from helpers.experiments.scaling import count_parameters, run_sweep, training_flops
+from helpers.experiments.scaling import run_sweep, training_flops
 from helpers.pretrained import recipe_named
 
 sweep = run_sweep()
@@ -654,7 +654,7 @@ translation = {run.key: translation_scores(sweep.model(run.size, run.tokens), sw
 compute = {run.key: run.flops for run in sweep.runs}
 training = recipe_named("tinyworld").training
 pretrained_tokens = training.max_steps * training.batch_size * model.config.context_length
-compute["pretrained"] = training_flops(count_parameters(model), pretrained_tokens)
+compute["pretrained"] = training_flops(model.num_parameters(exclude_position_embeddings=True), pretrained_tokens)
 translation["pretrained"] = translation_scores(model, tokenizer, pairs)
 print(f"{'model':>12} {'compute':>9} {'exact match':>12} {'words right':>12} {'log-lik/word':>13}")
 for key, scores in translation.items():

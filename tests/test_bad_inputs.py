@@ -1,4 +1,4 @@
-"""Issue 9's table of bad input: every public function of helpers that takes user input, and every lab.
+"""The table of bad input: every public function of helpers that takes user input, and every lab.
 
 Each row is one input a learner might type and what must happen: either a correct result (checked), or a
 ValueError/TypeError whose message matches a pattern saying what to change. Never an IndexError or a

@@ -7,7 +7,6 @@ from torch import nn
 
 from helpers.model import GPT, GPTConfig
 from helpers.probes import (
-    MinimalPair,
     accuracy,
     agreement_pairs,
     continuation_log_probs,
@@ -153,4 +152,3 @@ def test_bad_input_says_what_to_change(model, tokenizer):
         accuracy(model, tokenizer, [])
     with pytest.raises(ValueError, match="pronoun story"):
         pronoun_pairs(TinyWorld(0).documents(1, "review"))
-    assert isinstance(MinimalPair("a", "b", "c"), MinimalPair)

@@ -10,24 +10,8 @@ from helpers.runtime import (
     cache_dir,
     cache_fingerprint,
     cached_model_threads,
-    choose_device,
     seed_everything,
 )
-
-
-def test_device_defaults_to_cpu_here_and_obeys_the_environment(monkeypatch):
-    monkeypatch.delenv("ULLM_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
-    assert choose_device().type == expected
-    monkeypatch.setenv("ULLM_DEVICE", "cpu")
-    assert choose_device() == torch.device("cpu")
-
-
-@pytest.mark.parametrize("value", ["tpu", "gpu0"])
-def test_unknown_device_names_are_refused(monkeypatch, value):
-    monkeypatch.setenv("ULLM_DEVICE", value)
-    with pytest.raises(ValueError, match="cpu, cuda or mps"):
-        choose_device()
 
 
 def test_same_seed_same_numbers():

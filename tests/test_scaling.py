@@ -14,7 +14,6 @@ from helpers.experiments.scaling import (
     SweepSamplesLab,
     compute_optimal,
     fit_power_law,
-    load_sweep_model,
     loss_at_budget,
     run_sweep,
     training_flops,
@@ -116,11 +115,10 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     monkeypatch.setattr(scaling, "train", no_training)
     again = run_sweep(TINY, progress=False)
     assert [dataclasses.asdict(r) for r in again.runs] == [dataclasses.asdict(r) for r in sweep.runs]
-    model, tokenizer = load_sweep_model("B", 256, TINY)
+    model, tokenizer = again.model("B", 256), again.tokenizer()
     val_text = TinyWorld(TINY.world_seed + 1).corpus_text(TINY.val_documents)
     assert nats_per_character(model, tokenizer, val_text) == pytest.approx(again.run("B").val_nats_per_char, rel=1e-5)
     assert set(again.models(128)) == {"A", "B"}
-    scaling.verify_sweep(again)
     with pytest.raises(ValueError, match="no run"):
         again.run("A", 100)
 

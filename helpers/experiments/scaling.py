@@ -61,7 +61,7 @@ import torch
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from helpers.checkpoints import load_checkpoint, save_checkpoint
 from helpers.files import write_text_atomically
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
@@ -238,16 +238,6 @@ def sweep_fingerprint(config: SweepConfig) -> str:
     return cache_fingerprint(settings, first_documents.encode("utf-8"))
 
 
-def sweep_folder(config: SweepConfig) -> Path:
-    """The cache folder of a sweep."""
-    return cache_dir("scaling", sweep_fingerprint(config)[:16])
-
-
-def count_parameters(model: GPT) -> int:
-    """N of the scaling laws here: every parameter except the position embeddings."""
-    return model.num_parameters(exclude_position_embeddings=True)
-
-
 def training_flops(parameters: float, tokens: float) -> float:
     """About 6 N D: 2 N per token forward, twice that backward (attention's own cost left out)."""
     return 6.0 * parameters * tokens
@@ -277,7 +267,7 @@ def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, tokenizer:
         history = train(model, run_ids, val_ids, training, progress=False)
     seconds = time.perf_counter() - started
     model.eval()
-    parameters = count_parameters(model)
+    parameters = model.num_parameters(exclude_position_embeddings=True)
     result = RunResult(
         size=size.name, n_layer=size.n_layer, n_head=size.n_head, n_embd=size.n_embd, parameters=parameters,
         steps=config.steps, batch_size=batch_size, tokens=tokens, flops=training_flops(parameters, tokens),
@@ -331,22 +321,6 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
             bar.update(1)
         bar.close()
     return Sweep(config, [done[run] for _, _, run in plan], folder, key)
-
-
-def load_sweep_model(size: str, tokens: int | None = None,
-                     config: SweepConfig | None = None) -> tuple[GPT, Tokenizer]:
-    """(model, tokenizer) of one run of the (cached) sweep: what chapter 7 compares across sizes."""
-    sweep = run_sweep(config, progress=False)
-    return sweep.model(size, tokens), sweep.tokenizer()
-
-
-def verify_sweep(sweep: Sweep) -> None:
-    """Check every cached run's weights (sizes and sha256); a CheckpointError names a damaged one."""
-    for result in sweep.runs:
-        try:
-            load_checkpoint(sweep.folder / result.key)
-        except CheckpointError as error:
-            raise CheckpointError(f"run {result.key} of the sweep is damaged: {error}") from None
 
 
 # ----- fitting the laws
