@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from helpers.files import atomic_path, sha256_of, write_text_atomically
+from helpers.runtime import model_device
 
 MANIFEST_NAME = "checkpoint.json"
 FORMAT = "ullm-checkpoint"
@@ -148,7 +149,7 @@ class Checkpoint:
     def load_weights(self, model: nn.Module) -> nn.Module:
         """Copy the saved weights into `model` (same architecture); returns the model."""
         try:
-            device = str(next(model.parameters(), torch.empty(0)).device)
+            device = str(model_device(model))
             safetensors.torch.load_model(model, str(self.file("model")), strict=True, device=device)
         except RuntimeError as error:
             raise ValueError(

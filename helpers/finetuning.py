@@ -31,6 +31,7 @@ from torch.utils.data import Dataset
 
 from helpers.generation import generate_ids
 from helpers.model import GPT
+from helpers.runtime import evaluating
 from helpers.training import IGNORE_INDEX  # cross_entropy skips targets with this value (its default)
 
 TRAINABLE_CHOICES = ("head", "last_block", "all")
@@ -173,14 +174,11 @@ def add_lora(classifier: GPTClassifier, rank: int = 4, alpha: float = 8.0,
     return trainable_parameters(classifier)
 
 
-@torch.no_grad()
 def predict(model: nn.Module, data: ClassificationData, batch_size: int = 256) -> torch.Tensor:
     """The predicted class index of every example (N,)."""
-    was_training = model.training
-    model.eval()
-    predictions = [model(data.ids[s : s + batch_size], data.lengths[s : s + batch_size]).argmax(-1)
-                   for s in range(0, len(data), batch_size)]
-    model.train(was_training)
+    with evaluating(model):
+        predictions = [model(data.ids[s : s + batch_size], data.lengths[s : s + batch_size]).argmax(-1)
+                       for s in range(0, len(data), batch_size)]
     return torch.cat(predictions)
 
 
@@ -257,8 +255,5 @@ def exact_match(model: GPT, tokenizer, pairs: Sequence[tuple[str, str]], templat
     """Share of instructions whose greedy answer is exactly the reference response (spaces trimmed)."""
     if not pairs:
         raise ValueError("give at least one (instruction, response) pair.")
-    was_training = model.training
-    model.eval()
     hits = sum(answer(model, tokenizer, instruction, template) == response.strip() for instruction, response in pairs)
-    model.train(was_training)
     return hits / len(pairs)

@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from helpers.attention import KVCache
+from helpers.checks import check_model, check_tokenizer
 from helpers.runtime import evaluating, model_device
 
 
@@ -101,19 +102,6 @@ def reweight(
     return torch.softmax(scaled, dim=-1)  # (..., V)
 
 
-def check_model(model: object) -> nn.Module:
-    """Return the model if it maps ids to logits with a config the series reads, else a TypeError."""
-    config = getattr(model, "config", None)
-    if not isinstance(model, nn.Module) or not all(
-        hasattr(config, n) for n in ("vocab_size", "context_length")
-    ):
-        raise TypeError(
-            "model must be a helpers.model.GPT (or an nn.Module with config.vocab_size and "
-            f"config.context_length that maps ids (B, T) to logits (B, T, vocab_size)); got {type(model).__name__}."
-        )
-    return model
-
-
 def _supports_cache(model: nn.Module) -> bool:
     """True for models that take a KVCache like helpers.model.GPT; others are simply recomputed each step."""
     parameters = inspect.signature(model.forward).parameters
@@ -129,23 +117,6 @@ def _stop_set(stop_tokens: Iterable[int] | None) -> set[int]:
     if not all(isinstance(t, int) and not isinstance(t, bool) for t in stops):
         raise TypeError(f"stop_tokens must hold token ids (ints), e.g. [tokenizer.eot_id]; got {stops!r}.")
     return set(stops)
-
-
-def check_tokenizer(tokenizer: object, model: nn.Module | None = None,
-                    needs: Sequence[str] = ("encode", "decode", "vocab_size")) -> object:
-    """Return the tokenizer if it has the attributes `needs` and fits the model, else a clear error."""
-    for attribute in needs:
-        if not hasattr(tokenizer, attribute):
-            raise TypeError(
-                f"tokenizer must be a helpers.tokenizers Tokenizer (with {', '.join(needs)}); "
-                f"{type(tokenizer).__name__} has no {attribute}."
-            )
-    if model is not None and tokenizer.vocab_size > check_model(model).config.vocab_size:
-        raise ValueError(
-            f"the tokenizer has {tokenizer.vocab_size} tokens but the model knows {model.config.vocab_size}; "
-            "use the tokenizer the model was trained with."
-        )
-    return tokenizer
 
 
 def prompt_ids(tokenizer, text: str) -> list[int]:

@@ -38,7 +38,7 @@ except ImportError:  # Windows
     fcntl = None
 
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
-from helpers.generation import check_tokenizer
+from helpers.checks import check_tokenizer
 from helpers.model import GPT, GPTConfig
 from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
 from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld

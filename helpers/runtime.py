@@ -46,8 +46,9 @@ def cache_dir(*parts: str) -> Path:
 
 
 def model_device(model: nn.Module) -> torch.device:
-    """The device a model's weights are on: inputs must be put there."""
-    return next(model.parameters()).device
+    """The device a model's weights are on (the CPU for a model without any): inputs must be put there."""
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 @contextmanager

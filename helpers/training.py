@@ -38,10 +38,12 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import Dataset, default_collate
+from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from helpers.batches import ShuffledBatches, fixed_batches
 from helpers.checkpoints import config_as_dict, has_checkpoint, load_checkpoint, save_checkpoint
+from helpers.runtime import evaluating, model_device
 from helpers.windows import TokenWindows
 
 # Settings a resumed run may change without invalidating the saved state: they decide how long to go on
@@ -101,41 +103,6 @@ class TrainingConfig:
             raise ValueError(f"TrainingConfig.betas must be two numbers in [0, 1), got {self.betas!r}.")
 
 
-class ShuffledBatches:
-    """Batch number `step` of a dataset reshuffled every epoch from the seed; under DDP, this rank's slice.
-
-    Calling it with a step gives the same batch every time: data order needs no saved state to resume.
-    """
-
-    def __init__(self, dataset: Dataset, batch_size: int, *, seed: int = 0, rank: int = 0, world_size: int = 1):
-        if len(dataset) < batch_size:
-            raise ValueError(
-                f"the training set has {len(dataset)} examples, fewer than one batch of {batch_size}; "
-                f"give more data or a smaller batch_size."
-            )
-        if batch_size % world_size != 0:
-            raise ValueError(
-                f"batch_size {batch_size} must split evenly over {world_size} processes; "
-                f"use a multiple of {world_size}."
-            )
-        self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
-        self.rank, self.world_size = rank, world_size
-        self.batches_per_epoch = len(dataset) // batch_size  # the incomplete last batch is dropped
-        self._epoch, self._order = -1, torch.empty(0, dtype=torch.long)
-
-    def __len__(self) -> int:
-        return self.batches_per_epoch
-
-    def __call__(self, step: int) -> Any:
-        epoch, position = divmod(step, self.batches_per_epoch)
-        if epoch != self._epoch:
-            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._epoch, self._order = epoch, torch.randperm(len(self.dataset), generator=generator)
-        local = self.batch_size // self.world_size
-        start = position * self.batch_size + self.rank * local
-        return default_collate([self.dataset[int(i)] for i in self._order[start : start + local]])
-
-
 def language_model_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy (nats per token) of next-token logits (B, T, V) against target ids (B, T)."""
     if logits.dim() != 3 or targets.shape != logits.shape[:2]:
@@ -188,26 +155,13 @@ def learning_rate_at(step: int, config: TrainingConfig) -> float:
     return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * progress))
 
 
-@torch.no_grad()
 def evaluate(model: nn.Module, batches: Iterable[Any], loss_fn: Callable = next_token_loss) -> float:
     """Mean loss of the model over the given batches, in evaluation mode and without gradients."""
-    was_training = model.training
-    model.eval()
-    losses = [float(loss_fn(model, _to_device(batch, _device_of(model)))) for batch in batches]
-    model.train(was_training)
+    with evaluating(model):
+        losses = [float(loss_fn(model, _to_device(batch, model_device(model)))) for batch in batches]
     if not losses:
         raise ValueError("evaluate needs at least one batch.")
     return sum(losses) / len(losses)
-
-
-def fixed_batches(dataset: Dataset, n_batches: int, batch_size: int) -> list[Any]:
-    """Up to n_batches batches of examples spread evenly over the dataset: the same ones at every evaluation."""
-    count = min(len(dataset), n_batches * batch_size)
-    indices = torch.linspace(0, len(dataset) - 1, count).round().long().tolist()
-    return [
-        default_collate([dataset[i] for i in indices[start : start + batch_size]])
-        for start in range(0, count, batch_size)
-    ]
 
 
 @dataclass
@@ -305,7 +259,7 @@ def train(
     else:
         torch.manual_seed(config.seed + rank)  # dropout masks; data order comes from ShuffledBatches
 
-    device = _device_of(model)
+    device = model_device(model)
     stepper = nn.parallel.DistributedDataParallel(model) if world_size > 1 else model
     was_training = model.training
     elapsed_before = history.elapsed[-1] if len(history) else 0.0
@@ -459,11 +413,6 @@ def _to_device(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, dict):
         return {key: _to_device(value, device) for key, value in batch.items()}
     return batch
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 def _rank_and_world_size() -> tuple[int, int]:

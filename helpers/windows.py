@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 
 class TokenWindows(Dataset):
@@ -48,23 +48,3 @@ def split_ids(ids: Sequence[int] | torch.Tensor, validation_fraction: float = 0.
     ids = torch.as_tensor(ids, dtype=torch.long).flatten()
     cut = int(round(len(ids) * (1.0 - validation_fraction)))
     return ids[:cut], ids[cut:]
-
-
-def window_loader(
-    ids: Sequence[int] | torch.Tensor,
-    context_length: int,
-    batch_size: int,
-    *,
-    stride: int | None = None,
-    shuffle: bool = True,
-    drop_last: bool = True,
-    seed: int = 0,
-) -> DataLoader:
-    """A DataLoader of (inputs, targets) batches, shuffled reproducibly from `seed`."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    windows = TokenWindows(ids, context_length, stride)
-    if drop_last and len(windows) < batch_size:
-        drop_last = False  # a small corpus still gives one (smaller) batch rather than none
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(windows, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator)

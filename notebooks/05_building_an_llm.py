@@ -163,17 +163,22 @@ print(windows[1])
 # ### 2.3 Batches
 #
 # Training takes several windows at a time, stacked into a (B, T) tensor of inputs and one of targets.
+# `helpers.batches.ShuffledBatches` is what `train` reads: batch number `step` of the windows, reshuffled every
+# epoch from a seed. Asking for the same step again gives the same batch, so a resumed run sees exactly the
+# batches an uninterrupted one would.
 
 # %%
-from helpers.windows import split_ids, window_loader
+from helpers.batches import ShuffledBatches
+from helpers.windows import split_ids
 
 train_ids, val_ids = split_ids(ids, validation_fraction=0.1)
-loader = window_loader(train_ids, context_length=CONTEXT, batch_size=4, seed=0)
-inputs, targets = next(iter(loader))
-print(f"{len(loader):,} batches; inputs {tuple(inputs.shape)}, targets {tuple(targets.shape)}")
+batches = ShuffledBatches(TokenWindows(train_ids, CONTEXT), batch_size=4, seed=0)
+inputs, targets = batches(0)  # step 0
+print(f"{len(batches):,} batches per epoch; inputs {tuple(inputs.shape)}, targets {tuple(targets.shape)}")
 print(inputs)
 print(targets)
 assert torch.equal(inputs[:, 1:], targets[:, :-1])  # shifted by one
+assert torch.equal(batches(0)[0], inputs)  # the same step, the same batch
 
 # %% [markdown]
 # ## 3. The architecture, piece by piece
@@ -338,7 +343,7 @@ def gradient_norms_of_stack(residual: bool, depth: int = 12) -> list[float]:
     return [torch.cat([p.grad.flatten() for p in layer.parameters()]).norm().item() for layer in stack]
 
 
-batch_x, batch_y = next(iter(window_loader(train_ids, 64, 8, seed=0)))  # (8, 64) each
+batch_x, batch_y = ShuffledBatches(TokenWindows(train_ids, 64), 8, seed=0)(0)  # (8, 64) each
 stack_norms = {residual: gradient_norms_of_stack(residual) for residual in (True, False)}
 for residual, norms in stack_norms.items():
     print(f"{'with' if residual else 'without':>7} shortcuts: " + " ".join(f"{n:.0e}" for n in norms))
@@ -600,11 +605,12 @@ assert hf_count == parameter_count(GPTConfig.preset("gpt2")) == 124_439_808
 # the same probability 1/V. The cross-entropy of the right token is then −ln(1/V) = ln V.
 
 # %%
+from helpers.batches import fixed_batches
 from helpers.training import evaluate
 
 torch.manual_seed(0)
 untrained = GPT(config)
-val_batches = list(window_loader(val_ids, config.context_length, 8, shuffle=False))[:4]
+val_batches = fixed_batches(TokenWindows(val_ids, config.context_length), n_batches=4, batch_size=8)
 untrained_loss = evaluate(untrained, val_batches)
 with torch.no_grad():
     probabilities = torch.softmax(untrained(val_batches[0][0]), dim=-1)  # (B, T, V)
@@ -783,7 +789,7 @@ assert own_tokenizer.decode(hf_generated[0].tolist()) == ours_generated
 #
 # - **Data pipeline.** A byte-level BPE tokenizer turns text into ids (the first merges written out equal
 #   `helpers`'); windows of the id stream are the inputs and the same windows shifted by one the targets;
-#   `window_loader` stacks them into (B, T) batches.
+#   `ShuffledBatches` stacks them into (B, T) batches, the same ones `train` reads.
 # - **Architecture.** Token embedding + position embedding → n_layer × [LayerNorm → causal multi-head
 #   attention → add; LayerNorm → feed-forward (4C, GELU) → add] → final LayerNorm → linear head tied to the
 #   token embedding. Each part, written in a few lines, gives the same numbers as `helpers.model`, and the

@@ -21,8 +21,10 @@ from typing import Any
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from helpers.attention import KVCache, fused_scaled_dot_product_attention, scaled_dot_product_attention
+from helpers.batches import ShuffledBatches
 from helpers.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from helpers.downloads import load
 from helpers.finetuning import (
@@ -59,7 +61,7 @@ from helpers.widgets import (
     top_predictions,
 )
 from helpers.widgets.drawing import DPI, FIGURE_WIDTH
-from helpers.windows import TokenWindows, split_ids, window_loader
+from helpers.windows import TokenWindows, split_ids
 from helpers.word_count_classifier import WordCountClassifier
 
 CONTEXT = 32
@@ -473,7 +475,7 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: train(k.model, k.ids.float(), k.ids, k.config(), progress=False),
         fails(TypeError, "integer token ids")),
     "train on a DataLoader": (
-        lambda k: train(k.model, window_loader(k.ids, 8, 2), k.ids, k.config(), progress=False),
+        lambda k: train(k.model, DataLoader(TokenWindows(k.ids, 8), 2), k.ids, k.config(), progress=False),
         fails(TypeError, "pass its dataset")),
     "train on too few ids for one window": (
         lambda k: train(k.model, k.ids[:5], k.ids, k.config(), progress=False),
@@ -492,8 +494,8 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: TokenWindows(k.ids, 8, 0),
         fails(ValueError, "stride must be a positive integer")),
     "split_ids validation fraction 1": (lambda k: split_ids(k.ids, 1.0), fails(ValueError, "strictly between 0 and 1")),
-    "window_loader batch_size 0": (
-        lambda k: window_loader(k.ids, 8, 0),
+    "ShuffledBatches batch_size 0": (
+        lambda k: ShuffledBatches(TokenWindows(k.ids, 8), 0),
         fails(ValueError, "batch_size must be a positive integer")),
     # configurations
     "GPTConfig width not divisible by its heads": (

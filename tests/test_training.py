@@ -1,27 +1,26 @@
-"""The training loop: schedule, optimizer groups, batches, losses, callbacks, determinism and bad input."""
+"""The training loop: schedule, optimizer groups, losses, callbacks, determinism and bad input."""
 
 import math
 
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
+from helpers.batches import fixed_batches
 from helpers.model import GPT, GPTConfig
 from helpers.training import (
     History,
-    ShuffledBatches,
     TrainingConfig,
     TrainingEvent,
     evaluate,
-    fixed_batches,
     language_model_loss,
     learning_rate_at,
     make_optimizer,
     next_token_loss,
     train,
 )
-from helpers.windows import TokenWindows, window_loader
+from helpers.windows import TokenWindows
 
 VOCAB = 12
 
@@ -76,34 +75,6 @@ def test_language_model_loss_is_mean_cross_entropy_and_checks_shapes():
     assert language_model_loss(logits, targets).item() == pytest.approx(manual.item(), abs=1e-6)
     with pytest.raises(ValueError, match="logits must be"):
         language_model_loss(logits, targets[:, :2])
-
-
-def test_batches_are_a_pure_function_of_the_step_and_cover_each_epoch():
-    dataset = TensorDataset(torch.arange(20))
-    batches = ShuffledBatches(dataset, 4, seed=3)
-    first_pass = [batches(step)[0].tolist() for step in range(10)]
-    assert [batches(step)[0].tolist() for step in reversed(range(10))] == first_pass[::-1]
-    assert sorted(sum(first_pass[:5], [])) == list(range(20))  # epoch 0: every example once
-    assert first_pass[:5] != first_pass[5:]  # epoch 1 is reshuffled
-    assert [ShuffledBatches(dataset, 4, seed=4)(s)[0].tolist() for s in range(5)] != first_pass[:5]
-
-
-def test_ranks_split_the_global_batch_between_them():
-    dataset = TensorDataset(torch.arange(24))
-    whole = ShuffledBatches(dataset, 6, seed=1)
-    shards = [ShuffledBatches(dataset, 6, seed=1, rank=r, world_size=3) for r in range(3)]
-    for step in range(8):
-        assert torch.cat([shard(step)[0] for shard in shards]).tolist() == whole(step)[0].tolist()
-    with pytest.raises(ValueError, match="multiple of 4"):
-        ShuffledBatches(dataset, 6, world_size=4)
-
-
-def test_fixed_evaluation_batches_spread_over_the_dataset():
-    dataset = TensorDataset(torch.arange(100))
-    batches = fixed_batches(dataset, n_batches=2, batch_size=5)
-    chosen = torch.cat([b[0] for b in batches]).tolist()
-    assert len(chosen) == 10 and chosen[0] == 0 and chosen[-1] == 99
-    assert len(fixed_batches(TensorDataset(torch.arange(3)), 4, 5)[0][0]) == 3  # small sets: all of it
 
 
 def test_training_lowers_the_loss_and_records_history():
@@ -165,7 +136,7 @@ def test_a_custom_loss_and_dataset_train_a_classifier():
 def test_evaluate_restores_training_mode():
     ids = pattern_ids(200)
     model = tiny_model().train()
-    loss = evaluate(model, [next(iter(window_loader(ids, 16, 4)))], next_token_loss)
+    loss = evaluate(model, fixed_batches(TokenWindows(ids, 16), 1, 4), next_token_loss)
     assert model.training and 0 < loss < 10
 
 
@@ -179,7 +150,7 @@ def test_progress_bar_runs(capsys):
     "train_data,error,message",
     [
         ("some text", TypeError, "encode it first"),
-        (window_loader(pattern_ids(), 16, 8), TypeError, "pass its dataset"),
+        (DataLoader(TokenWindows(pattern_ids(), 16), 8), TypeError, "pass its dataset"),
         (torch.rand(100), TypeError, "integer token ids"),
         (pattern_ids(40), ValueError, "fewer than one batch"),
         (pattern_ids(10), ValueError, "cannot fill one window"),

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers.windows import TokenWindows, split_ids, window_loader
+from helpers.windows import TokenWindows, split_ids
 
 
 def test_targets_are_inputs_shifted_by_one():
@@ -37,23 +37,3 @@ def test_split_keeps_order_and_sizes():
     assert train.tolist() == list(range(80)) and validation.tolist() == list(range(80, 100))
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         split_ids([1, 2, 3], validation_fraction=1.0)
-
-
-def test_loader_is_reproducible_and_batches_have_the_right_shape():
-    ids = torch.arange(1000)
-
-    def first_batch(seed):
-        return next(iter(window_loader(ids, context_length=16, batch_size=8, seed=seed)))
-
-    x, y = first_batch(0)
-    assert x.shape == y.shape == (8, 16)
-    assert torch.equal(x[:, 1:], y[:, :-1])
-    assert torch.equal(first_batch(0)[0], x)
-    assert not torch.equal(first_batch(1)[0], x)
-
-
-def test_small_corpus_still_gives_a_batch():
-    batches = list(window_loader(torch.arange(30), context_length=8, batch_size=64))
-    assert len(batches) == 1 and batches[0][0].shape[0] == 3
-    with pytest.raises(ValueError, match="batch_size"):
-        window_loader(torch.arange(30), context_length=8, batch_size=0)

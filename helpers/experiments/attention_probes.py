@@ -48,12 +48,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from helpers.batches import right_padded
 from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint
 from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
 from helpers.pretrained import pretrained
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads, evaluating, model_device
 from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
 from helpers.training import TrainingConfig, train
 
@@ -198,7 +199,6 @@ class AntecedentAttention:
         return layer, head
 
 
-@torch.no_grad()
 def antecedent_attention(
     model: nn.Module, items: Sequence[PronounItem], *, batch_size: int = 64
 ) -> AntecedentAttention:
@@ -209,28 +209,22 @@ def antecedent_attention(
     if not items:
         raise ValueError("antecedent_attention needs at least one PronounItem (see pronoun_items).")
     items = [cropped(item, model.config.context_length) for item in items]
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
+    device = model_device(model)
     on_antecedent, on_distractors, is_top = [], [], []
-    for start in range(0, len(items), batch_size):
-        chunk = items[start : start + batch_size]
-        width = max(len(item.ids) for item in chunk)
-        ids = torch.zeros(len(chunk), width, dtype=torch.long)  # (b, T) right-padded: causal, so harmless
-        for row, item in enumerate(chunk):
-            ids[row, : len(item.ids)] = torch.tensor(item.ids)
-        attentions = model.trace(ids.to(device)).attentions  # n_layer x (b, nh, T, T)
-        weights = torch.stack(attentions, dim=1).float().cpu()  # (b, n_layer, nh, T, T)
-        for row, item in enumerate(chunk):
-            looking = weights[row, :, :, len(item.ids) - 1, : len(item.ids)]  # (n_layer, nh, T_item)
-            on_antecedent.append(looking[..., item.antecedent].sum(-1))
-            on_distractors.append(looking[..., item.distractors].sum(-1))
-            is_top.append(torch.isin(looking.argmax(-1), torch.tensor(item.antecedent, dtype=torch.long)))
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, len(items), batch_size):
+            chunk = items[start : start + batch_size]
+            ids = right_padded([item.ids for item in chunk])  # (b, T)
+            attentions = model.trace(ids.to(device)).attentions  # n_layer x (b, nh, T, T)
+            weights = torch.stack(attentions, dim=1).float().cpu()  # (b, n_layer, nh, T, T)
+            for row, item in enumerate(chunk):
+                looking = weights[row, :, :, len(item.ids) - 1, : len(item.ids)]  # (n_layer, nh, T_item)
+                on_antecedent.append(looking[..., item.antecedent].sum(-1))
+                on_distractors.append(looking[..., item.distractors].sum(-1))
+                is_top.append(torch.isin(looking.argmax(-1), torch.tensor(item.antecedent, dtype=torch.long)))
     return AntecedentAttention(torch.stack(on_antecedent, -1), torch.stack(on_distractors, -1), torch.stack(is_top, -1))
 
 
-@torch.no_grad()
 def mean_head_outputs(model: nn.Module, tokenizer, texts: Sequence[str], *, after: str = DOCUMENT_SEPARATOR
                       ) -> dict[int, torch.Tensor]:
     """Each layer's average input to its output projection (C,) over every token of the texts: mean ablation's values.
@@ -249,17 +243,15 @@ def mean_head_outputs(model: nn.Module, tokenizer, texts: Sequence[str], *, afte
         return hook
 
     handles = [block.attn.c_proj.register_forward_pre_hook(record(layer)) for layer, block in enumerate(model.h)]
-    was_training = model.training
-    model.eval()
     try:
-        for text in texts:
-            ids = tokenizer.encode(after + text)[:context]
-            model(torch.tensor([ids], device=next(model.parameters()).device))  # (1, T)
-            counts += len(ids)
+        with evaluating(model):
+            for text in texts:
+                ids = tokenizer.encode(after + text)[:context]
+                model(torch.tensor([ids], device=model_device(model)))  # (1, T)
+                counts += len(ids)
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
     return {layer: total / counts for layer, total in sums.items()}
 
 

@@ -46,7 +46,7 @@ from torch.utils.data import Dataset
 
 from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.model import Block, GPTConfig
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads, evaluating
 from helpers.training import History, TrainingConfig, train
 
 LAYOUTS = ("pairs", "interleaved")
@@ -256,16 +256,11 @@ def errors_by_examples(predictions: torch.Tensor, targets: torch.Tensor, dim: in
     return ((predictions - targets) ** 2).mean(dim=0) / dim
 
 
-@torch.no_grad()
 def model_predictions(model: InContextRegressor, xs: torch.Tensor, ys: torch.Tensor,
                       batch_size: int = 512) -> torch.Tensor:
     """(N, K): the model's predictions, computed in batches in evaluation mode."""
-    was_training = model.training
-    model.eval()
-    predictions = torch.cat([model(xs[i : i + batch_size], ys[i : i + batch_size])
-                             for i in range(0, len(xs), batch_size)])
-    model.train(was_training)
-    return predictions
+    with evaluating(model):
+        return torch.cat([model(xs[i : i + batch_size], ys[i : i + batch_size]) for i in range(0, len(xs), batch_size)])
 
 
 @dataclass

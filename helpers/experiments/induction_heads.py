@@ -37,6 +37,7 @@ from torch.utils.data import Dataset
 
 from helpers.attention import CausalSelfAttention
 from helpers.model import GPTConfig, Trace
+from helpers.runtime import evaluating
 from helpers.tokenizers import CharacterTokenizer
 from helpers.training import TrainingConfig, TrainingEvent, train
 
@@ -224,14 +225,12 @@ def measure_heads(model: nn.Module, sequences: torch.Tensor,
 
     Works for any model with `trace` (helpers.model.GPT too), so pretrained models can be checked the same way.
     """
-    was_training = model.training
-    model.eval()
     inputs = sequences[:, :-1]  # (B, T)
-    trace = model.trace(inputs)
+    with evaluating(model):
+        trace = model.trace(inputs)
     loss = float(F.cross_entropy(trace.logits.transpose(1, 2), sequences[:, 1:]))
     previous = torch.stack([previous_token_scores(a, inputs) for a in trace.attentions])  # (L, H)
     induction = torch.stack([induction_scores(a, inputs) for a in trace.attentions])  # (L, H)
-    model.train(was_training)
     return loss, repeat_loss(trace.logits, sequences, periods), previous, induction
 
 

@@ -34,6 +34,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.runtime import evaluating
+
 
 def pin_candidates(template: str, digits: int = 4) -> list[str]:
     """Every text of the template's shape: "alice's pin is {} ." with digits "0 0 0 0" ... "9 9 9 9"."""
@@ -170,7 +172,6 @@ def estimated_exposure(secret_score: float, sample_scores: Sequence[float] | tor
     return -fit.log2_cdf(-float(secret_score))
 
 
-@torch.no_grad()
 def constrained_digits(model: nn.Module, tokenizer, prompt: str, digits: int) -> str:
     """The digits greedy decoding writes after `prompt` when only digit tokens are allowed, e.g. "4 7 1 9".
 
@@ -180,12 +181,10 @@ def constrained_digits(model: nn.Module, tokenizer, prompt: str, digits: int) ->
     if any(len(ids) != 1 for ids in digit_ids):
         raise ValueError("constrained_digits needs a tokenizer with one token per digit (e.g. a character one).")
     allowed = torch.tensor([ids[0] for ids in digit_ids])  # (10,)
-    was_training = model.training
-    model.eval()
     written: list[str] = []
-    for _ in range(digits):
-        ids = torch.tensor([tokenizer.encode(prompt + "".join(" " + d for d in written) + " ")])  # (1, T)
-        logits = model(ids[:, -model.config.context_length:])[0, -1]  # (V,)
-        written.append("0123456789"[int(logits[allowed].argmax())])
-    model.train(was_training)
+    with evaluating(model):
+        for _ in range(digits):
+            ids = torch.tensor([tokenizer.encode(prompt + "".join(" " + d for d in written) + " ")])  # (1, T)
+            logits = model(ids[:, -model.config.context_length:])[0, -1]  # (V,)
+            written.append("0123456789"[int(logits[allowed].argmax())])
     return " ".join(written)

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from helpers.runtime import evaluating
+from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     Lab,
     check_choice,
@@ -83,7 +83,7 @@ def attention_maps(model: nn.Module, tokenizer, text: str, max_tokens: int = 48)
         raise ValueError("The text is empty: type a sentence to see where its tokens look.")
     shown = ids[: min(max_tokens, model.config.context_length)]
     with evaluating(model):
-        trace = model.trace(torch.tensor([shown], device=next(model.parameters()).device))
+        trace = model.trace(torch.tensor([shown], device=model_device(model)))
     weights = torch.stack([layer[0] for layer in trace.attentions]).float().cpu()  # (n_layer, n_head, T, T)
     return AttentionMaps(shown, tokenizer.token_strings(shown), weights, len(ids))
 

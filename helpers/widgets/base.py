@@ -30,8 +30,8 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 from torch import nn
 
+from helpers.checks import check_model, check_tokenizer
 from helpers.files import atomic_path
-from helpers.generation import check_model, check_tokenizer
 from helpers.widgets.drawing import figure_png, figure_style, message_figure
 
 WIDE_LABEL = {"description_width": "initial"}  # a control's whole description, not cut to the default width

@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from helpers.generation import reweight
-from helpers.runtime import evaluating
+from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     Lab,
     check_choice,
@@ -70,7 +70,7 @@ def logit_lens(model: nn.Module, tokenizer, text: str, top: int = 5, max_tokens:
         raise ValueError("The text is empty: type a few words to see the prediction form layer by layer.")
     shown = ids[: min(max_tokens, model.config.context_length)]
     with evaluating(model):
-        trace = model.trace(torch.tensor([shown], device=next(model.parameters()).device))
+        trace = model.trace(torch.tensor([shown], device=model_device(model)))
         hidden = torch.stack([h[0] for h in trace.hidden_states])  # (n_layer + 1, T, C)
         probabilities = reweight(model.unembed(hidden).float().cpu())  # (n_layer + 1, T, vocab_size)
     values, indices = probabilities.topk(top, dim=-1)  # (n_layer + 1, T, top) each

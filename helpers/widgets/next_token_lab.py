@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from torch import nn
 
-from helpers.generation import check_model, prompt_ids, reweight
+from helpers.checks import check_model
+from helpers.generation import prompt_ids, reweight
 from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     WIDE_LABEL,

@@ -21,7 +21,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from torch import nn
 
-from helpers.generation import check_model, generate_ids, prompt_ids, reweight
+from helpers.checks import check_model
+from helpers.generation import generate_ids, prompt_ids, reweight
 from helpers.widgets.base import (
     WIDE_LABEL,
     Lab,
