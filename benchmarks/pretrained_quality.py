@@ -21,7 +21,8 @@ from unittest import mock
 
 import torch
 
-from helpers.pretrained import RECIPES, corpus_texts, nats_per_character, pretrained_checkpoint, recipe_named
+from helpers.pretrained import RECIPES, corpus_texts, pretrained_checkpoint, recipe_named
+from helpers.scoring import nats_per_character
 from helpers.runtime import CACHE_ENV
 from helpers.tinyworld import TinyWorld
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 try:
     import fcntl
@@ -38,10 +37,9 @@ except ImportError:  # Windows
     fcntl = None
 
 from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
-from helpers.checks import check_tokenizer
 from helpers.model import GPT, GPTConfig
 from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
-from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
 
@@ -209,45 +207,3 @@ def _one_process_at_a_time(entry: Path, progress: bool) -> Iterator[None]:
                 print("Another process is preparing this model; waiting for it to finish ...")
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield  # closing the file releases the lock, even if the process dies
-
-
-@torch.no_grad()
-def nats_per_character(
-    model: GPT, tokenizer: Tokenizer, text: str, *, after: str = DOCUMENT_SEPARATOR, batch_size: int = 16
-) -> float:
-    """Cross-entropy of a text in nats per character: the nats of all its tokens / its number of characters.
-
-    Unlike a loss per token it does not depend on the tokenizer, so models with different tokenizers, and
-    the corpus's entropy floor, can be compared. The text is read as coming `after` the given text (by
-    default the end of a previous TinyWorld document), so that its first token is predicted too. Long
-    texts are scored in windows that overlap by half the context: every token after the first window
-    is predicted from at least half a context.
-    """
-    if not isinstance(text, str) or not text:
-        raise ValueError("text must be a non-empty string.")
-    check_tokenizer(tokenizer, model)
-    prefix = tokenizer.encode(after) if after else []
-    ids = torch.tensor(prefix + tokenizer.encode(text), dtype=torch.long)  # (N,)
-    if len(ids) < 2:
-        raise ValueError(f"{text!r} is a single token with nothing before it; give a longer text or `after`.")
-    n_targets = len(ids) - 1
-    length = min(model.config.context_length, n_targets)
-    stride = max(1, length // 2)
-    last = n_targets - length
-    starts = list(range(0, last + 1, stride))  # window s reads ids[s : s + length]
-    if starts[-1] != last:
-        starts.append(last)  # one more window, aligned with the end of the text
-    was_training = model.training
-    model.eval()
-    # the targets ids[1 : scored_until + 1] are counted already (or are the prefix's own tokens)
-    total, scored_until = 0.0, max(0, len(prefix) - 1)
-    for first in range(0, len(starts), batch_size):
-        chunk = starts[first : first + batch_size]
-        inputs = torch.stack([ids[s : s + length] for s in chunk])  # (b, T)
-        targets = torch.stack([ids[s + 1 : s + length + 1] for s in chunk])  # (b, T)
-        losses = F.cross_entropy(model(inputs).transpose(1, 2), targets, reduction="none")  # (b, T)
-        for row, s in enumerate(chunk):
-            total += float(losses[row, scored_until - s :].sum())  # only targets no earlier window counted
-            scored_until = s + length
-    model.train(was_training)
-    return total / len(text)

@@ -21,13 +21,13 @@ label         the same judgement asked as a task: "instruction : is this review 
     from helpers.probes import pronoun_accuracy, pronoun_stories
     pronoun_accuracy(model, tokenizer, pronoun_stories(200))  # share of stories where P(she|he) is right
 
-A continuation is scored as " " + word after the prompt, with the prompt read as the start of a
-document (after TinyWorld's document separator), as in training. A word of several tokens scores the
-sum of their log-probabilities. A prompt longer than the model's context (or than `max_prompt_tokens`)
-keeps its last tokens, so the probe can also ask what happens when the antecedent falls out of view.
+A word is scored as the continuation " " + word after the prompt by `helpers.scoring`, with the prompt read
+as the start of a document (after TinyWorld's document separator), as in training. A word of several tokens
+scores the sum of their log-probabilities. A prompt longer than the model's context (or than
+`max_prompt_tokens`) keeps its last tokens, so the probe can also ask what happens when the antecedent falls
+out of view.
 
-Simplified on purpose: two-way choices only; a prompt is read once for all its one-token words, but a word
-of several tokens gets a pass of its own.
+Simplified on purpose: two-way choices only.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, pronoun_probe
+from helpers.scoring import continuation_log_probs
+from helpers.tinyworld import Document, TinyWorld, pronoun_probe
 
 PROBE_SEED = 1234  # the held-out probes come from TinyWorld(PROBE_SEED), a stream no training text uses
 LABEL_FLIP = {"positive": "negative", "negative": "positive"}
@@ -55,67 +55,18 @@ class MinimalPair:
     wrong: str
 
 
-def continuation_log_probs(
-    model: nn.Module,
-    tokenizer,
-    prompt_and_words: Sequence[tuple[str, str]],
-    *,
-    after: str = DOCUMENT_SEPARATOR,
-    max_prompt_tokens: int | None = None,
-    batch_size: int = 64,
-) -> torch.Tensor:
-    """log P(" " + word | prompt) for each (prompt, word), in nats: the number every probe compares.
-
-    Returns a float tensor (N,). The prompt is read after `after` (the end of a previous document). Items
-    that share a prompt and whose words are single tokens are read from one pass over that prompt.
-    """
-    if max_prompt_tokens is not None and (not isinstance(max_prompt_tokens, int) or max_prompt_tokens < 1):
-        raise ValueError(f"max_prompt_tokens must be a positive int or None, got {max_prompt_tokens!r}.")
-    context_length = model.config.context_length
-    # one job per sequence the model reads: (input ids, [(item, first scored position, word ids), ...])
-    jobs: list[tuple[list[int], list[tuple[int, int, list[int]]]]] = []
-    shared: dict[str, int] = {}  # prompt -> its job, for single-token words
-    for item, (prompt, word) in enumerate(prompt_and_words):
-        if not isinstance(prompt, str) or not isinstance(word, str) or not word or " " in word.strip():
-            raise ValueError(f"each item must be (prompt text, one word), got {(prompt, word)!r}.")
-        ids = tokenizer.encode(after + prompt) if after or prompt else []
-        word_ids = tokenizer.encode(" " + word.strip())
-        keep = context_length + 1 - len(word_ids)  # the model reads all but the last id
-        if max_prompt_tokens is not None:
-            keep = min(keep, max_prompt_tokens)
-        if keep < 1 or not ids:
-            raise ValueError(f"{word!r} needs a prompt of at least one token and must fit the context of "
-                             f"{context_length} tokens; give a longer prompt or a shorter word.")
-        kept = ids[-keep:]
-        if len(word_ids) == 1 and prompt in shared:
-            jobs[shared[prompt]][1].append((item, len(kept) - 1, word_ids))
-            continue
-        if len(word_ids) == 1:
-            shared[prompt] = len(jobs)
-        jobs.append((kept + word_ids[:-1], [(item, len(kept) - 1, word_ids)]))
-    scores = torch.zeros(len(prompt_and_words))
-    device = next(model.parameters(), torch.empty(0)).device
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        for start in range(0, len(jobs), batch_size):
-            chunk = jobs[start : start + batch_size]
-            inputs = torch.zeros(len(chunk), max(len(ids) for ids, _ in chunk), dtype=torch.long)  # (b, T)
-            for row, (ids, _) in enumerate(chunk):
-                inputs[row, : len(ids)] = torch.tensor(ids)  # right-padded: causal, so the padding is never read
-            log_probs = F.log_softmax(model(inputs.to(device)).float(), dim=-1).cpu()  # (b, T, V)
-            for row, (_, reads) in enumerate(chunk):
-                for item, first, word_ids in reads:
-                    positions = torch.arange(first, first + len(word_ids))  # where the word's tokens are predicted
-                    scores[item] = log_probs[row, positions, torch.tensor(word_ids)].sum()
-    model.train(was_training)
-    return scores
-
-
 def pair_margins(model: nn.Module, tokenizer, pairs: Sequence[MinimalPair], **options) -> torch.Tensor:
-    """log P(right) - log P(wrong) per pair (N,): positive where the model prefers the right word."""
-    items = [(p.prompt, word) for p in pairs for word in (p.right, p.wrong)]
-    scores = continuation_log_probs(model, tokenizer, items, **options).view(-1, 2)  # (N, 2)
+    """log P(right) - log P(wrong) per pair (N,): positive where the model prefers the right word.
+
+    Options go to `helpers.scoring.continuation_log_probs` (e.g. max_prompt_tokens=20 to hide the antecedent).
+    """
+    for pair in pairs:
+        if not isinstance(pair, MinimalPair) or any(not w or " " in w.strip() for w in (pair.right, pair.wrong)):
+            raise ValueError(f"each pair must be a MinimalPair(prompt, right word, wrong word), one word each; "
+                             f"got {pair!r}.")
+    prompts = [p.prompt for p in pairs for _ in range(2)]
+    words = [" " + word.strip() for p in pairs for word in (p.right, p.wrong)]
+    scores = continuation_log_probs(model, tokenizer, prompts, words, **options).view(-1, 2)  # (N, 2)
     return scores[:, 0] - scores[:, 1]
 
 
@@ -185,8 +136,7 @@ def _label(document: Document) -> str:
 def pronoun_accuracy(model: nn.Module, tokenizer, stories: Sequence[Document] | None = None, **options) -> float:
     """Share of pronoun stories where the model prefers the hero's pronoun ("she" vs "he") at the pronoun.
 
-    stories: pronoun stories (default: 200 held-out ones from `pronoun_stories`); options go to
-    `continuation_log_probs` (e.g. max_prompt_tokens=20 to hide the antecedent).
+    stories: pronoun stories (default: 200 held-out ones from `pronoun_stories`); options go to `pair_margins`.
     """
     return accuracy(model, tokenizer, pronoun_pairs(pronoun_stories() if stories is None else stories), **options)
 

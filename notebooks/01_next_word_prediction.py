@@ -549,11 +549,11 @@ plt.show()
 
 # %% [markdown]
 # In nats per character, to compare with the floor. From scratch: the model reads one word, so the whole
-# validation text fits in one forward pass; `helpers.pretrained.nats_per_character` does the same for any
+# validation text fits in one forward pass; `helpers.scoring.nats_per_character` does the same for any
 # model by sliding windows (it is what later chapters use for GPTs):
 
 # %%
-from helpers.pretrained import nats_per_character
+from helpers.scoring import nats_per_character
 
 stream = torch.tensor([tokenizer.encode("\n") + tokenizer.encode(val_text)])  # (1, N + 1): a document starts
 with torch.no_grad():

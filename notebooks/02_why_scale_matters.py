@@ -168,7 +168,7 @@ print(f"TinyWorld's floor: {FLOOR:.3f} nats per character")
 # document's characters.
 
 # %%
-from helpers.pretrained import nats_per_character
+from helpers.scoring import nats_per_character
 
 xl_name = sweep_config.sizes[-1].name
 xl_model, tokenizer = sweep.model(xl_name), sweep.tokenizer()
@@ -179,7 +179,7 @@ with torch.no_grad():
 nats = F.cross_entropy(logits, torch.tensor(ids[1:]), reduction="sum")  # surprise at each next token, summed
 print(repr(text))
 print(f"{len(ids) - 1} tokens, {len(text)} characters: {nats:.2f} nats -> {nats / len(text):.4f} nats per character")
-print(f"helpers.pretrained.nats_per_character: {nats_per_character(xl_model, tokenizer, text):.4f}")
+print(f"helpers.scoring.nats_per_character: {nats_per_character(xl_model, tokenizer, text):.4f}")
 assert abs(nats / len(text) - nats_per_character(xl_model, tokenizer, text)) < 1e-4
 
 # %% [markdown]
@@ -366,13 +366,15 @@ print(f"P({right!r}) = {log_probs[right_id[0]].exp():.3f}, P({wrong!r}) = {log_p
 # The largest model of the sweep prefers the wrong *are* (0.27 against 0.07 for *is*): it follows the nearer
 # noun *dogs*, not the subject *cat*. One pair is an anecdote; we need many.
 #
-# `helpers.probes.continuation_log_probs` scores any (prompt, word) this way, batched, and with words of
-# several tokens too; `helpers.probes.accuracy` is the share of pairs with log P(right) > log P(wrong).
+# `helpers.scoring.continuation_log_probs` scores any continuation after a prompt this way (" " + word here),
+# batched, and continuations of several tokens too; `helpers.probes.accuracy` is the share of pairs with
+# log P(right) > log P(wrong).
 
 # %%
-from helpers.probes import MinimalPair, accuracy, continuation_log_probs
+from helpers.probes import MinimalPair, accuracy
+from helpers.scoring import continuation_log_probs
 
-scores = continuation_log_probs(xl_model, tokenizer, [(prompt, right), (prompt, wrong)])
+scores = continuation_log_probs(xl_model, tokenizer, [prompt, prompt], [" " + right, " " + wrong])
 print(f"helpers: log P = {[round(v, 4) for v in scores.tolist()]}")
 assert torch.allclose(scores, torch.stack([log_probs[right_id[0]], log_probs[wrong_id[0]]]), atol=1e-5)
 assert accuracy(xl_model, tokenizer, [MinimalPair(prompt, right, wrong)]) == float(scores[0] > scores[1])
@@ -622,8 +624,7 @@ for name, (reader, reader_tokenizer) in readers.items():
 
 # %%
 for phrase in ("good", "bad", "not bad", "not good", "really awful", "not awful at all"):
-    scores = continuation_log_probs(big_model, big_tokenizer, [(review_task(phrase), "positive"),
-                                                               (review_task(phrase), "negative")])
+    scores = continuation_log_probs(big_model, big_tokenizer, [review_task(phrase)] * 2, [" positive", " negative"])
     print(f"it was {phrase + ' .':<20} P(positive | one of the two) = {scores.softmax(0)[0]:.2f}")
 
 # %% [markdown]
@@ -689,8 +690,8 @@ assert all(0.3 <= a <= 0.7 for pair in emotion.values() for a in pair)  # every 
 #
 # ```python
 # for r in largest:
-#     print(r.size, continuation_log_probs(sweep.model(r.size), tokenizer,
-#                                          [("the cats near the dog", "are"), ("the cats near the dog", "is")]))
+#     print(r.size, continuation_log_probs(sweep.model(r.size), tokenizer, ["the cats near the dog"] * 2,
+#                                          [" are", " is"]))
 # ```
 # All five sizes prefer the wrong *is* (XL: log P −1.85 against −2.77 for *are*): they follow the number
 # of the nearest noun, *dog*. People make the same slip ("the key to the cabinets are ...").

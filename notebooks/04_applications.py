@@ -226,11 +226,12 @@ assert 0.35 < plain < 0.65 and 0.35 < negated < 0.65, "the pretrained model read
 import torch
 
 from helpers.experiments.few_shot import FewShotTask, few_shot_questions
-from helpers.probes import LABEL_FLIP, MinimalPair, continuation_log_probs, pair_margins, review_pairs
+from helpers.probes import LABEL_FLIP, MinimalPair, pair_margins, review_pairs
+from helpers.scoring import continuation_log_probs
 
 QUESTION = "instruction : is this review positive or negative ?"
 content_free = f"{QUESTION} response :"  # the question with no review
-bias = continuation_log_probs(model, tokenizer, [(content_free, "positive"), (content_free, "negative")])
+bias = continuation_log_probs(model, tokenizer, [content_free] * 2, [" positive", " negative"])
 bias = float(bias[0] - bias[1])  # log P(positive) - log P(negative) with nothing to read
 print(f"content-free prompt: log P(positive) - log P(negative) = {bias:.2f}")
 

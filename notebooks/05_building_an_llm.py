@@ -699,12 +699,13 @@ print(f"\nwords found in the text: untrained {share_of_known_words(own_untrained
 
 # %% [markdown]
 # How much does a model trained on *your* text know about it, compared with the series' TinyWorld model,
-# trained longer on far more text (another world)? `helpers.pretrained.nats_per_character` scores a text in
+# trained longer on far more text (another world)? `helpers.scoring.nats_per_character` scores a text in
 # nats per character, a measure that does not depend on the tokenizer, so models with different tokenizers
 # compare fairly. Each model on each held-out text:
 
 # %%
-from helpers.pretrained import nats_per_character, pretrained
+from helpers.pretrained import pretrained
+from helpers.scoring import nats_per_character
 
 tinyworld_model, tinyworld_tokenizer = pretrained("tinyworld", progress=False)
 own_val_text = own_tokenizer.decode(own_val.tolist())

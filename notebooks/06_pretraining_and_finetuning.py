@@ -317,7 +317,8 @@ print([SENTIMENTS[i] for i in predict(sentiment["classifier"], probe_data)], "fo
 # "tinyworld-mini" recipe's data and model shape for a short run, watching the TrainingDashboard.
 
 # %%
-from helpers.pretrained import RECIPES, build_model, nats_per_character, prepare_data
+from helpers.pretrained import RECIPES, build_model, prepare_data
+from helpers.scoring import nats_per_character
 from helpers.training import learning_rate_at
 from helpers.widgets import TrainingDashboard
 

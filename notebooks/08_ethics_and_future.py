@@ -663,9 +663,10 @@ def positive_share(lm) -> float:
 
 
 preferring = copy.deepcopy(model)
-losses = dpo_train(preferring, tokenizer, triples, steps=40, learning_rate=1e-4, beta=0.1, chosen_weight=1.0)
+dpo = dpo_train(preferring, tokenizer, triples, steps=40, learning_rate=1e-4, beta=0.1, chosen_weight=1.0)
 before_dpo, after_dpo = positive_share(model), positive_share(preferring)
-print(f"loss {losses[0]:.2f} -> {losses[-1]:.2f}; positive verdicts: {before_dpo:.0%} before, {after_dpo:.0%} after")
+print(f"loss {dpo.train_loss[0]:.2f} -> {dpo.train_loss[-1]:.2f}; positive verdicts: {before_dpo:.0%} before, "
+      f"{after_dpo:.0%} after")
 assert after_dpo > before_dpo + 0.1
 
 # %% [markdown]

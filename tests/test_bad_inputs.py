@@ -38,9 +38,10 @@ from helpers.finetuning import (
 from helpers.generation import generate, generate_ids, next_token_distribution, prompt_ids, reweight
 from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
-from helpers.pretrained import nats_per_character, pretrained
-from helpers.probes import MinimalPair, accuracy, continuation_log_probs
+from helpers.pretrained import pretrained
+from helpers.probes import MinimalPair, accuracy
 from helpers.runtime import cache_dir, seed_everything
+from helpers.scoring import continuation_log_probs, nats_per_character
 from helpers.tinyworld import TinyWorld, insert_secret
 from helpers.tokenizers import BPETokenizer, CharacterTokenizer, WordTokenizer, load_tokenizer
 from helpers.training import History, TrainingConfig, TrainingEvent, evaluate, language_model_loss, train
@@ -575,8 +576,8 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: nats_per_character(k.model, k.bpe, "alice is here"),
         fails(ValueError, "the tokenizer the model was trained with")),
     "continuation_log_probs with another model's tokenizer": (
-        lambda k: continuation_log_probs(k.model, k.bpe, [("alice is", "here")]),
-        fails(ValueError, "outside the vocabulary.*the tokenizer and the model do not match")),
+        lambda k: continuation_log_probs(k.model, k.bpe, ["alice is"], [" here"]),
+        fails(ValueError, "the tokenizer the model was trained with")),
     "NextTokenLab with another model's tokenizer": (
         lambda k: NextTokenLab(k.model, k.other), fails(ValueError, "the tokenizer the model was trained with")),
     "SamplingLab with another model's tokenizer": (
@@ -673,13 +674,20 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: InstructionData(k.chars, [], template="{instruction}"),
         fails(ValueError, "at least one")),
     "probes: a prompt with two words as the word": (
-        lambda k: continuation_log_probs(k.model, k.chars, [("alice is", "two words")]), fails(ValueError, "one word")),
+        lambda k: accuracy(k.model, k.chars, [MinimalPair("alice is", "two words", "one")]),
+        fails(ValueError, "one word each")),
     "probes: accuracy of no pairs": (
         lambda k: accuracy(k.model, k.chars, []),
         fails(ValueError, "at least one MinimalPair")),
     "probes: a word that does not fit the context": (
-        lambda k: continuation_log_probs(k.model, k.chars, [("alice", "a" * 40)]),
+        lambda k: accuracy(k.model, k.chars, [MinimalPair("alice", "a" * 40, "b")]),
         fails(ValueError, "must fit the context")),
+    "continuation_log_probs: one prompt, two continuations": (
+        lambda k: continuation_log_probs(k.model, k.chars, ["alice is"], [" here", " there"]),
+        fails(ValueError, "one continuation per prompt")),
+    "continuation_log_probs: an empty continuation": (
+        lambda k: continuation_log_probs(k.model, k.chars, ["alice is"], [""]),
+        fails(ValueError, "must add tokens")),
     "probes: an empty prompt": (
         lambda k: accuracy(k.model, k.chars, [MinimalPair("", "is", "are")]), gives(lambda acc, k: acc in (0.0, 1.0))),
     # files and names

@@ -8,7 +8,6 @@ from torch import nn
 
 from helpers.experiments.few_shot import (
     FewShotTask,
-    continuation_scores,
     few_shot_accuracy,
     few_shot_outcome,
     few_shot_questions,
@@ -65,29 +64,6 @@ def test_few_shot_questions_never_show_the_question_among_the_examples():
     assert few_shot_questions(task, 4, seed=3) == questions  # seeded
     with pytest.raises(ValueError, match="k must"):
         few_shot_questions(task, len(task.items))
-
-
-def test_exact_match_and_log_probability_on_a_model_with_known_answers(tokenizer):
-    ids = {word: tokenizer.encode(word)[0] for word in ("alice", ":", "she", "he", ".", "vapo", "na", "tiny")}
-    # after ":" the model says "she"; after "tiny" it says ":"; after ":" nothing else; after "vapo" "na"
-    model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["she"], ids["vapo"]: ids["na"]})
-    scores = continuation_scores(model, tokenizer, ["alice :", "alice :", "tiny :"], [" she", " he", " vapo na"],
-                                 after="")
-    assert [len(ids) for ids in scores.token_ids] == [1, 1, 2] and scores.token_ids[2] == [ids["vapo"], ids["na"]]
-    assert scores.exact.tolist() == [True, False, False]  # " vapo" is not the top choice after ":"
-    assert scores.token_correct[2].tolist() == [False, True]  # ... but "na" is, after "vapo"
-    top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))
-    other = math.log(1 / (math.exp(5) + tokenizer.vocab_size - 1))
-    assert scores.log_prob[0].item() == pytest.approx(top, abs=1e-5)
-    assert scores.log_prob[1].item() == pytest.approx(other, abs=1e-5)
-
-
-def test_continuations_must_add_tokens(tokenizer):
-    model = LookupModel(tokenizer.vocab_size, {})
-    with pytest.raises(ValueError, match="one continuation per prompt"):
-        continuation_scores(model, tokenizer, ["alice :"], [])
-    with pytest.raises(ValueError, match="must add tokens"):
-        continuation_scores(model, tokenizer, ["alice :"], [""])
 
 
 def test_outcomes_of_a_model_that_always_says_she_sort_right_copied_and_other(tokenizer):

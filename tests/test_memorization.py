@@ -15,9 +15,9 @@ from helpers.experiments.memorization import (
     pin_candidates,
     pin_log_likelihoods,
     rank_of,
-    sequence_log_likelihoods,
 )
 from helpers.model import GPT, GPTConfig
+from helpers.scoring import continuation_log_probs
 from helpers.tokenizers import CharacterTokenizer
 
 
@@ -40,16 +40,6 @@ def test_pin_candidates_cover_the_space():
 
 def test_deduplicate_keeps_first_occurrences():
     assert deduplicate(["a", "b", "a", "c", "b"]) == ["a", "b", "c"]
-
-
-def test_sequence_log_likelihoods_are_negative_and_per_candidate():
-    tokenizer = CharacterTokenizer.train("pin 0123456789 .\n")
-    torch.manual_seed(0)
-    model = GPT(GPTConfig.preset("tiny", vocab_size=tokenizer.vocab_size, context_length=16))
-    scores = sequence_log_likelihoods(model, tokenizer, "\n", pin_candidates("pin {} .", digits=1))
-    assert scores.shape == (10,) and bool((scores < 0).all())
-    with pytest.raises(ValueError, match="same number"):
-        sequence_log_likelihoods(model, tokenizer, "", ["pin", "pin 1"])
 
 
 def test_skew_normal_fit_recovers_known_parameters_and_its_cdf_is_a_probability():
@@ -90,12 +80,15 @@ def test_constrained_digits_writes_only_digits():
     assert len(written.split(" ")) == 4 and all(d in "0123456789" for d in written.split(" "))
 
 
-def test_pin_log_likelihoods_equal_whole_sequence_scores_up_to_the_shared_prefix():
+def test_pin_log_likelihoods_score_each_pin_after_the_prefix_in_candidate_order():
     tokenizer = CharacterTokenizer.train("alice's pin is 0123456789 .\n")
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=tokenizer.vocab_size, context_length=32))
-    fast = pin_log_likelihoods(model, tokenizer, "\npin is", 3)
-    slow = sequence_log_likelihoods(model, tokenizer, "\n", pin_candidates("pin is {}", digits=3))
-    assert fast.shape == (1000,) and torch.allclose(fast - fast[0], slow - slow[0], atol=1e-4)
-    with pytest.raises(ValueError, match="character tokenizer"):
-        pin_log_likelihoods(model, type("Words", (), {"encode": lambda self, t: [0, 1]})(), "pin", 2)
+    scores = pin_log_likelihoods(model, tokenizer, "\npin is", 3)
+    pins = pin_candidates("{}", digits=3)
+    assert scores.shape == (1000,) and bool((scores < 0).all())
+    for index in (0, 471, 999):
+        one = continuation_log_probs(model, tokenizer, ["\npin is"], [" " + pins[index]], after="")[0]
+        assert float(scores[index]) == pytest.approx(float(one), abs=1e-5)
+    with pytest.raises(ValueError, match="digits"):
+        pin_log_likelihoods(model, tokenizer, "pin", 0)

@@ -1,13 +1,13 @@
-"""DPO: the loss is log 2 at the reference, continuation scores match the model, and tuning prefers the chosen."""
+"""DPO: the loss is log 2 at the reference, and tuning with helpers.training.train prefers the chosen."""
 
 import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
-from helpers.experiments.preference_tuning import continuation_log_probs, dpo_loss, dpo_train, verdict_sentiment
+from helpers.experiments.preference_tuning import dpo_loss, dpo_train, verdict_sentiment
 from helpers.model import GPT, GPTConfig
+from helpers.scoring import continuation_log_probs
 from helpers.tinyworld import Lexicon
 from helpers.tokenizers import CharacterTokenizer
 
@@ -23,33 +23,19 @@ def test_dpo_loss_is_log_two_when_the_policy_equals_the_reference():
     assert float(dpo_loss(scores + 1, scores - 1, scores, scores - 1)) < math.log(2)  # chosen went up
 
 
-def test_continuation_log_probs_match_a_direct_computation():
-    tokenizer = CharacterTokenizer.train("it was good bad .\n")
-    model = tiny_model(tokenizer)
-    ids = torch.tensor([tokenizer.encode("it was good .")])
-    start = len(tokenizer.encode("it was"))
-    with torch.no_grad():
-        log_probs = F.log_softmax(model(ids[:, :-1]), -1)[0]  # (T-1, V)
-        direct = sum(float(log_probs[t - 1, ids[0, t]]) for t in range(start, ids.size(1)))
-        batched = continuation_log_probs(model, tokenizer, ["it was", "it"], [" good .", " was bad ."])
-    assert batched.shape == (2,) and float(batched[0]) == pytest.approx(direct, abs=1e-4)
-    with pytest.raises(ValueError, match="one continuation per prompt"):
-        continuation_log_probs(model, tokenizer, ["a"], [])
-
-
 def test_dpo_training_raises_the_chosen_over_the_rejected():
     tokenizer = CharacterTokenizer.train("it was good bad .\n")
     model = tiny_model(tokenizer)
     triples = [("\nit was", " good .", " bad .")] * 4
 
     def margin():
-        with torch.no_grad():
-            good, bad = continuation_log_probs(model, tokenizer, ["\nit was"] * 2, [" good .", " bad ."])
+        good, bad = continuation_log_probs(model, tokenizer, ["\nit was"] * 2, [" good .", " bad ."], after="")
         return float(good - bad)
 
     before = margin()
-    losses = dpo_train(model, tokenizer, triples, steps=15, batch_size=4, learning_rate=3e-3, beta=0.5)
-    assert len(losses) == 15 and losses[0] == pytest.approx(math.log(2), abs=1e-4) and margin() > before + 1
+    history = dpo_train(model, tokenizer, triples, steps=15, batch_size=4, learning_rate=3e-3, beta=0.5)
+    assert history.step == [0, 15] and history.train_loss[0] == pytest.approx(math.log(2), abs=1e-4)
+    assert history.train_loss[-1] < math.log(2) and margin() > before + 1
 
 
 def test_verdict_sentiment_reads_negation():

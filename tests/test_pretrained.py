@@ -3,7 +3,6 @@
 import dataclasses
 import fcntl
 import json
-import math
 import threading
 
 import pytest
@@ -11,7 +10,7 @@ import torch
 
 import helpers.pretrained as pretrained_module
 from helpers.checkpoints import load_checkpoint
-from helpers.model import GPT, GPTConfig
+from helpers.model import GPT
 from helpers.pretrained import (
     RECIPES,
     Recipe,
@@ -19,10 +18,10 @@ from helpers.pretrained import (
     cache_folder,
     corpus_texts,
     fingerprint,
-    nats_per_character,
     pretrained,
     pretrained_checkpoint,
 )
+from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer
 from helpers.training import TrainingInterrupted
@@ -125,39 +124,6 @@ def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_tim
 def test_an_unknown_name_lists_the_recipes():
     with pytest.raises(ValueError, match="tinyworld-mini"):
         pretrained("tinyworld-huge")
-
-
-def uniform_model(context_length: int, vocab_size: int) -> GPT:
-    model = GPT(GPTConfig(vocab_size=vocab_size, context_length=context_length, n_layer=1, n_head=1, n_embd=8))
-    with torch.no_grad():
-        model.wte.weight.zero_()  # tied head: every logit is 0, every token costs log(vocab_size)
-    return model
-
-
-@pytest.mark.parametrize("context_length", [4, 7, 64])
-def test_nats_per_character_counts_every_token_exactly_once(context_length):
-    text = TinyWorld(1).corpus_text(3)
-    tokenizer = BPETokenizer.train(text, 280)
-    n_tokens = len(tokenizer.encode(text))
-    model = uniform_model(context_length, tokenizer.vocab_size)
-    expected = n_tokens * math.log(tokenizer.vocab_size) / len(text)
-    assert nats_per_character(model, tokenizer, text, batch_size=3) == pytest.approx(expected, rel=1e-6)
-    assert nats_per_character(model, tokenizer, text, after="") == pytest.approx(
-        (n_tokens - 1) * math.log(tokenizer.vocab_size) / len(text), rel=1e-6)  # the first token unscored
-
-
-def test_nats_per_character_matches_a_single_pass_when_the_text_fits():
-    text = TinyWorld(2).corpus_text(2)
-    tokenizer = BPETokenizer.train(text, 280)
-    torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, context_length=128, n_layer=1, n_head=2, n_embd=16))
-    ids = torch.tensor(tokenizer.encode("\n" + text))
-    assert len(ids) <= 129
-    with torch.no_grad():
-        losses = torch.nn.functional.cross_entropy(model(ids[None, :-1])[0], ids[1:], reduction="sum")
-    assert nats_per_character(model, tokenizer, text) == pytest.approx(losses.item() / len(text), rel=1e-5)
-    with pytest.raises(ValueError, match="non-empty"):
-        nats_per_character(model, tokenizer, "")
 
 
 def test_build_model_gives_the_same_initial_weights_without_touching_the_global_generator(tiny_recipe):

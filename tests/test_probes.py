@@ -2,14 +2,13 @@
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from helpers.model import GPT, GPTConfig
 from helpers.probes import (
+    MinimalPair,
     accuracy,
     agreement_pairs,
-    continuation_log_probs,
     pair_margins,
     phenomenon_pairs,
     probe_accuracies,
@@ -21,7 +20,7 @@ from helpers.probes import (
     sentiment_pairs,
 )
 from helpers.tinyworld import TinyWorld
-from helpers.tokenizers import BPETokenizer, CharacterTokenizer
+from helpers.tokenizers import BPETokenizer
 
 
 @pytest.fixture(scope="module")
@@ -48,51 +47,6 @@ class Prefers(nn.Module):
         logits = torch.zeros(*ids.shape, self.config.vocab_size)  # (B, T, V)
         logits[..., self.token_id] = 10.0
         return logits
-
-
-def manual_log_prob(model, tokenizer, prompt, word):
-    ids = tokenizer.encode("\n" + prompt) + tokenizer.encode(" " + word)
-    n = len(tokenizer.encode(" " + word))
-    with torch.no_grad():
-        log_probs = F.log_softmax(model(torch.tensor([ids[:-1]]))[0], dim=-1)  # (T, V)
-    return sum(float(log_probs[len(ids) - 1 - n + i, ids[len(ids) - n + i]]) for i in range(n))
-
-
-def test_scores_are_the_models_log_probabilities(model, tokenizer):
-    items = [("the cat near the dogs", "is"), ("the cat near the dogs", "are"), ("alice is reading", "a"),
-             ("the doctor said that", "hairdresser"), ("the cat near the dogs", "hairdresser")]
-    assert len(tokenizer.encode(" hairdresser")) > 1  # a word of several tokens next to one-token words
-    scores = continuation_log_probs(model, tokenizer, items)
-    assert scores.shape == (5,)
-    for score, (prompt, word) in zip(scores, items, strict=True):
-        assert score.item() == pytest.approx(manual_log_prob(model, tokenizer, prompt, word), abs=1e-4)
-    assert (scores < 0).all()
-
-
-def test_multi_token_words_sum_their_tokens():
-    characters = CharacterTokenizer.train(TinyWorld(0).corpus_text(200))
-    torch.manual_seed(0)
-    char_model = GPT(GPTConfig(vocab_size=characters.vocab_size, context_length=64, n_layer=1, n_head=1, n_embd=8))
-    score = continuation_log_probs(char_model, characters, [("the cat", "sat")])[0]
-    assert score.item() == pytest.approx(manual_log_prob(char_model, characters, "the cat", "sat"), abs=1e-4)
-
-
-def test_batching_and_padding_do_not_change_scores(model, tokenizer):
-    items = [(p.prompt, p.right) for p in pronoun_pairs(pronoun_stories(6))][:6] + [("the fox", "likes")]
-    one_by_one = continuation_log_probs(model, tokenizer, items, batch_size=1)
-    together = continuation_log_probs(model, tokenizer, items, batch_size=64)
-    assert torch.allclose(one_by_one, together, atol=1e-5)
-
-
-def test_long_prompts_keep_their_last_tokens(model, tokenizer):
-    long_prompt = " ".join(["the cat sat on the mat ."] * 30)
-    assert len(tokenizer.encode(long_prompt)) > model.config.context_length
-    full = continuation_log_probs(model, tokenizer, [(long_prompt, "the")])
-    tail = tokenizer.decode(tokenizer.encode("\n" + long_prompt)[-(model.config.context_length):])
-    from_tail = continuation_log_probs(model, tokenizer, [(tail, "the")], after="")
-    assert full[0].item() == pytest.approx(from_tail[0].item(), abs=1e-4)
-    short = continuation_log_probs(model, tokenizer, [(long_prompt, "the")], max_prompt_tokens=3)
-    assert short[0].item() != pytest.approx(full[0].item(), abs=1e-6)
 
 
 def test_accuracy_follows_what_the_model_prefers(tokenizer):
@@ -145,9 +99,9 @@ def test_probe_sets_are_seeded_and_complete(model, tokenizer):
 
 def test_bad_input_says_what_to_change(model, tokenizer):
     with pytest.raises(ValueError, match="one word"):
-        continuation_log_probs(model, tokenizer, [("the cat", "sat on")])
+        accuracy(model, tokenizer, [MinimalPair("the cat", "sat on", "sat")])
     with pytest.raises(ValueError, match="max_prompt_tokens"):
-        continuation_log_probs(model, tokenizer, [("the cat", "sat")], max_prompt_tokens=0)
+        accuracy(model, tokenizer, [MinimalPair("the cat", "sat", "is")], max_prompt_tokens=0)
     with pytest.raises(ValueError, match="at least one"):
         accuracy(model, tokenizer, [])
     with pytest.raises(ValueError, match="pronoun story"):

@@ -18,7 +18,7 @@ from helpers.experiments.scaling import (
     run_sweep,
     training_flops,
 )
-from helpers.pretrained import nats_per_character
+from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
 
 TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), steps=4, batch_sizes=(2, 4),

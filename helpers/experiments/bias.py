@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from helpers.experiments.memorization import sequence_log_likelihoods
-from helpers.tinyworld import DOCUMENT_SEPARATOR, gender_swap
+from helpers.scoring import continuation_log_probs
+from helpers.tinyworld import gender_swap
 
 
 def prompt_for(profession: str, context: str = "") -> str:
@@ -29,9 +29,8 @@ def prompt_for(profession: str, context: str = "") -> str:
 
 def p_he(model, tokenizer, profession: str, context: str = "") -> float:
     """P(he) / (P(he) + P(she)) for the pronoun after "<context>the <profession> said that", at a document start."""
-    he, she = (float(sequence_log_likelihoods(model, tokenizer, DOCUMENT_SEPARATOR,
-                                              [prompt_for(profession, context) + f" {p} "])[0])
-               for p in ("he", "she"))  # the prompt's own likelihood is in both and cancels
+    prompt = prompt_for(profession, context)
+    he, she = continuation_log_probs(model, tokenizer, [prompt, prompt], [" he ", " she "]).tolist()
     return 1.0 / (1.0 + math.exp(she - he))
 
 
@@ -57,12 +56,9 @@ def stereotype_score(model, tokenizer, pairs: Sequence[tuple[str, str]]) -> floa
     """Share of (stereotyped, anti-stereotyped) sentence pairs where the model prefers the stereotyped one."""
     if not pairs:
         raise ValueError("pairs must hold at least one (stereotyped, anti-stereotyped) sentence pair.")
-    wins = 0
-    for stereotyped, anti in pairs:
-        scores = [float(sequence_log_likelihoods(model, tokenizer, DOCUMENT_SEPARATOR, [text])[0])
-                  for text in (stereotyped, anti)]  # one at a time: "he" and "she" may differ in length
-        wins += scores[0] > scores[1]
-    return wins / len(pairs)
+    sentences = [sentence for pair in pairs for sentence in pair]
+    scores = continuation_log_probs(model, tokenizer, [""] * len(sentences), sentences).view(-1, 2)  # (N, 2)
+    return int((scores[:, 0] > scores[:, 1]).sum()) / len(pairs)
 
 
 def minimal_pairs(professions: Sequence[tuple[str, str]], clauses: Sequence[str]) -> list[tuple[str, str]]:

@@ -5,15 +5,15 @@ question, and reads the model's answer: no weight changes. A task is written in 
 uses (chapter 7's is a dictionary, "dog : vapo . cat : miru . bird :"), so a model can only answer by
 picking the pattern up from the examples in its context.
 
-Scoring reads the model once per prompt (teacher forcing): greedy decoding writes the answer exactly
-when, at every token of the answer, the answer's token is the model's most probable one given the
-prompt and the answer so far. So one forward pass gives both the exact-match verdict of greedy decoding
-and the log-probability of every answer token, the two metrics of Schaeffer et al. (2023).
+Scoring (`helpers.scoring.continuation_scores`) reads the model once per prompt (teacher forcing): greedy
+decoding writes the answer exactly when, at every token of the answer, the answer's token is the model's
+most probable one given the prompt and the answer so far. So one forward pass gives both the exact-match
+verdict of greedy decoding and the log-probability of every answer token, the two metrics of Schaeffer et
+al. (2023).
 
 What is here:
 
 FewShotTask            items (query, answer), a template for one solved example, and how to build a prompt
-continuation_scores    log-probability and greedy exact match of given continuations after given prompts
 few_shot_questions     every item asked once, after k other items as solved examples (seeded choice)
 few_shot_outcome       shares answered right, wrong by copying an example's answer, or wrong otherwise
 few_shot_accuracy      the share answered right
@@ -30,11 +30,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
-from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.scoring import continuation_scores
+from helpers.tinyworld import TinyWorld
 
 HELD_OUT_SEED = 4321  # TinyWorld(HELD_OUT_SEED) writes the evaluation sentences; no training text uses it
 
@@ -59,75 +58,6 @@ class FewShotTask:
         question = self.template.split("{answer}")[0].format(query=query).rstrip()
         solved = [self.template.format(query=q, answer=a) for q, a in shots]
         return self.separator.join([*solved, question])
-
-
-@dataclass(frozen=True)
-class ContinuationScores:
-    """Per item: each continuation token's log-probability, and whether it was the model's top choice."""
-
-    token_ids: list[list[int]]  # the continuation's tokens, per item
-    token_log_probs: list[torch.Tensor]  # (n_i,) nats, per item
-    token_choices: list[torch.Tensor]  # (n_i,) the model's most probable token at each position (teacher-forced)
-
-    @property
-    def token_correct(self) -> list[torch.Tensor]:
-        """(n_i,) per item: True where the continuation's token was the model's most probable one."""
-        return [torch.tensor(ids) == choices for ids, choices in zip(self.token_ids, self.token_choices, strict=True)]
-
-    @property
-    def log_prob(self) -> torch.Tensor:
-        """(N,) summed log-probability of each whole continuation."""
-        return torch.stack([scores.sum() for scores in self.token_log_probs])
-
-    @property
-    def exact(self) -> torch.Tensor:
-        """(N,) True where greedy decoding writes the whole continuation."""
-        return torch.stack([correct.all() for correct in self.token_correct])
-
-
-@torch.no_grad()
-def continuation_scores(model: nn.Module, tokenizer, prompts: Sequence[str], continuations: Sequence[str], *,
-                        after: str = DOCUMENT_SEPARATOR, batch_size: int = 32) -> ContinuationScores:
-    """Score each continuation (e.g. " she") after its prompt in one forward pass: log-probabilities and exact match.
-
-    The prompt is read after `after` (the end of a previous document), as the model saw text in training.
-    """
-    if len(prompts) != len(continuations) or not prompts:
-        raise ValueError(f"give one continuation per prompt (and at least one); got {len(prompts)} prompts "
-                         f"and {len(continuations)} continuations.")
-    context = model.config.context_length
-    rows, counts = [], []
-    for prompt, continuation in zip(prompts, continuations, strict=True):
-        prompt_ids, full_ids = tokenizer.encode(after + prompt), tokenizer.encode(after + prompt + continuation)
-        if full_ids[: len(prompt_ids)] != prompt_ids or len(full_ids) == len(prompt_ids):
-            raise ValueError(f"{continuation!r} must add tokens after the prompt without changing its last ones; "
-                             "start it with a space, e.g. ' she'.")
-        count = len(full_ids) - len(prompt_ids)
-        if count >= context:
-            raise ValueError(f"the continuation {continuation!r} has {count} tokens; the model reads {context}.")
-        rows.append(full_ids[-(context + 1):])  # the model reads all but the last id
-        counts.append(count)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    token_ids, log_probs, choices = [], [], []
-    for start in range(0, len(rows), batch_size):
-        chunk = rows[start : start + batch_size]
-        width = max(len(r) for r in chunk) - 1
-        inputs = torch.zeros(len(chunk), width, dtype=torch.long)  # (b, T), right-padded: causal, so harmless
-        for i, r in enumerate(chunk):
-            inputs[i, : len(r) - 1] = torch.tensor(r[:-1])
-        scores = F.log_softmax(model(inputs.to(device)).float(), dim=-1).cpu()  # (b, T, V)
-        for i, r in enumerate(chunk):
-            count = counts[start + i]
-            positions = torch.arange(len(r) - 1 - count, len(r) - 1)  # where the continuation's tokens are predicted
-            targets = torch.tensor(r[-count:])  # (count,)
-            predicted = scores[i, positions]  # (count, V)
-            token_ids.append(targets.tolist())
-            log_probs.append(predicted[torch.arange(count), targets])
-            choices.append(predicted.argmax(dim=-1))
-    model.train(was_training)
-    return ContinuationScores(token_ids, log_probs, choices)
 
 
 @dataclass(frozen=True)
@@ -167,7 +97,8 @@ def few_shot_outcome(model: nn.Module, tokenizer, task: FewShotTask, k: int, *, 
     scores = continuation_scores(model, tokenizer, [q.prompt for q in questions], [" " + q.answer for q in questions])
     right = scores.exact.tolist()
     copied = []
-    for question, choices, is_right in zip(questions, scores.token_choices, right, strict=True):
+    for question, choices, is_right in zip(questions, scores.per_continuation(scores.token_choices), right,
+                                           strict=True):
         shown_first_tokens = {tokenizer.encode(" " + answer)[0] for answer in question.shown_answers}
         copied.append(not is_right and int(choices[0]) in shown_first_tokens)
     n = len(questions)
@@ -214,8 +145,10 @@ def translation_scores(model: nn.Module, tokenizer, pairs: Sequence[tuple[str, s
     prompts = [f"english : {english} tiny :" for english, _ in pairs]
     scores = continuation_scores(model, tokenizer, prompts, [" " + tiny for _, tiny in pairs])
     word_log_probs, word_correct = [], []
-    for ids, log_probs, correct in zip(scores.token_ids, scores.token_log_probs, scores.token_correct, strict=True):
-        for group in word_groups(tokenizer.token_strings(ids)):
+    per_sentence = (scores.per_continuation(values) for values in (scores.token_ids, scores.token_log_probs,
+                                                                    scores.token_correct))
+    for ids, log_probs, correct in zip(*per_sentence, strict=True):
+        for group in word_groups(tokenizer.token_strings(ids.tolist())):
             word_log_probs.append(float(log_probs[group].sum()))
             word_correct.append(bool(correct[group].all()))
     return TranslationScores(

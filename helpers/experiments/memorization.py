@@ -18,7 +18,7 @@ more bits than rank 1 can show.
 Extraction asks the model directly: greedy decoding after the secret's prefix, or `constrained_digits`,
 which only lets digits through at each digit slot.
 
-Simplified on purpose: candidates are scored by their whole log-likelihood after a fixed prefix; ties
+Simplified on purpose: candidates are scored by their log-likelihood after a fixed prefix; ties
 share the best rank among them; the skew-normal is fitted by maximum likelihood with L-BFGS and its CDF is
 integrated numerically (no Owen's T function), which is plenty for a few thousand samples.
 """
@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from helpers.runtime import evaluating
+from helpers.scoring import token_scores
 
 
 def pin_candidates(template: str, digits: int = 4) -> list[str]:
@@ -44,55 +44,25 @@ def pin_candidates(template: str, digits: int = 4) -> list[str]:
     return [template.format(" ".join(combo)) for combo in itertools.product("0123456789", repeat=digits)]
 
 
-@torch.no_grad()
-def sequence_log_likelihoods(model: nn.Module, tokenizer, prefix: str, texts: Sequence[str],
-                             batch_size: int = 2000) -> torch.Tensor:
-    """Natural-log likelihood (len(texts),) of each text's tokens after its first, given `prefix` before it."""
-    encoded = [tokenizer.encode(prefix + text) for text in texts]
-    if len({len(ids) for ids in encoded}) != 1:
-        raise ValueError("texts must all encode to the same number of tokens (candidates of one shape).")
-    was_training = model.training
-    model.eval()
-    scores = []
-    for start in range(0, len(encoded), batch_size):
-        ids = torch.tensor(encoded[start:start + batch_size])  # (B, T)
-        log_probs = F.log_softmax(model(ids[:, :-1]).float(), dim=-1)  # (B, T-1, V)
-        picked = log_probs.gather(-1, ids[:, 1:, None])[..., 0]  # (B, T-1)
-        scores.append(picked.sum(-1))
-    model.train(was_training)
-    return torch.cat(scores)
-
-
-@torch.no_grad()
 def pin_log_likelihoods(model: nn.Module, tokenizer, prefix: str, digits: int) -> torch.Tensor:
-    """log P(" d d ... d" | prefix) of every PIN (10**digits,), in `pin_candidates` order, 10x faster.
+    """log P(" d d ... d" | prefix) of every PIN (10**digits,), in `pin_candidates` order.
 
-    The PINs form a tree: one forward pass over the 10**(digits-1) texts "prefix d d d " gives the
-    likelihood of their digits and the distribution of the last one, so each PIN is not run on its own.
-    Needs a tokenizer with one token per digit and per space (a character tokenizer).
+    The PINs form a tree: the PINs that share their first digits make the model read the same text, which
+    `helpers.scoring` reads once, so 10,000 four-digit PINs cost one pass over 1,000 three-digit beginnings.
+    Needs a tokenizer with one token per digit and per space (a character tokenizer), so that a PIN's
+    tokens are its characters' and need no encoding of their own.
     """
-    space, *digit_ids = (tokenizer.encode(c) for c in " 0123456789")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, got {digits!r}.")
+    space, *digit_ids = (tokenizer.encode(c) for c in " 0123456789")
     if any(len(ids) != 1 for ids in [space, *digit_ids]):
         raise ValueError("pin_log_likelihoods needs one token per digit and per space (a character tokenizer); "
-                         "use sequence_log_likelihoods for other tokenizers.")
-    allowed = torch.tensor([ids[0] for ids in digit_ids])  # (10,)
-    start = tokenizer.encode(prefix)
-    heads = torch.tensor(list(itertools.product(range(10), repeat=digits - 1)), dtype=torch.long)  # (N, digits-1)
-    ids = torch.full((len(heads), len(start) + 2 * digits - 1), space[0], dtype=torch.long)  # (N, T)
-    ids[:, : len(start)] = torch.tensor(start)
-    digit_positions = len(start) + 1 + 2 * torch.arange(digits - 1)  # (digits-1,) where the known digits sit
-    if digits > 1:
-        ids[:, digit_positions] = allowed[heads]
-    was_training = model.training
-    model.eval()
-    log_probs = F.log_softmax(model(ids).float(), dim=-1)  # (N, T, V)
-    model.train(was_training)
-    written = ids[:, len(start):]  # (N, 2 * digits - 1): the spaces and digits after the prefix
-    known = log_probs[:, len(start) - 1:-1].gather(-1, written[..., None])[..., 0].sum(-1)  # (N,)
-    last = log_probs[:, -1, allowed]  # (N, 10)
-    return (known[:, None] + last).flatten()  # (10**digits,)
+                         "score other tokenizers' candidates with helpers.scoring.continuation_log_probs.")
+    context = tokenizer.encode(prefix)
+    pins = [[token for digit in combo for token in (*space, *digit_ids[digit])]
+            for combo in itertools.product(range(10), repeat=digits)]  # " d d d d" as ids
+    with evaluating(model):
+        return token_scores(model, [context] * len(pins), pins, batch_size=1000).log_prob
 
 
 def rank_of(scores: torch.Tensor, index: int) -> int:

@@ -65,9 +65,9 @@ from helpers.checkpoints import load_checkpoint, save_checkpoint
 from helpers.files import write_text_atomically
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
-from helpers.pretrained import nats_per_character
 from helpers.probes import phenomenon_pairs, probe_accuracies
 from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
+from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
 from helpers.training import TrainingConfig, train
