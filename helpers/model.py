@@ -119,32 +119,20 @@ class MLP(nn.Module):
 class Block(nn.Module):
     """One transformer block: attention then feed-forward, each read through a LayerNorm and added back."""
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, layer_index: int | None = None):
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
-        self.attn = CausalSelfAttention(config)
+        self.attn = CausalSelfAttention(config, layer_index)
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
     def forward(
-        self,
-        x: torch.Tensor,
-        *,
-        cache: KVCache | None = None,
-        layer: int = 0,
-        attention_mask: torch.Tensor | None = None,
-        return_weights: bool = False,
+        self, x: torch.Tensor, *, cache: KVCache | None = None, return_weights: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, T, C) -> (B, T, C) and the attention weights when asked for."""
         # Pre-LayerNorm: the residual stream x itself is never normalised, only what each part reads
         # from it, so gradients flow straight through the additions from the loss to the embeddings.
-        attended, weights = self.attn(
-            self.ln_1(x),
-            cache=cache,
-            layer=layer,
-            attention_mask=attention_mask,
-            return_weights=return_weights,
-        )
+        attended, weights = self.attn(self.ln_1(x), cache=cache, return_weights=return_weights)
         x = x + attended
         x = x + self.mlp(self.ln_2(x))
         return x, weights
@@ -171,7 +159,7 @@ class GPT(nn.Module):
         self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
         self.wpe = nn.Embedding(config.context_length, config.n_embd)  # position embeddings
         self.drop = nn.Dropout(config.dropout)
-        self.h = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.h = nn.ModuleList(Block(config, layer_index) for layer_index in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         if config.tie_weights:
@@ -232,15 +220,7 @@ class GPT(nn.Module):
             )
         return ids.to(device=self.wte.weight.device, dtype=torch.long)
 
-    def _run(
-        self,
-        ids: torch.Tensor,
-        *,
-        cache: KVCache | None,
-        attention_mask: torch.Tensor | None,
-        trace: bool,
-        last_only: bool = False,
-    ) -> Trace:
+    def _run(self, ids: torch.Tensor, *, cache: KVCache | None, trace: bool, last_only: bool = False) -> Trace:
         past = 0
         if cache is not None:
             if not isinstance(cache, KVCache) or cache.n_layer != self.config.n_layer:
@@ -254,15 +234,11 @@ class GPT(nn.Module):
         positions = torch.arange(past, past + T, device=ids.device)  # (T,)
         x = self.drop(self.wte(ids) + self.wpe(positions))  # (B, T, C)
         hidden_states, attentions = [x], []
-        for layer, block in enumerate(self.h):
-            x, weights = block(
-                x, cache=cache, layer=layer, attention_mask=attention_mask, return_weights=trace
-            )
+        for block in self.h:
+            x, weights = block(x, cache=cache, return_weights=trace)
             if trace:
                 hidden_states.append(x)
                 attentions.append(weights)
-        if cache is not None:
-            cache.advance(T)
         # Generation needs only the last position's scores; the head is the costliest layer of a small model.
         logits = self.unembed(x[:, -1:] if last_only else x)  # (B, T or 1, vocab_size)
         if unbatched:
@@ -276,25 +252,15 @@ class GPT(nn.Module):
         """
         return self.lm_head(self.ln_f(hidden))
 
-    def forward(
-        self,
-        ids: torch.Tensor,
-        cache: KVCache | None = None,
-        attention_mask: torch.Tensor | None = None,
-        *,
-        last_only: bool = False,
-    ) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, cache: KVCache | None = None, *, last_only: bool = False) -> torch.Tensor:
         """Score every possible next token at every position: ids (B, T) -> logits (B, T, vocab_size).
 
-        With a KVCache, ids are only the new positions; the cache supplies the earlier ones.
-        attention_mask (B, T_past + T) marks real tokens 1 and padding 0. last_only=True returns the
-        logits of the last position only, (B, 1, vocab_size), which is all that generation needs.
+        With a KVCache, ids are only the new positions; the cache supplies the earlier ones. last_only=True
+        returns the logits of the last position only, (B, 1, vocab_size), which is all that generation needs.
         """
-        return self._run(
-            ids, cache=cache, attention_mask=attention_mask, trace=False, last_only=last_only
-        ).logits
+        return self._run(ids, cache=cache, trace=False, last_only=last_only).logits
 
     @torch.no_grad()
-    def trace(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> Trace:
+    def trace(self, ids: torch.Tensor) -> Trace:
         """Run the model and keep every layer's attention weights and hidden states, for looking at them."""
-        return self._run(ids, cache=None, attention_mask=attention_mask, trace=True)
+        return self._run(ids, cache=None, trace=True)

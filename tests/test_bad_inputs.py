@@ -415,9 +415,6 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: k.model(torch.tensor([1, 2, 3])),
         gives(lambda out, k: out.shape == (3, k.vocab))),
     "model.trace on float ids": (lambda k: k.model.trace(torch.zeros(4)), fails(TypeError, "Use ids.long()")),
-    "model with a mask of the wrong shape": (
-        lambda k: k.model(torch.zeros(1, 4, dtype=torch.long), attention_mask=torch.ones(1, 5)),
-        fails(ValueError, r"attention_mask must have shape \(batch, key positions\)")),
     "model with something else than a KVCache": (
         lambda k: k.model(torch.zeros(1, 4, dtype=torch.long), cache="cache"),
         fails(ValueError, "cache must be KVCache")),
