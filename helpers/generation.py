@@ -3,7 +3,7 @@
 reweight                 logits -> probabilities after temperature, top-k and top-p (pure, no model)
 prompt_ids               text -> the ids a prompt starts from (an empty one: the end-of-text token)
 next_token_distribution  text -> the probabilities the widgets show for the next token
-generate_ids / generate  sample one token at a time, with a seed, stop tokens and a KV cache
+generate_ids / generate  sample one token at a time, with a seed, stop tokens, a KV cache and batches
 
 Decisions a learner can rely on:
 - Order: temperature first, then top-k, then top-p (as transformers does). Temperature 0 means greedy:
@@ -16,7 +16,10 @@ Decisions a learner can rely on:
   returned ids and text still start with the whole prompt. Generation never feeds the model more than
   context_length positions: past it, the window slides (and the KV cache, once full, gives way to
   recomputing the last context_length positions at each step, which gives the same tokens).
-- Generation stops before a stop token: the stop token is not part of the result.
+- Generation stops before a stop token: the stop token is not part of the result. A batch of prompts (of
+  equal length) is continued together, each row ending before its first stop token.
+- `adjust_logits(ids so far, logits)` may change the logits before the settings apply (the watermark of
+  chapter 8 adds to some tokens' logits).
 - An empty prompt starts from the tokenizer's end-of-text token when it has one; otherwise ValueError.
 - Any model that maps ids (B, T) to logits (B, T, vocab_size) and has config.vocab_size and
   config.context_length can generate (chapter 1's models); the KV cache is used for models whose forward
@@ -31,7 +34,7 @@ import inspect
 import math
 import operator
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -163,9 +166,12 @@ def next_token_distribution(
     return reweight(logits, temperature, top_k, top_p).cpu()
 
 
+LogitsHook = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (ids so far (B, T), logits (B, V)) -> logits
+
+
 def generate_ids(
     model: nn.Module,
-    ids: Sequence[int] | torch.Tensor,
+    ids: Sequence[int] | Sequence[Sequence[int]] | torch.Tensor,
     max_new_tokens: int,
     *,
     temperature: float = 1.0,
@@ -174,63 +180,92 @@ def generate_ids(
     seed: int | None = None,
     stop_tokens: Iterable[int] | None = None,
     use_cache: bool = True,
-) -> list[int]:
-    """Continue one sequence of token ids; return the prompt's ids followed by the new ones."""
+    adjust_logits: LogitsHook | None = None,
+) -> list[int] | list[list[int]]:
+    """Continue token ids; return the prompt's ids followed by the new ones.
+
+    ids is one sequence (a list or a 1-D tensor), or a batch of prompts of equal length (a list of lists or a
+    (B, T) tensor), which gives a list per prompt. adjust_logits(ids so far, logits) may change the next-token
+    logits before the sampling settings apply (a watermark adds to some of them).
+    """
     _check_settings(temperature, top_k, top_p)
     check_model(model)
-    if isinstance(ids, torch.Tensor):
-        if ids.dim() != 1 or ids.is_floating_point():
-            raise ValueError(
-                f"ids must be one sequence: a 1-D integer tensor or a list; got {ids.dtype} "
-                f"{tuple(ids.shape)}. For a batch, call generate_ids once per row."
-            )
-        ids = ids.tolist()
-    try:
-        if isinstance(ids, str):
-            raise TypeError
-        tokens = [operator.index(i) for i in ids]  # ints, numpy ints; not floats or characters
-    except TypeError:
-        raise TypeError(
-            f"ids must be integer token ids, e.g. tokenizer.encode(text); got {ids!r:.60}. "
-            "To continue a text, call generate(model, tokenizer, text, ...)."
-        ) from None
-    if not tokens:
-        raise ValueError("ids is empty: give at least one token (e.g. the tokenizer's eot_id) to start from.")
+    prompts, batched = _prompts(ids)
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be a whole number >= 0; got {max_new_tokens!r}.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
-    stops = _stop_set(stop_tokens)
     context_length = model.config.context_length
     device = model_device(model)
     generator = None if seed is None else torch.Generator(device=device).manual_seed(seed)
-    window = _window(tokens, context_length)
-    new_tokens: list[int] = []
+    stops = torch.tensor(sorted(_stop_set(stop_tokens)), dtype=torch.long, device=device)
+    tokens = torch.tensor([_window(prompt, context_length) for prompt in prompts], device=device)  # (B, T)
+    generated = tokens
     cacheable = _supports_cache(model)
     cache = KVCache(model.config.n_layer, context_length) if use_cache and cacheable else None
+    stopped = torch.zeros(len(prompts), dtype=torch.bool, device=device)  # (B,) rows that wrote a stop token
     with evaluating(model):
         for step in range(max_new_tokens):
             if step == 0:
-                inputs, step_cache = window, cache
+                inputs, step_cache = tokens, cache
             elif cache is not None and cache.length < context_length:
-                inputs, step_cache = new_tokens[-1:], cache  # the cache holds everything before it
+                inputs, step_cache = generated[:, -1:], cache  # the cache holds everything before it
             else:
                 # No cache, or a full one: recompute over the last context_length tokens (the window slides).
-                inputs, step_cache = (tokens + new_tokens)[-context_length:], None
-            ids_now = torch.tensor([inputs], device=device)  # (1, T)
+                inputs, step_cache = generated[:, -context_length:], None
             if cacheable:
-                logits = model(ids_now, cache=step_cache, last_only=True)  # (1, 1, V)
+                logits = model(inputs, cache=step_cache, last_only=True)[:, -1]  # (B, V)
             else:
-                logits = model(ids_now)  # (1, T, V)
-            probabilities = reweight(logits[0, -1], temperature, top_k, top_p)  # (V,)
+                logits = model(inputs)[:, -1]  # (B, V)
+            if adjust_logits is not None:
+                logits = adjust_logits(generated, logits)
+            probabilities = reweight(logits, temperature, top_k, top_p)  # (B, V)
             if temperature == 0:
-                token = int(probabilities.argmax())
+                chosen = probabilities.argmax(dim=-1)  # (B,)
             else:
-                token = int(torch.multinomial(probabilities, 1, generator=generator))
-            if token in stops:
-                break
-            new_tokens.append(token)
-    return tokens + new_tokens
+                chosen = torch.multinomial(probabilities, 1, generator=generator)[:, 0]  # (B,)
+            if len(stops):
+                stopped |= torch.isin(chosen, stops)
+                if bool(stopped.all()):
+                    break
+            generated = torch.cat([generated, chosen[:, None]], dim=1)  # (B, T + 1)
+    new_tokens = generated[:, tokens.size(1):].tolist()
+    results = [prompt + _before_stop(row, stops.tolist()) for prompt, row in zip(prompts, new_tokens, strict=True)]
+    return results if batched else results[0]
+
+
+def _prompts(ids) -> tuple[list[list[int]], bool]:
+    """The prompt(s) as lists of ints, and whether a batch was given; or an error that says what to pass."""
+    if isinstance(ids, torch.Tensor):
+        if ids.dim() not in (1, 2) or ids.is_floating_point():
+            raise ValueError(
+                f"ids must be one sequence (a 1-D integer tensor or a list) or a batch of equal-length prompts "
+                f"((B, T) or a list of lists); got {ids.dtype} {tuple(ids.shape)}."
+            )
+        ids = ids.tolist()
+    batched = isinstance(ids, (list, tuple)) and len(ids) > 0 and isinstance(ids[0], (list, tuple))
+    try:
+        if isinstance(ids, str):
+            raise TypeError
+        prompts = [[operator.index(i) for i in prompt] for prompt in (ids if batched else [ids])]
+    except TypeError:  # floats, characters, None: not token ids
+        raise TypeError(
+            f"ids must be integer token ids, e.g. tokenizer.encode(text); got {ids!r:.60}. "
+            "To continue a text, call generate(model, tokenizer, text, ...)."
+        ) from None
+    if any(not prompt for prompt in prompts):
+        raise ValueError("ids is empty: give at least one token (e.g. the tokenizer's eot_id) to start from.")
+    if len({len(prompt) for prompt in prompts}) != 1:
+        raise ValueError(f"the prompts of a batch must have the same length; got {[len(p) for p in prompts]}.")
+    return prompts, batched
+
+
+def _before_stop(new_tokens: list[int], stops: list[int]) -> list[int]:
+    """The new tokens up to, not including, the first stop token."""
+    for index, token in enumerate(new_tokens):
+        if token in stops:
+            return new_tokens[:index]
+    return new_tokens
 
 
 def generate(

@@ -445,8 +445,14 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
         lambda k: top_predictions(torch.zeros(2, 5), k.chars, 1),
         fails(TypeError, "1-D tensor")),
     "generate_ids from a batch": (
-        lambda k: generate_ids(k.model, torch.tensor([[1, 2]]), 2),
-        fails(ValueError, "call generate_ids once per row")),
+        lambda k: generate_ids(k.model, torch.tensor([[1, 2], [3, 4]]), 2),
+        gives(lambda rows, k: [row[:2] for row in rows] == [[1, 2], [3, 4]] and all(len(r) == 4 for r in rows))),
+    "generate_ids from prompts of different lengths": (
+        lambda k: generate_ids(k.model, [[1, 2], [3]], 2),
+        fails(ValueError, "same length")),
+    "generate_ids from a 3-D tensor": (
+        lambda k: generate_ids(k.model, torch.zeros(1, 1, 2, dtype=torch.long), 2),
+        fails(ValueError, "one sequence .* or a batch")),
     "generate_ids from float ids": (
         lambda k: generate_ids(k.model, torch.tensor([1.0, 2.0]), 2),
         fails(ValueError, "integer tensor or a list")),

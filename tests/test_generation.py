@@ -284,7 +284,8 @@ def test_long_prompt_is_cropped_with_a_notice_and_kept_in_the_result(model, toke
         ([1, 2], 5, dict(seed=-3), ValueError, "seed"),
         ([1, 2], 5, dict(top_p=2.0), ValueError, "top_p"),
         ([1, 2], 5, dict(temperature=-1), ValueError, "temperature"),
-        (torch.tensor([[1, 2]]), 5, {}, ValueError, "one sequence"),
+        (torch.tensor([[[1, 2]]]), 5, {}, ValueError, "one sequence"),
+        ([[1, 2], [3]], 5, {}, ValueError, "same length"),
         ([1, 10_000], 5, {}, ValueError, "token id 10000"),
         ([1, 2], 5, dict(stop_tokens="<|endoftext|>"), TypeError, "stop_tokens"),
         ([1, 2], 5, dict(stop_tokens=[None]), TypeError, "stop_tokens"),
@@ -328,3 +329,26 @@ def test_generation_never_exceeds_the_context_or_the_requested_length(
     assert out[:prompt_length] == ids
     assert len(out) == prompt_length + max_new_tokens
     assert counting.longest <= CONTEXT
+
+
+def test_a_batch_continues_every_prompt_and_each_row_stops_on_its_own(model):
+    prompts = [[1, 2, 3], [4, 5, 6]]
+    greedy = [generate_ids(model, prompt, 8, temperature=0) for prompt in prompts]
+    assert generate_ids(model, prompts, 8, temperature=0) == greedy
+    assert generate_ids(model, torch.tensor(prompts), 8, temperature=0) == greedy
+    stop = greedy[0][3]  # the first row's first new token
+
+    def up_to_stop(row):
+        return row[: next((i for i in range(3, len(row)) if row[i] == stop), len(row))]
+
+    stopped = generate_ids(model, prompts, 8, temperature=0, stop_tokens=[stop])
+    assert stopped == [up_to_stop(row) for row in greedy] and stopped[0] == prompts[0]
+
+
+def test_a_logits_hook_changes_what_is_sampled(model):
+    favour = 7
+    def always_seven(ids, logits):
+        assert ids.dim() == 2 and logits.shape == (ids.size(0), model.config.vocab_size)
+        return logits.index_fill(-1, torch.tensor([favour]), 1e4)
+    assert generate_ids(model, [1, 2], 6, seed=0, adjust_logits=always_seven)[2:] == [favour] * 6
+

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from helpers.experiments.watermark import detect, generate_watermarked, generate_watermarked_batch, green_list
+from helpers.experiments.watermark import detect, generate_watermarked_batch, green_bonus, green_list
+from helpers.generation import generate_ids
 from helpers.model import GPT, GPTConfig
 
 
@@ -35,9 +36,15 @@ def test_repeated_pairs_count_once():
 def test_watermarked_generation_favours_green_tokens():
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=40, context_length=32))
-    marked = generate_watermarked(model, [0], 60, delta=4.0, seed=0)
-    plain = generate_watermarked(model, [0], 60, delta=0.0, seed=0)
+    (marked,) = generate_watermarked_batch(model, [[0]], 60, delta=4.0, seed=0)
+    (plain,) = generate_watermarked_batch(model, [[0]], 60, delta=0.0, seed=0)
     assert detect([0] + marked, 40).z > detect([0] + plain, 40).z + 2
+
+
+def test_the_bonus_is_delta_on_the_green_tokens_after_the_last_token():
+    logits = torch.zeros(2, 40)
+    adjusted = green_bonus(40, delta=2.0)(torch.tensor([[5, 7], [5, 9]]), logits)
+    assert torch.equal(adjusted[0], 2.0 * green_list(7, 40)) and torch.equal(adjusted[1], 2.0 * green_list(9, 40))
 
 
 def test_bad_gamma_is_refused():
@@ -45,13 +52,13 @@ def test_bad_gamma_is_refused():
         green_list(0, 10, gamma=1.5)
 
 
-def test_batched_generation_is_seeded_and_stops_after_a_stop_token():
+def test_watermarked_generation_is_seeded_and_is_generation_with_the_green_bonus():
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=40, context_length=16))
     batch = generate_watermarked_batch(model, [[1, 2], [3, 4]], 30, seed=1)  # 32 > 16: the window slides
     assert [len(row) for row in batch] == [30, 30] and batch == generate_watermarked_batch(model, [[1, 2], [3, 4]],
                                                                                             30, seed=1)
-    one = generate_watermarked(model, [1, 2], 30, seed=1, stop_tokens=[batch[0][0]])
-    assert len(one) == 1
+    alone = generate_ids(model, [1, 2], 30, seed=1, adjust_logits=green_bonus(40))
+    assert alone[2:] == generate_watermarked_batch(model, [[1, 2]], 30, seed=1)[0]
     with pytest.raises(ValueError, match="equal length"):
         generate_watermarked_batch(model, [[1], [2, 3]], 5)

@@ -12,6 +12,7 @@ independent evidence; so the detector counts each distinct pair once (`ignore_re
 
 Simplified on purpose: one hash of (key, previous token) seeds torch's generator (the paper's "LeftHash"
 with context width 1), multinomial sampling only, prompts of one batch of equal length (no padding).
+Generation is helpers.generation's, with the green bonus as its logits hook (`green_bonus`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from helpers.attention import KVCache
+from helpers.generation import LogitsHook, generate_ids
 
 GAMMA = 0.25  # share of the vocabulary that is green
 DELTA = 2.0  # logit bonus of green tokens while generating
@@ -47,51 +48,32 @@ def green_list(previous_token: int, vocab_size: int, *, gamma: float = GAMMA, ke
     return mask
 
 
-@torch.no_grad()
+def green_bonus(vocab_size: int, *, gamma: float = GAMMA, delta: float = DELTA, key: int = KEY) -> LogitsHook:
+    """The watermark as a logits hook for helpers.generation: delta added to the green tokens' logits."""
+    _check(vocab_size, gamma)
+
+    def add_bonus(ids: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        greens = torch.stack([green_list(int(t), vocab_size, gamma=gamma, key=key) for t in ids[:, -1]])  # (B, V)
+        return logits.float() + delta * greens.to(logits.device)
+
+    return add_bonus
+
+
 def generate_watermarked_batch(model: nn.Module, prompts: Sequence[Sequence[int]], max_new_tokens: int, *,
                                gamma: float = GAMMA, delta: float = DELTA, key: int = KEY,
                                seed: int = 0) -> list[list[int]]:
     """Sample continuations of several equal-length prompts at once, delta added to green logits (0: none).
 
-    One forward pass per step serves the whole batch, and a KV cache keeps each step to the new token until
-    the context is full (then the window slides and is recomputed).
+    Returns the new tokens of each prompt. One forward pass per step serves the whole batch
+    (helpers.generation.generate_ids, with the KV cache).
     """
-    vocab_size, context_length = model.config.vocab_size, model.config.context_length
-    _check(vocab_size, gamma)
+    _check(model.config.vocab_size, gamma)
     if not prompts or any(len(p) == 0 for p in prompts) or len({len(p) for p in prompts}) != 1:
         raise ValueError("prompts must be one or more non-empty token lists of equal length "
                          "(the first green list is seeded by the last prompt token).")
-    generator = torch.Generator().manual_seed(seed)
-    tokens = torch.tensor([list(p) for p in prompts])[:, -context_length:]  # (B, T)
-    new = []
-    cache = KVCache(model.config.n_layer, context_length)
-    was_training = model.training
-    model.eval()
-    inputs = tokens
-    for _ in range(max_new_tokens):
-        if cache is not None and cache.length + inputs.size(1) > context_length:
-            cache, inputs = None, tokens[:, -context_length:]  # full: recompute over a sliding window
-        logits = model(inputs, cache=cache, last_only=True)[:, -1].float()  # (B, V)
-        if delta:
-            logits = logits + delta * torch.stack([green_list(int(t), vocab_size, gamma=gamma, key=key)
-                                                   for t in tokens[:, -1]])  # (B, V) bonus on green tokens
-        chosen = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)  # (B, 1)
-        tokens = torch.cat([tokens, chosen], dim=1)  # (B, T + 1)
-        new.append(chosen)
-        inputs = chosen if cache is not None else tokens[:, -context_length:]
-    model.train(was_training)
-    return torch.cat(new, dim=1).tolist() if new else [[] for _ in prompts]
-
-
-def generate_watermarked(model: nn.Module, ids: Sequence[int], max_new_tokens: int, *, gamma: float = GAMMA,
-                         delta: float = DELTA, key: int = KEY, seed: int = 0,
-                         stop_tokens: Sequence[int] = ()) -> list[int]:
-    """Sample one continuation of `ids` with delta added to green logits (delta=0: ordinary sampling)."""
-    if not ids:
-        raise ValueError("ids must hold at least one token (the first green list is seeded by it).")
-    out = generate_watermarked_batch(model, [ids], max_new_tokens, gamma=gamma, delta=delta, key=key, seed=seed)[0]
-    stops = [i for i, token in enumerate(out) if token in stop_tokens]
-    return out[: stops[0] + 1] if stops else out
+    bonus = green_bonus(model.config.vocab_size, gamma=gamma, delta=delta, key=key) if delta else None
+    written = generate_ids(model, [list(p) for p in prompts], max_new_tokens, seed=seed, adjust_logits=bonus)
+    return [row[len(prompt):] for row, prompt in zip(written, prompts, strict=True)]
 
 
 @dataclass(frozen=True)
