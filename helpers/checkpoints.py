@@ -15,6 +15,9 @@ atomic rename; only then are the files of the previous checkpoint deleted. A sav
 previous, complete files. Loading checks every size and checksum and raises a CheckpointError naming the
 damaged file and what to do, instead of loading garbage.
 
+A training run saves with `save_checkpoint` (every rank's `generator_states`, named by `states_of_ranks`) and
+continues with `resume_training`, which refuses a checkpoint of another model or other settings.
+
 Nothing here unpickles: tensors go through safetensors, everything else is JSON.
 Simplified on purpose: one checkpoint per folder (the latest); no sharding of large models.
 """
@@ -25,7 +28,7 @@ import dataclasses
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,6 +266,54 @@ def load_checkpoint(directory: str | Path) -> Checkpoint:
         training_config=manifest["training_config"],
         manifest=manifest,
     )
+
+
+def generator_states() -> dict[str, torch.Tensor]:
+    """This process's random-number generator states (dropout masks), to save with a training checkpoint."""
+    states = {"torch_cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        states["torch_cuda"] = torch.cuda.get_rng_state()
+    return states
+
+
+def states_of_ranks(states: Sequence[Mapping[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Every rank's generator states (rank 0's first) under one name each, as save_checkpoint stores them."""
+    return {f"{name}_rank{rank}": state for rank, each in enumerate(states) for name, state in each.items()}
+
+
+def resume_training(directory: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer, training_config: Any,
+                    *, may_change: Sequence[str] = (), rank: int = 0) -> Checkpoint:
+    """Continue a run: check the checkpoint is of this model and these settings, then load its weights, the
+    optimizer's state and this rank's generator states; the checkpoint holds the step and the history.
+
+    Only the settings named in `may_change` (how long to go on, how often to look) may differ from the saved ones.
+    """
+    checkpoint = load_checkpoint(directory)
+    own = config_as_dict(model.config) if hasattr(model, "config") else None
+    if own is not None and own != checkpoint.model_config:
+        raise ValueError(
+            f"the checkpoint in {directory} is for a model with config {checkpoint.model_config}, not "
+            f"{own}; use a new checkpoint_dir for a different model."
+        )
+    saved = checkpoint.training_config or {}
+    changed = {
+        name: (saved.get(name), value)
+        for name, value in config_as_dict(training_config).items()
+        if name not in may_change and saved.get(name) != value
+    }
+    if changed:
+        raise ValueError(
+            f"the checkpoint in {directory} was trained with other settings (saved, now): {changed}; "
+            f"only {tuple(may_change)} may change when resuming. Use a new checkpoint_dir to start over."
+        )
+    checkpoint.load_weights(model)
+    checkpoint.load_optimizer_state(optimizer)
+    states = checkpoint.rng_states()
+    if f"torch_cpu_rank{rank}" in states:
+        torch.set_rng_state(states[f"torch_cpu_rank{rank}"])
+    if torch.cuda.is_available() and f"torch_cuda_rank{rank}" in states:
+        torch.cuda.set_rng_state(states[f"torch_cuda_rank{rank}"])
+    return checkpoint
 
 
 def config_as_dict(config: Any, what: str = "config") -> dict:

@@ -6,7 +6,8 @@
 (`torchrun` is the short name of `python -m torch.distributed.run`.) Every rank builds the same model
 from the recipe's seed; each computes the loss on its slice of every global batch; DDP averages the
 gradients, so all ranks apply the update one process would make with the whole batch. CPU processes
-talk through the gloo backend. Rank 0 shows progress, writes checkpoints and the history.
+talk through the gloo backend (started here; what the training loop asks of the group is in
+helpers.distributed). Rank 0 shows progress, writes checkpoints and the history.
 
 Simplified on purpose: one machine; the data is small enough for every rank to hold all of it.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
+from helpers.distributed import barrier, rank_and_world_size
 from helpers.files import write_text_atomically
 from helpers.pretrained import RECIPES, build_model, prepare_data
 from helpers.training import train
@@ -47,17 +49,17 @@ def main(argv: list[str] | None = None) -> None:
     if distributed:
         dist.init_process_group("gloo")
     try:
-        rank, world_size = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+        rank, world_size = rank_and_world_size()
         torch.set_num_threads(arguments.threads or max(1, (os.cpu_count() or 1) // world_size))
         recipe = RECIPES[arguments.recipe]
         overrides = {"max_steps": arguments.max_steps, "eval_every": arguments.eval_every,
                      "batch_size": arguments.batch_size}
         settings = dataclasses.replace(recipe.training, **{k: v for k, v in overrides.items() if v is not None})
-        if distributed and rank != 0:
-            dist.barrier()  # wait while rank 0 prepares the data and caches the tokenizer
+        if rank != 0:
+            barrier()  # wait while rank 0 prepares the data and caches the tokenizer
         data = prepare_data(recipe, progress=rank == 0)
-        if distributed and rank == 0:
-            dist.barrier()
+        if rank == 0:
+            barrier()
         model = build_model(recipe, data.tokenizer)
         history = train(model, data.train_ids, data.val_ids, settings, checkpoint_dir=arguments.checkpoint_dir,
                         progress=rank == 0, tokenizer_ref=data.tokenizer)
@@ -67,8 +69,7 @@ def main(argv: list[str] | None = None) -> None:
             if arguments.history is not None:
                 result = {"recipe": arguments.recipe, "world_size": world_size, "history": history.as_dict()}
                 write_text_atomically(arguments.history, json.dumps(result, indent=1))
-        if distributed:
-            dist.barrier()  # every process is done before any tears the group down (else a peer may abort)
+        barrier()  # every process is done before any tears the group down (else a peer may abort)
     finally:
         if distributed:
             dist.destroy_process_group()

@@ -3,8 +3,6 @@
 What is here, in the order a step needs it:
 
 TrainingConfig        every setting of a run (steps, batch, learning-rate schedule, evaluation, seed)
-ShuffledBatches       batch number `step` of a dataset reshuffled each epoch from the seed: a pure function
-                      of the step, so a resumed run sees exactly the batches an uninterrupted one would
 language_model_loss   cross-entropy of next-token logits against the targets
 next_token_loss       the default `loss_fn(model, batch)`; classification fine-tuning passes its own
 make_optimizer        AdamW with weight decay on matrices only
@@ -12,9 +10,11 @@ learning_rate_at      linear warmup, then cosine decay to min_lr_ratio * learnin
 evaluate              mean loss over fixed batches (the same ones every time, so numbers are comparable)
 History, TrainingEvent, train
 
-`train` works on one process or data-parallel under torchrun (PyTorch DDP; gloo on CPU): when
-torch.distributed is initialised, each rank computes the loss on its slice of the global batch and DDP
-averages the gradients, so every rank applies the update a single process would with the whole batch.
+`train` reads its batches from helpers.batches (ShuffledBatches: batch number `step`, so a resumed run sees
+exactly the batches an uninterrupted one would), saves and resumes through helpers.checkpoints, and works on
+one process or data-parallel under torchrun (helpers.distributed: each rank computes the loss on its slice
+of the global batch and DDP averages the gradients, so every rank applies the update a single process would
+with the whole batch).
 
 Simplified on purpose: no gradient accumulation, no mixed precision, no learning-rate finder. Evaluation
 runs the same fixed batches on every rank (no communication, identical numbers). Ctrl-C is held until the
@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from helpers.batches import ShuffledBatches, fixed_batches
-from helpers.checkpoints import config_as_dict, has_checkpoint, load_checkpoint, save_checkpoint
+from helpers.checkpoints import generator_states, has_checkpoint, resume_training, save_checkpoint, states_of_ranks
+from helpers.distributed import any_rank, barrier, data_parallel, gather_from_every_rank, rank_and_world_size
 from helpers.runtime import evaluating, model_device
 from helpers.windows import TokenWindows
 
@@ -244,7 +244,7 @@ def train(
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}.")
     if callable(callbacks):
         callbacks = (callbacks,)
-    rank, world_size = _rank_and_world_size()
+    rank, world_size = rank_and_world_size()
     train_set = _as_dataset(train_ids, "train_ids", model, config, config.stride)
     val_set = _as_dataset(val_ids, "val_ids", model, config, None)
     train_batches = ShuffledBatches(train_set, config.batch_size, seed=config.seed, rank=rank, world_size=world_size)
@@ -255,12 +255,13 @@ def train(
     optimizer = make_optimizer(model, config)
     history, step = History(), 0
     if checkpoint_dir is not None and has_checkpoint(checkpoint_dir):
-        history, step = _resume(model, optimizer, config, checkpoint_dir, rank)
+        checkpoint = resume_training(checkpoint_dir, model, optimizer, config, may_change=RESUMABLE_SETTINGS, rank=rank)
+        history, step = History.from_dict(checkpoint.history), checkpoint.step
     else:
         torch.manual_seed(config.seed + rank)  # dropout masks; data order comes from ShuffledBatches
 
     device = model_device(model)
-    stepper = nn.parallel.DistributedDataParallel(model) if world_size > 1 else model
+    stepper = data_parallel(model)
     was_training = model.training
     elapsed_before = history.elapsed[-1] if len(history) else 0.0
     started = time.perf_counter()
@@ -269,8 +270,14 @@ def train(
     consistent = True  # False while an update is half-applied: such a state is never saved
 
     def save() -> None:
-        if checkpoint_dir is not None:
-            _save(checkpoint_dir, model, optimizer, step, history, config, tokenizer_ref, rank, world_size)
+        """Write a checkpoint from rank 0 with every rank's generator states (every rank calls it)."""
+        if checkpoint_dir is None:
+            return
+        states = gather_from_every_rank(generator_states())
+        if rank == 0:
+            save_checkpoint(checkpoint_dir, model, optimizer, step=step, history=history, tokenizer_ref=tokenizer_ref,
+                            training_config=config, rng_states=states_of_ranks(states))
+        barrier()
 
     def measure() -> bool:
         """Evaluate, record, tell the callbacks; True when one of them asked to stop."""
@@ -289,7 +296,7 @@ def train(
         if rank == 0:
             for callback in callbacks:
                 callback(event)
-        return _any_rank(event.stop_requested, world_size)
+        return any_rank(event.stop_requested)
 
     try:
         with _deferred_interrupts() as interrupted:
@@ -332,52 +339,6 @@ def train(
     return history
 
 
-def _resume(model, optimizer, config, checkpoint_dir, rank) -> tuple[History, int]:
-    checkpoint = load_checkpoint(checkpoint_dir)
-    own = config_as_dict(model.config) if hasattr(model, "config") else None
-    if own is not None and own != checkpoint.model_config:
-        raise ValueError(
-            f"the checkpoint in {checkpoint_dir} is for a model with config {checkpoint.model_config}, not "
-            f"{own}; use a new checkpoint_dir for a different model."
-        )
-    saved = checkpoint.training_config or {}
-    changed = {
-        name: (saved.get(name), value)
-        for name, value in config_as_dict(config).items()
-        if name not in RESUMABLE_SETTINGS and saved.get(name) != value
-    }
-    if changed:
-        raise ValueError(
-            f"the checkpoint in {checkpoint_dir} was trained with other settings (saved, now): {changed}; "
-            f"only {RESUMABLE_SETTINGS} may change when resuming. Use a new checkpoint_dir to start over."
-        )
-    checkpoint.load_weights(model)
-    checkpoint.load_optimizer_state(optimizer)
-    states = checkpoint.rng_states()
-    if f"torch_cpu_rank{rank}" in states:
-        torch.set_rng_state(states[f"torch_cpu_rank{rank}"])
-    if torch.cuda.is_available() and f"torch_cuda_rank{rank}" in states:
-        torch.cuda.set_rng_state(states[f"torch_cuda_rank{rank}"])
-    return History.from_dict(checkpoint.history), checkpoint.step
-
-
-def _save(directory, model, optimizer, step, history, config, tokenizer_ref, rank, world_size) -> None:
-    """Write a checkpoint from rank 0, with every rank's generator state (all ranks must call this)."""
-    states = {"torch_cpu": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        states["torch_cuda"] = torch.cuda.get_rng_state()
-    gathered = [states]
-    if world_size > 1:
-        gathered = [None] * world_size
-        dist.all_gather_object(gathered, states)
-    if rank == 0:
-        rng_states = {f"{name}_rank{r}": state for r, each in enumerate(gathered) for name, state in each.items()}
-        save_checkpoint(directory, model, optimizer, step=step, history=history, tokenizer_ref=tokenizer_ref,
-                        training_config=config, rng_states=rng_states)
-    if world_size > 1:
-        dist.barrier()
-
-
 def _as_dataset(data, name: str, model: nn.Module, config: TrainingConfig, stride: int | None) -> Dataset:
     if isinstance(data, torch.utils.data.DataLoader):
         raise TypeError(
@@ -413,21 +374,6 @@ def _to_device(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, dict):
         return {key: _to_device(value, device) for key, value in batch.items()}
     return batch
-
-
-def _rank_and_world_size() -> tuple[int, int]:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def _any_rank(flag: bool, world_size: int) -> bool:
-    """True on every rank when any rank says True (the callbacks run on rank 0 only)."""
-    if world_size == 1:
-        return flag
-    value = torch.tensor([1.0 if flag else 0.0])
-    dist.all_reduce(value, op=dist.ReduceOp.MAX)
-    return bool(value.item())
 
 
 @contextlib.contextmanager
