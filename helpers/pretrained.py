@@ -6,9 +6,9 @@ minutes on a 2-core laptop CPU) and stores both as a checkpoint in
 cache_dir("pretrained", "<name>-<fingerprint>"). Later calls load that checkpoint after checking the
 sha256 of every file. The fingerprint hashes the whole recipe (model shape, tokenizer size, training
 settings, and the generated text itself): change any of it and the model is trained again, in a
-folder of its own. A damaged cache gives a warning and is rebuilt, never loaded. An interrupted first
-training resumes from its last checkpoint at the next call; while one process trains a model, another
-asking for it waits (a file lock) instead of training it a second time.
+folder of its own. As for every model trained once (helpers.cached_models): a damaged cache gives a warning and
+is rebuilt, never loaded; an interrupted first training resumes from its last checkpoint at the next call;
+while one process trains a model, another asking for it waits (a file lock) instead of training it too.
 
 Recipes
 tinyworld        the model chapters 3 to 8 build on; its validation loss comes within 15% of TinyWorld's
@@ -20,28 +20,20 @@ Simplified on purpose: one recipe per name (no registry of versions); the corpus
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import shutil
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
-
-from helpers.checkpoints import Checkpoint, CheckpointError, has_checkpoint, load_checkpoint
+from helpers.cached_models import TrainingJob, cached_tokenizer, trained_once
+from helpers.checkpoints import Checkpoint
 from helpers.model import GPT, GPTConfig
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.tinyworld import TinyWorld
-from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
-from helpers.training import TrainingConfig, train
+from helpers.tokenizers import Tokenizer
+from helpers.training import TrainingConfig
 
 RECIPE_FORMAT = 1  # bump when the way a recipe turns into a model changes, so caches are rebuilt
 
@@ -136,18 +128,8 @@ def prepare_data(recipe: Recipe, *, texts: tuple[str, str] | None = None, progre
     """Generate the texts (unless given), train or load the cached tokenizer, and encode the texts."""
     train_text, val_text = texts or corpus_texts(recipe)
     key = fingerprint(recipe, train_text, val_text)
-    path = cache_folder(recipe, key) / "tokenizer.json"
-    tokenizer = None
-    if path.exists():
-        try:
-            tokenizer = load_tokenizer(path)
-        except ValueError as error:
-            warnings.warn(f"{error} Training the tokenizer again.", stacklevel=2)
-    if tokenizer is None:
-        if progress:
-            print(f"Training a {recipe.vocab_size}-token BPE tokenizer on {len(train_text):,} characters ...")
-        tokenizer = BPETokenizer.train(train_text, recipe.vocab_size)
-        tokenizer.save(path)
+    tokenizer = cached_tokenizer(cache_folder(recipe, key) / "tokenizer.json", train_text, recipe.vocab_size,
+                                 progress=progress)
     train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)
     val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)
     return PreparedData(tokenizer, train_ids, val_ids, val_text, key)
@@ -170,40 +152,10 @@ def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> 
     """The verified checkpoint behind `pretrained(name)` (with its history), training it first if needed."""
     recipe = recipe_named(name)
     texts = corpus_texts(recipe)
-    entry = cache_folder(recipe, fingerprint(recipe, *texts))
-    folder = entry / "model"
-    with _one_process_at_a_time(entry, progress):
-        if has_checkpoint(folder):
-            try:
-                checkpoint = load_checkpoint(folder)
-                if checkpoint.step >= recipe.training.max_steps:
-                    return checkpoint
-            except CheckpointError as error:
-                warnings.warn(f"The cached pretrained model is damaged and will be trained again.\n{error}",
-                              stacklevel=2)
-                shutil.rmtree(folder)
+
+    def prepare() -> TrainingJob:
         data = prepare_data(recipe, texts=texts, progress=progress)
-        model = build_model(recipe, data.tokenizer)
-        if progress:
-            print(f"Training the {name!r} model ({model.num_parameters():,} parameters) once; it is cached in "
-                  f"{folder}.")
-        with cached_model_threads():
-            train(model, data.train_ids, data.val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
-                  tokenizer_ref=data.tokenizer)
-        return load_checkpoint(folder)
+        return TrainingJob(build_model(recipe, data.tokenizer), data.train_ids, data.val_ids, data.tokenizer)
 
-
-@contextlib.contextmanager
-def _one_process_at_a_time(entry: Path, progress: bool) -> Iterator[None]:
-    """Hold a lock on a cache entry: two notebooks asking for the same model train it once, not twice at once."""
-    if fcntl is None:  # Windows: no advisory locks; concurrent first calls would each train
-        yield
-        return
-    with open(entry / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if progress:
-                print("Another process is preparing this model; waiting for it to finish ...")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock, even if the process dies
+    folder = cache_folder(recipe, fingerprint(recipe, *texts)) / "model"
+    return trained_once(folder, recipe.training, prepare, what=f"{name!r} model", progress=progress)

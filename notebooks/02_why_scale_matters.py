@@ -566,7 +566,7 @@ assert [order.index(w) for w in winners.values()] == sorted(order.index(w) for w
 # (temperature 0.8). Move the slider from the smallest to the largest model.
 
 # %%
-from helpers.experiments.scaling import SweepSamplesLab
+from helpers.widgets import SweepSamplesLab
 
 samples = {r.size: r.sample for r in largest}
 captions = {r.size: f"{r.parameters:,} parameters, {r.val_nats_per_char:.3f} nats per character" for r in largest}

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 import torch
 
+import helpers.cached_models as cached_models
 from helpers.experiments.in_context_regression import (
     InContextRegressor,
     LinearSequences,
@@ -118,14 +119,21 @@ def test_errors_by_examples_answering_zero_scores_about_one():
         errors_by_examples(torch.zeros(3, 2), torch.zeros(3, 3), 5)
 
 
-def test_training_lowers_the_error_and_the_cached_model_is_the_same(isolated_cache):
+def test_training_lowers_the_error_and_the_cached_model_is_the_same(isolated_cache, monkeypatch):
     config = RegressionConfig(dim=1, n_points=4, noise_std=0.1, n_layer=1, n_head=2, n_embd=16)
     settings = dict(max_steps=100, batch_size=32, learning_rate=1e-2, eval_every=50, progress=False)
     first = train_regression_model(config, **settings)
-    assert not first.from_cache and first.history["step"] == [0, 50, 100]
+    assert first.history["step"] == [0, 50, 100]
     assert first.history["val_loss"][-1] < 0.95 * first.history["val_loss"][0]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached model must not be trained again")
+
+    monkeypatch.setattr(cached_models, "train", no_training)
     again = train_regression_model(config, **settings)
-    assert again.from_cache and again.history["val_loss"] == first.history["val_loss"]
+    assert again.history["val_loss"] == first.history["val_loss"]
+    uncached = train_regression_model(config, **settings, cache=False)  # trained here, on this test's one thread
+    assert uncached.history["step"] == [0, 50, 100] and not uncached.model.training
     tasks = linear_tasks(32, config, seed=9)
     assert torch.equal(model_predictions(again.model, tasks.xs, tasks.ys), model_predictions(first.model, tasks.xs,
                                                                                               tasks.ys))

@@ -8,7 +8,8 @@ import threading
 import pytest
 import torch
 
-import helpers.pretrained as pretrained_module
+import helpers.cached_models as cached_models
+from helpers.cached_models import lock_path
 from helpers.checkpoints import load_checkpoint
 from helpers.model import GPT
 from helpers.pretrained import (
@@ -46,7 +47,7 @@ def test_trained_once_then_loaded_from_the_cache(tiny_recipe, monkeypatch):
     assert isinstance(model, GPT) and isinstance(tokenizer, Tokenizer) and not model.training
     assert model.config.vocab_size == tokenizer.vocab_size == tiny_recipe.vocab_size
     assert load_checkpoint(model_folder(tiny_recipe)).step == tiny_recipe.training.max_steps
-    monkeypatch.setattr(pretrained_module, "train", refuse_to_train)
+    monkeypatch.setattr(cached_models, "train", refuse_to_train)
     again, tokenizer_again = pretrained(tiny_recipe.name, progress=False)
     assert same_weights(model, again) and tokenizer_again.encode("the cat .") == tokenizer.encode("the cat .")
 
@@ -84,7 +85,7 @@ def test_the_fingerprint_covers_the_texts_and_the_model_shape(tiny_recipe):
 
 
 def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, monkeypatch):
-    original_train = pretrained_module.train
+    original_train = cached_models.train
 
     def interrupted_train(*args, **kwargs):
         def interrupt(event):
@@ -93,11 +94,11 @@ def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, mon
 
         return original_train(*args, callbacks=[interrupt], **kwargs)
 
-    monkeypatch.setattr(pretrained_module, "train", interrupted_train)
+    monkeypatch.setattr(cached_models, "train", interrupted_train)
     with pytest.raises(TrainingInterrupted):
         pretrained(tiny_recipe.name, progress=False)
     assert load_checkpoint(model_folder(tiny_recipe)).step == 10
-    monkeypatch.setattr(pretrained_module, "train", original_train)
+    monkeypatch.setattr(cached_models, "train", original_train)
     resumed = pretrained_checkpoint(tiny_recipe.name, progress=False)
 
     fresh = dataclasses.replace(tiny_recipe, world_seed=tiny_recipe.world_seed)  # an equal recipe, trained in one go
@@ -111,7 +112,7 @@ def test_an_interrupted_first_training_resumes_at_the_next_call(tiny_recipe, mon
 def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_time(tiny_recipe, capsys):
     entry = model_folder(tiny_recipe).parent
     results = []
-    with open(entry / ".lock", "w") as held:  # as if another notebook were training this model right now
+    with open(lock_path(entry / "model"), "w") as held:  # as if another notebook were training this model now
         fcntl.flock(held, fcntl.LOCK_EX)
         waiting = threading.Thread(target=lambda: results.append(pretrained(tiny_recipe.name, progress=True)))
         waiting.start()

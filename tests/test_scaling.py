@@ -5,13 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-import helpers.experiments.scaling as scaling
+import helpers.cached_models as cached_models
 from helpers.experiments.scaling import (
     ModelSize,
     RunResult,
     Sweep,
     SweepConfig,
-    SweepSamplesLab,
     compute_optimal,
     fit_power_law,
     loss_at_budget,
@@ -112,7 +111,7 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("a warm sweep must not train")
 
-    monkeypatch.setattr(scaling, "train", no_training)
+    monkeypatch.setattr(cached_models, "train", no_training)
     again = run_sweep(TINY, progress=False)
     assert [dataclasses.asdict(r) for r in again.runs] == [dataclasses.asdict(r) for r in sweep.runs]
     model, tokenizer = again.model("B", 256), again.tokenizer()
@@ -121,13 +120,3 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     assert set(again.models(128)) == {"A", "B"}
     with pytest.raises(ValueError, match="no run"):
         again.run("A", 100)
-
-
-def test_samples_lab_shows_each_size():
-    lab = SweepSamplesLab({"XS": "alice is is is", "XL": "alice is reading a book by the river ."})
-    first = bytes(lab.png)
-    assert first.startswith(b"\x89PNG") and lab.renders == 1
-    lab.slider.value = "XS"
-    assert lab.renders == 2 and bytes(lab.png) != first
-    with pytest.raises(ValueError, match="samples"):
-        SweepSamplesLab({})

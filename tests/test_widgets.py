@@ -20,6 +20,7 @@ from helpers.widgets import (
     LogitLens,
     NextTokenLab,
     SamplingLab,
+    SweepSamplesLab,
     TokenizerLab,
     TrainingDashboard,
     attention_from,
@@ -516,3 +517,13 @@ def test_outside_jupyter_nothing_is_published(model, tokenizer):
     lab._ipython_display_()  # plain Python: display only prints, and no handle is kept
     lab.head.value = 1
     assert lab._displays == []
+
+
+def test_samples_lab_shows_each_size():
+    lab = SweepSamplesLab({"XS": "alice is is is", "XL": "alice is reading a book by the river ."})
+    first = bytes(lab.png)
+    assert first.startswith(b"\x89PNG") and lab.renders == 1
+    lab.slider.value = "XS"
+    assert lab.renders == 2 and bytes(lab.png) != first
+    with pytest.raises(ValueError, match="samples"):
+        SweepSamplesLab({})

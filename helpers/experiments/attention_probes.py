@@ -38,8 +38,6 @@ import dataclasses
 import math
 import random
 import re
-import shutil
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,14 +47,14 @@ import torch
 from torch import nn
 
 from helpers.batches import right_padded
-from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint
+from helpers.cached_models import TrainingJob, trained_once
 from helpers.model import GPT, GPTConfig
 from helpers.ngram_model import NGramModel
 from helpers.pretrained import pretrained
 from helpers.probes import PRONOUN_FLIP, MinimalPair, accuracy, pair_margins, pronoun_pairs
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads, evaluating, model_device
+from helpers.runtime import cache_dir, cache_fingerprint, evaluating, model_device
 from helpers.tinyworld import DOCUMENT_SEPARATOR, Document, TinyWorld, gender_swap, pronoun_probe
-from helpers.training import TrainingConfig, train
+from helpers.training import TrainingConfig
 
 QUERIES = ("before_pronoun", "pronoun")
 
@@ -95,24 +93,16 @@ def story_model(recipe: StoryModelRecipe = STORY_MODEL, *, progress: bool = True
     train_ids = torch.tensor(tokenizer.encode(story_texts(recipe, recipe.documents, recipe.world_seed)))
     val_ids = torch.tensor(tokenizer.encode(story_texts(recipe, 500, recipe.world_seed + 1)))
     key = cache_fingerprint(dataclasses.asdict(recipe), train_ids.numpy().tobytes(), val_ids.numpy().tobytes())
+
+    def prepare() -> TrainingJob:
+        with torch.random.fork_rng():
+            torch.manual_seed(recipe.model_seed)
+            model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **dict(recipe.model)))
+        return TrainingJob(model, train_ids, val_ids, tokenizer)
+
     folder = cache_dir("attention_probes", f"story-model-{key[:16]}") / "model"
-    if has_checkpoint(folder):
-        try:
-            checkpoint = load_checkpoint(folder)
-            if checkpoint.step >= recipe.training.max_steps:
-                return checkpoint.build_model(), tokenizer
-        except CheckpointError as error:
-            warnings.warn(f"The cached story model is damaged and will be trained again.\n{error}", stacklevel=2)
-            shutil.rmtree(folder)
-    with torch.random.fork_rng():
-        torch.manual_seed(recipe.model_seed)
-        model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **dict(recipe.model)))
-    if progress:
-        print(f"Training the story model ({model.num_parameters():,} parameters) once; it is then cached.")
-    with cached_model_threads():
-        train(model, train_ids, val_ids, recipe.training, checkpoint_dir=folder, progress=progress,
-              tokenizer_ref=tokenizer)
-    return load_checkpoint(folder).build_model(), tokenizer
+    checkpoint = trained_once(folder, recipe.training, prepare, what="story model", progress=progress)
+    return checkpoint.build_model(), tokenizer
 
 
 @dataclass(frozen=True)

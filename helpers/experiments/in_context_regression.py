@@ -36,18 +36,16 @@ sequence, no curriculum; learned absolute positions.
 from __future__ import annotations
 
 import dataclasses
-import time
-import warnings
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from helpers.checkpoints import CheckpointError, has_checkpoint, load_checkpoint, save_checkpoint
+from helpers.cached_models import TrainingJob, trained_once
 from helpers.model import Block, GPTConfig
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads, evaluating
-from helpers.training import History, TrainingConfig, train
+from helpers.runtime import cache_dir, cache_fingerprint, evaluating
+from helpers.training import TrainingConfig, train
 
 LAYOUTS = ("pairs", "interleaved")
 CACHE_FORMAT = 1  # bump when the way the model is trained changes, so the cached model is retrained
@@ -265,12 +263,10 @@ def model_predictions(model: InContextRegressor, xs: torch.Tensor, ys: torch.Ten
 
 @dataclass
 class RegressionRun:
-    """A trained model, its training history (loss every `eval_every` steps) and where it came from."""
+    """A trained model and its training history (loss every `eval_every` steps)."""
 
     model: InContextRegressor
     history: dict  # lists "step", "train_loss", "val_loss", "elapsed", ... (helpers.training.History.as_dict())
-    seconds: float  # how long training took, when it ran (also when it ran earlier and was cached)
-    from_cache: bool
 
 
 def _cache_key(config: RegressionConfig, training: TrainingConfig) -> str:
@@ -294,25 +290,21 @@ def train_regression_model(
     training = TrainingConfig(max_steps=max_steps, batch_size=batch_size, learning_rate=learning_rate,
                               warmup_steps=max(1, max_steps // 20), weight_decay=0.0, eval_every=eval_every,
                               eval_batches=4, seed=seed)
-    folder = cache_dir("in_context_regression", _cache_key(config, training)[:16]) if cache else None
-    if folder is not None and has_checkpoint(folder):
-        try:
-            checkpoint = load_checkpoint(folder)
-            model = checkpoint.build_model(lambda saved: InContextRegressor(RegressionConfig(**saved)))
-            return RegressionRun(model, checkpoint.history, checkpoint.history["elapsed"][-1], from_cache=True)
-        except CheckpointError as error:  # damaged: train again below, which replaces it
-            warnings.warn(f"The cached in-context regression model is damaged and will be trained again.\n{error}",
-                          stacklevel=2)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = InContextRegressor(config)
-    train_set = LinearSequences(max_steps * batch_size, config, seed=seed)
-    val_set = LinearSequences(4 * batch_size, config, seed=seed + 1)
-    started = time.perf_counter()
-    with cached_model_threads():
-        history: History = train(model, train_set, val_set, training, loss_fn=regression_loss, progress=progress)
-    seconds = time.perf_counter() - started
-    model.eval()
-    if folder is not None:
-        save_checkpoint(folder, model, step=max_steps, history=history, training_config=training)
-    return RegressionRun(model, history.as_dict(), seconds, from_cache=False)
+
+    def prepare() -> TrainingJob:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            model = InContextRegressor(config)
+        train_set = LinearSequences(max_steps * batch_size, config, seed=seed)
+        val_set = LinearSequences(4 * batch_size, config, seed=seed + 1)
+        return TrainingJob(model, train_set, val_set)
+
+    if not cache:
+        job = prepare()
+        history = train(job.model, job.train_data, job.val_data, training, loss_fn=regression_loss, progress=progress)
+        return RegressionRun(job.model.eval(), history.as_dict())
+    folder = cache_dir("in_context_regression", _cache_key(config, training)[:16])
+    checkpoint = trained_once(folder, training, prepare, what="in-context regression model", loss_fn=regression_loss,
+                              progress=progress)
+    model = checkpoint.build_model(lambda saved: InContextRegressor(RegressionConfig(**saved)))
+    return RegressionRun(model, checkpoint.history)

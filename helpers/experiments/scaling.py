@@ -28,7 +28,8 @@ embeddings (the token embedding is also the output layer, so it does work at eve
 of the compute, so leaving it out would misstate 6 N D.
 
 The cache. Results and weights go to cache_dir("scaling", <fingerprint>): `tokenizer.json`, and one folder
-per run ("XL-409.6k": a helpers checkpoint of the weights, and `result.json`, written last). The fingerprint
+per run ("XL-409.6k": the run's checkpoint, trained once by helpers.cached_models, and `result.json`, what
+was measured on it, written last). The fingerprint
 hashes the sweep's settings, a format number and a sample of the generated text, so a change to any of
 them trains a new sweep in a new folder; a warm call only reads JSON. An interrupted sweep keeps its
 finished runs. Chapter 7 reads the same models with `run_sweep().model(size, tokens)`.
@@ -49,30 +50,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import textwrap
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ipywidgets as widgets
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from helpers.checkpoints import load_checkpoint, save_checkpoint
+from helpers.cached_models import TrainingJob, cached_tokenizer, trained_once
+from helpers.checkpoints import load_checkpoint
 from helpers.files import write_text_atomically
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
 from helpers.probes import phenomenon_pairs, probe_accuracies
-from helpers.runtime import cache_dir, cache_fingerprint, cached_model_threads
+from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
-from helpers.tokenizers import BPETokenizer, Tokenizer, load_tokenizer
-from helpers.training import TrainingConfig, train
-from helpers.widgets.base import Lab
-from helpers.widgets.drawing import MONO, figure_style, new_figure
+from helpers.tokenizers import Tokenizer, load_tokenizer
+from helpers.training import TrainingConfig
 
 SWEEP_FORMAT = 3  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
 
@@ -253,33 +249,55 @@ def _read_result(folder: Path) -> RunResult | None:
         return None
 
 
-def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, tokenizer: Tokenizer, train_ids: torch.Tensor,
-               val_ids: torch.Tensor, val_text: str, probe_pairs: dict | None, folder: Path) -> RunResult:
-    """Train one (size, data size) run, measure it and save its weights and result."""
-    with torch.random.fork_rng():
-        torch.manual_seed(config.seed)
-        model = GPT(config.model_config(size, tokenizer.vocab_size))
+@dataclass
+class _SweepData:
+    """What every run reads: the tokenizer, the token ids, the validation text and the probe pairs."""
+
+    tokenizer: Tokenizer
+    train_ids: torch.Tensor  # (N_train,)
+    val_ids: torch.Tensor  # (N_val,)
+    val_text: str
+    probe_pairs: dict
+
+
+def _sweep_data(config: SweepConfig, folder: Path) -> _SweepData:
+    train_text, val_text = sweep_texts(config)
+    tokenizer_text = "".join(train_text.splitlines(keepends=True)[: config.tokenizer_documents])
+    tokenizer = cached_tokenizer(folder / "tokenizer.json", tokenizer_text, config.vocab_size, progress=False)
+    train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
+    if len(train_ids) <= config.data_sizes[-1]:
+        raise ValueError("the generated training text is too short for the longest run; raise the margin in "
+                         "sweep_texts.")
+    val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
+    return _SweepData(tokenizer, train_ids, val_ids, val_text, phenomenon_pairs(config.probe_items))
+
+
+def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, data: _SweepData, folder: Path) -> RunResult:
+    """Train one (size, data size) run once (cached), measure it and save the result next to its weights."""
     tokens = config.steps * batch_size * config.context_length
-    run_ids = train_ids[: tokens + 1]  # exactly `steps` batches of windows: every token is seen once
     training = config.training_config(size, batch_size)
-    started = time.perf_counter()
-    with cached_model_threads():
-        history = train(model, run_ids, val_ids, training, progress=False)
-    seconds = time.perf_counter() - started
-    model.eval()
+
+    def prepare() -> TrainingJob:
+        with torch.random.fork_rng():
+            torch.manual_seed(config.seed)
+            model = GPT(config.model_config(size, data.tokenizer.vocab_size))
+        # exactly `steps` batches of windows: every token is seen once
+        return TrainingJob(model, data.train_ids[: tokens + 1], data.val_ids)
+
+    checkpoint = trained_once(folder, training, prepare, what=f"sweep run {run_key(size.name, tokens)}",
+                              progress=False)
+    model, history = checkpoint.build_model(), checkpoint.history
     parameters = model.num_parameters(exclude_position_embeddings=True)
     result = RunResult(
         size=size.name, n_layer=size.n_layer, n_head=size.n_head, n_embd=size.n_embd, parameters=parameters,
         steps=config.steps, batch_size=batch_size, tokens=tokens, flops=training_flops(parameters, tokens),
-        val_nats_per_char=nats_per_character(model, tokenizer, val_text), val_loss_per_token=history.val_loss[-1],
-        seconds=seconds)
-    if probe_pairs is not None:
-        result.probes = probe_accuracies(model, tokenizer, probe_pairs)
-        result.sample = generate(model, tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
+        val_nats_per_char=nats_per_character(model, data.tokenizer, data.val_text),
+        val_loss_per_token=history["val_loss"][-1], seconds=history["elapsed"][-1])
+    if batch_size == config.batch_sizes[-1]:  # the largest data size: probes and a sample too
+        result.probes = probe_accuracies(model, data.tokenizer, data.probe_pairs)
+        result.sample = generate(model, data.tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
                                  seed=config.seed)
-    run_folder = folder / result.key
-    save_checkpoint(run_folder, model, step=config.steps, history=history, training_config=training)
-    write_text_atomically(run_folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
+    write_text_atomically(folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
     return result
 
 
@@ -292,32 +310,14 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
     folder = cache_dir("scaling", key[:16])
     plan = [(size, batch, run_key(size.name, config.steps * batch * config.context_length))
             for size in config.sizes for batch in config.batch_sizes]
-    done = {key: _read_result(folder / key) for _, _, key in plan}
-    missing = [(size, batch, key) for size, batch, key in plan if done[key] is None]
+    done = {run: _read_result(folder / run) for _, _, run in plan}  # measured runs: their results
+    missing = [(size, batch, run) for size, batch, run in plan if done[run] is None]
     if missing:
-        train_text, val_text = sweep_texts(config)
-        path = folder / "tokenizer.json"
-        tokenizer = None
-        if path.is_file():
-            try:
-                tokenizer = load_tokenizer(path)
-            except ValueError:
-                tokenizer = None
-        if tokenizer is None:
-            tokenizer_text = "".join(train_text.splitlines(keepends=True)[: config.tokenizer_documents])
-            tokenizer = BPETokenizer.train(tokenizer_text, config.vocab_size)
-            tokenizer.save(path)
-        train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
-        if len(train_ids) <= config.data_sizes[-1]:
-            raise ValueError("the generated training text is too short for the longest run; raise the margin in "
-                             "sweep_texts.")
-        val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
-        pairs = phenomenon_pairs(config.probe_items)
+        data = _sweep_data(config, folder)
         bar = tqdm(total=len(missing), desc="scaling sweep", unit="run", disable=not progress, dynamic_ncols=True)
         for size, batch, run in missing:
             bar.set_postfix_str(run)
-            probe_pairs = pairs if batch == config.batch_sizes[-1] else None
-            done[run] = _train_run(config, size, batch, tokenizer, train_ids, val_ids, val_text, probe_pairs, folder)
+            done[run] = _train_run(config, size, batch, data, folder / run)
             bar.update(1)
         bar.close()
     return Sweep(config, [done[run] for _, _, run in plan], folder, key)
@@ -405,36 +405,3 @@ def compute_optimal(sweep: Sweep, budget: float) -> BudgetChoice:
         low = min(r.flops for r in sweep.runs)
         raise ValueError(f"every run costs more than {budget:.3g} FLOPs; choose a budget of at least {low:.3g}.")
     return BudgetChoice(budget, min(losses, key=losses.get), losses)
-
-
-# ----- a slider across the sweep's samples
-
-
-class SweepSamplesLab(Lab):
-    """A slider over model sizes showing the text each one generated from the same prompt and seed."""
-
-    def __init__(self, samples: dict[str, str], captions: dict[str, str] | None = None, start: str | None = None):
-        if not samples or not all(isinstance(t, str) for t in samples.values()):
-            raise ValueError("samples must map model size names to generated texts, e.g. {'XS': '...', 'XL': '...'}.")
-        self.samples, self.captions = dict(samples), dict(captions or {})
-        self.slider = widgets.SelectionSlider(options=list(samples), value=start or list(samples)[-1],
-                                              description="model size", continuous_update=False)
-        super().__init__([self.slider], "sweep-samples")
-        self._observe(self.slider)
-        self.refresh()
-
-    def _view_key(self) -> object:
-        return self.slider.value
-
-    def _draw(self) -> tuple[Figure, list[str]]:
-        name = self.slider.value
-        lines = [line for paragraph in self.samples[name].split("\n") for line in textwrap.wrap(paragraph, 95) or [""]]
-        lines = lines[:12]
-        with figure_style():
-            figure = new_figure(0.7 + 0.22 * len(lines))
-            title = f"{name}: {self.captions.get(name, '')}".rstrip(": ")
-            figure.text(0.02, 1 - 0.3 / figure.get_figheight(), title, size=11, weight="bold", va="top")
-            for i, line in enumerate(lines):
-                figure.text(0.02, 1 - (0.65 + 0.22 * i) / figure.get_figheight(), line, family=MONO, size=9.5,
-                            va="top", parse_math=False)
-        return figure, []

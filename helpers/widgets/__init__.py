@@ -8,6 +8,7 @@ sampling_lab.py        SamplingLab: temperature, top-k, top-p on a cached distri
 attention_lab.py       AttentionLab: one head, all heads of a layer, text coloured by attention      (chapter 3)
 training_dashboard.py  TrainingDashboard: live loss curves and samples, a callback of train()          (chapter 5, 6)
 logit_lens.py          LogitLens: the top predictions read out after each layer                        (chapter 3, 7)
+sweep_samples_lab.py   SweepSamplesLab: a slider over model sizes and the text each one wrote          (chapter 2)
 
 Every lab keeps its computation in plain functions (tested without a browser), displays as a widget
 with an image/png fallback, and saves its current view with `lab.save_png(path)`.
@@ -26,6 +27,7 @@ from helpers.widgets.next_token_lab import (
     top_predictions,
 )
 from helpers.widgets.sampling_lab import SamplingLab, SamplingView, sampling_view
+from helpers.widgets.sweep_samples_lab import SweepSamplesLab
 from helpers.widgets.tokenizer_lab import Tokenization, TokenizerLab, default_tokenizers, tokenize
 from helpers.widgets.training_dashboard import Sample, TrainingDashboard
 
@@ -40,6 +42,7 @@ __all__ = [
     "Sample",
     "SamplingLab",
     "SamplingView",
+    "SweepSamplesLab",
     "Tokenization",
     "TokenizerLab",
     "TrainingDashboard",
