@@ -544,8 +544,8 @@ print(f"{sum(p.numel() for p in regressor.parameters()):,} parameters")
 from helpers.experiments.in_context_regression import train_regression_model
 
 regression = train_regression_model(progress=False)  # progress=True shows a bar when it trains
-print(f"{'loaded from the cache; it' if regression.from_cache else 'it'} trained for "
-      f"{regression.history['step'][-1]:,} steps of 64 new random functions each")
+print(f"it trained for {regression.history['step'][-1]:,} steps of 64 new random functions each "
+      "(once: later runs load it from the cache)")
 
 # %% [markdown]
 # We test it on 2,000 functions it never saw, next to the four algorithms, after 0 to 15 examples:

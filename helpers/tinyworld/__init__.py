@@ -8,10 +8,11 @@
 
 Design. The grammar is data (`grammar.py`: Words, Seq, weighted Choice, Bind, Mark, Computed), built
 from word lists (`lexicon.py`) by one rule per document kind (`rules.py`); `world.py` samples, scores
-and describes documents; `experiments.py` holds the probes the chapters use; `language.py` is the toy
-language. Sampling, parsing (`log_prob`, `is_valid`, `parse`) and enumeration all read the same
-grammar. Every text has exactly one derivation (tested), so a derivation's probability is the text's
-probability, and the entropy per document follows exactly from the choice weights.
+and describes documents; `transforms.py` turns TinyWorld text into what a chapter needs (a pronoun
+probe, a gender swap, a planted secret, a translation); `language.py` is the toy language. Sampling,
+parsing (`log_prob`, `is_valid`, `parse`) and enumeration all read the same grammar. Every text has exactly
+one derivation (tested), so a derivation's probability is the text's probability, and the entropy per
+document follows exactly from the choice weights.
 
 Text format. Lowercase words and punctuation separated by single spaces ("the cat sat on the mat .");
 no newline inside a document. A corpus ends every document with DOCUMENT_SEPARATOR = "\\n", so the
@@ -40,9 +41,9 @@ words, one meaning per word, a pronoun always refers to its story's hero (the on
 gender before it), and the toy language Tiny has no inflection.
 """
 
-from .experiments import gender_swap, insert_secret, pronoun_probe, translate_to_tinyworld_language
 from .lexicon import NUMBER_WORDS, Lexicon
 from .rules import LABELS, MIXTURE, STORY_TYPES
+from .transforms import gender_swap, insert_secret, pronoun_probe, translate_to_tinyworld_language
 from .world import DOCUMENT_SEPARATOR, KINDS, Document, EntropyFloor, TinyWorld
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""What the chapters do with TinyWorld text: pronoun probes, gender swaps, secrets and translations.
+"""Text transforms the chapters apply to TinyWorld text: pronoun probes, gender swaps, secrets and translations.
 
 - `pronoun_probe(story)`: the text up to a pronoun and the pronoun itself (chapter 3's attention probe).
 - `gender_swap(text)`: she <-> he, her <-> his, alice <-> bob ... (counterfactual data augmentation, chapter 8).
