@@ -1,25 +1,42 @@
-"""Shared code of the Understanding LLMs series, one module per concept, in the order the chapters meet them.
+"""Shared code of the Understanding LLMs series, one module per concept, in the order the data flows through them.
 
-runtime               device, seeds and the one cache folder
+The chapters that import a module are named after it (tests/test_package_index.py checks them against the
+notebooks); a module without chapters is used by the others only.
+
+runtime               seeds, the one cache folder, evaluation mode                              (chapters 1-8)
 files                 atomic writes and checksums, so a learner's files are never half written
-tinyworld             the synthetic corpus whose true probabilities are known                 (chapter 1)
-tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                  (chapter 1, 5)
-ngram_model           count-based next-word prediction                                         (chapter 1, 3)
-word_count_classifier the narrow spam tagger that came before LLMs                             (chapter 1, 6)
-downloads             optional real datasets, checksummed and cached                           (chapter 5, 6)
-windows               sliding windows of token ids for next-token training                    (chapter 5)
-attention             scaled dot-product and multi-head causal self-attention                 (chapter 3)
-model                 the GPT and its configurations                                          (chapter 3, 5)
-gpt2_interop          Hugging Face GPT-2 weights in and out                                   (chapter 5)
-generation            next-token distributions and sampling                                   (chapter 1, 4)
-training              the training loop every chapter uses                                    (chapter 5, 6)
-train_distributed     the same training loop data-parallel under torchrun (DDP, gloo)         (chapter 6)
-checkpoints           saving and resuming a learner's model safely                            (chapter 6)
-pretrained            the chapters' ready-made models, trained once and cached                (chapter 3-8)
-probes                what a model has learned, as minimal-pair accuracies                    (chapter 2, 3)
-finetuning            classification heads, LoRA and instruction tuning                       (chapter 6)
-widgets               the interactive labs, each leaving a static picture                     (every chapter)
-experiments           one module per experiment a chapter runs: scaling (2), attention probes (3), induction
-                      heads, few-shot, in-context regression, grokking (7), memorization, bias, harmful
-                      filter, watermark, preference tuning (8)
+checks                is this a model, a tokenizer, and do they fit each other: checks at the edges
+tinyworld             the synthetic corpus whose true probabilities are known                   (chapters 1-8)
+tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                    (chapters 1, 5, 6, 8)
+ngram_model           count-based next-word prediction                                           (chapters 1, 3)
+word_count_classifier the narrow spam tagger that came before LLMs                               (chapters 1, 6, 8)
+downloads             optional real datasets, checksummed and cached                             (chapters 1, 5, 6)
+windows               sliding windows of token ids for next-token training                      (chapters 5, 6, 8)
+batches               examples stacked into the batches training reads, the same every time     (chapter 5)
+attention             scaled dot-product and multi-head causal self-attention, the KV cache    (chapters 3, 5)
+model                 the GPT and its configurations                                             (chapters 2, 5-8)
+gpt2_interop          Hugging Face GPT-2 weights in and out                                      (chapter 5)
+generation            next-token distributions and sampling                                      (chapters 4-8)
+scoring               log P(continuation | prompt), and a text's nats per character               (chapters 1, 2, 4-6)
+checkpoints           saving and resuming a learner's model safely
+distributed           what the training loop asks of torch.distributed under torchrun
+training              the training loop every chapter uses                                       (chapters 1, 5, 6, 8)
+train_distributed     the same loop data-parallel under torchrun, from the command line          (chapter 6)
+cached_models         models trained once and shared through the cache (lock, resume, rebuild)
+pretrained            the chapters' ready-made models, trained once from a recipe                (chapters 2-8)
+probes                what a model has learned, as minimal-pair accuracies                       (chapters 1-4, 6)
+finetuning            classification heads, LoRA and instruction tuning                          (chapters 6, 8)
+widgets               the interactive labs, each leaving a static picture                        (chapters 1-8)
+experiments           one module per experiment a chapter runs:
+  scaling             a sweep of model and data sizes, and the laws fitted to it                 (chapters 2, 7)
+  attention_probes    the heads that find a pronoun's antecedent, and what switching them off costs (chapter 3)
+  few_shot            few-shot prompting, and translation scored two ways                        (chapters 4, 7)
+  induction_heads     induction heads appearing suddenly with depth                              (chapter 7)
+  in_context_regression  in-context linear regression against least squares                    (chapter 7)
+  grokking            modular addition learned long after it was memorised                       (chapter 7)
+  memorization        exposure of planted secrets, and deduplication                             (chapter 8)
+  bias                a learned gender-profession association and counterfactual data            (chapter 8)
+  harmful_filter      a fine-tuned harmful-content filter around generation                      (chapter 8)
+  watermark           a green-list watermark and its detector                                    (chapter 8)
+  preference_tuning   direct preference optimization (DPO) as a loss for the training loop       (chapter 8)
 """

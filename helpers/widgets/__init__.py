@@ -2,12 +2,12 @@
 
 drawing.py             how the labs draw: one figure style, PNG output, text as coloured token boxes
 base.py                the shared Lab: the picture and its PNG fallback, the notice line, quiet updates
-tokenizer_lab.py       TokenizerLab: text as coloured tokens with ids, two tokenizers side by side   (chapter 1, 5)
-next_token_lab.py      NextTokenLab: top-k next tokens, entropy, a generation walked token by token   (chapter 1, 4)
+tokenizer_lab.py       TokenizerLab: text as coloured tokens with ids, two tokenizers side by side   (chapter 1)
+next_token_lab.py      NextTokenLab: top-k next tokens, entropy, a generation walked token by token   (chapter 1)
 sampling_lab.py        SamplingLab: temperature, top-k, top-p on a cached distribution; seeded text   (chapter 4)
-attention_lab.py       AttentionLab: one head, all heads of a layer, text coloured by attention      (chapter 3)
-training_dashboard.py  TrainingDashboard: live loss curves and samples, a callback of train()          (chapter 5, 6)
-logit_lens.py          LogitLens: the top predictions read out after each layer                        (chapter 3, 7)
+attention_lab.py       AttentionLab: one head, all heads of a layer, text coloured by attention      (chapters 3, 7, 8)
+training_dashboard.py  TrainingDashboard: live loss curves and samples, a callback of train()          (chapters 5, 6)
+logit_lens.py          LogitLens: the top predictions read out after each layer                        (chapters 7, 8)
 sweep_samples_lab.py   SweepSamplesLab: a slider over model sizes and the text each one wrote          (chapter 2)
 
 Every lab keeps its computation in plain functions (tested without a browser), displays as a widget
