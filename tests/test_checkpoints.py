@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -220,15 +219,17 @@ def test_weights_that_do_not_fit_the_model_say_so(tmp_path):
         load_checkpoint(tmp_path).load_weights(GPT(GPTConfig(**{**MODEL, "n_embd": 32})))
 
 
-# A training script run in a subprocess, so that the tests can kill it for real.
+# A training script run in a subprocess, so that the tests can kill it for real. At the evaluation of step
+# `block_at` it says "ready" and waits on its stdin: the parent signals it there, then writes a line, so the
+# signal always arrives at the same step, however fast or busy the machine is.
 SCRIPT = textwrap.dedent(
     """
-    import sys, time
+    import sys
     import torch
     from helpers.model import GPT, GPTConfig
     from helpers.training import TrainingConfig, train
 
-    directory, max_steps, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    directory, max_steps, block_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(0)
     ids = torch.arange(3000) % 12
@@ -238,18 +239,24 @@ SCRIPT = textwrap.dedent(
     model = GPT(GPTConfig(vocab_size=12, context_length=16, n_layer=1, n_head=2, n_embd=16, dropout=0.1))
     config = TrainingConfig(max_steps=max_steps, batch_size=8, learning_rate=1e-2, warmup_steps=4, eval_every=2,
                             eval_batches=2, checkpoint_every=3, seed=7)
+
+    def wait_for_the_parent(event):
+        if event.step == block_at:
+            print("ready", flush=True)
+            sys.stdin.readline()  # returns when the parent, having signalled, writes a line
+
     history = train(model, ids[:2500], ids[2500:], config, checkpoint_dir=directory if directory != "-" else None,
-                    callbacks=[lambda event: time.sleep(pause)], progress=False)
+                    callbacks=[wait_for_the_parent], progress=False)
     print(repr(history.val_loss[-1]))
     """
 )
 
 
-def run_script(tmp_path: Path, directory: str, max_steps: int = 60, pause: float = 0.0, **kwargs):
+def run_script(tmp_path: Path, directory: str, max_steps: int = 60, block_at: int = -1) -> subprocess.Popen:
     script = tmp_path / "train_tiny.py"
     script.write_text(SCRIPT)
-    command = [sys.executable, str(script), directory, str(max_steps), str(pause)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    command = [sys.executable, str(script), directory, str(max_steps), str(block_at)]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def final_loss(process: subprocess.Popen) -> float:
@@ -258,32 +265,19 @@ def final_loss(process: subprocess.Popen) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def wait_for_checkpoint(directory: Path, at_least: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            if load_checkpoint(directory).step >= at_least:
-                return
-        except CheckpointError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("no checkpoint appeared")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
-def test_a_killed_or_interrupted_run_resumes_to_the_same_final_loss(tmp_path, sig):
+@pytest.mark.parametrize("sig, saved_step", [(signal.SIGKILL, 9), (signal.SIGINT, 10)], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_or_interrupted_run_resumes_to_the_same_final_loss(tmp_path, sig, saved_step):
     reference = final_loss(run_script(tmp_path, "-"))
     directory = tmp_path / "run"
-    process = run_script(tmp_path, str(directory), pause=0.05)
-    wait_for_checkpoint(directory, 9, process)
+    process = run_script(tmp_path, str(directory), block_at=10)  # checkpoints at steps 3, 6 and 9
+    assert process.stdout.readline().strip() == "ready", process.communicate()
     process.send_signal(sig)
-    out, err = process.communicate(timeout=60)
+    # then release it: after SIGKILL there is no one left to read; after SIGINT it ends step 10, saves and stops
+    out, err = process.communicate(input="go\n", timeout=60)
     if sig == signal.SIGINT:
         assert "TrainingInterrupted" in err and "call train again" in err
-    stopped_at = load_checkpoint(directory).step
-    assert 9 <= stopped_at < 60
+    assert load_checkpoint(directory).step == saved_step  # the last checkpoint, or the step Ctrl-C ended
     assert final_loss(run_script(tmp_path, str(directory))) == reference
     assert load_checkpoint(directory).step == 60
     assert not [path for path in directory.iterdir() if path.name.endswith(".partial")]
