@@ -2,7 +2,8 @@
 
 reweight                 logits -> probabilities after temperature, top-k and top-p (pure, no model)
 prompt_ids               text -> the ids a prompt starts from (an empty one: the end-of-text token)
-next_token_distribution  text -> the probabilities the widgets show for the next token
+next_token_distribution  text -> the probabilities the widgets show for the next token (next_token_logits: ids ->
+                         the scores they come from)
 generate_ids / generate  sample one token at a time, with a seed, stop tokens, a KV cache and batches
 
 Decisions a learner can rely on:
@@ -161,9 +162,16 @@ def next_token_distribution(
     _check_settings(temperature, top_k, top_p)
     check_tokenizer(tokenizer, model)
     ids = _window(prompt_ids(tokenizer, text), model.config.context_length)
+    return reweight(next_token_logits(model, ids), temperature, top_k, top_p)
+
+
+def next_token_logits(model: nn.Module, ids: Sequence[int]) -> torch.Tensor:
+    """The model's scores (vocab_size,) for the token after ids (only the last context_length ids count)."""
+    if not len(ids):
+        raise ValueError("There are no tokens to continue: type a prompt.")
+    window = list(ids)[-model.config.context_length :]
     with evaluating(model):
-        logits = model(torch.tensor([ids], device=model_device(model)))[0, -1]  # (vocab_size,)
-    return reweight(logits, temperature, top_k, top_p).cpu()
+        return model(torch.tensor([window], device=model_device(model)))[0, -1].float().cpu()  # (vocab_size,)
 
 
 LogitsHook = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (ids so far (B, T), logits (B, V)) -> logits

@@ -89,13 +89,13 @@ RECIPES: dict[str, Recipe] = {
 
 @dataclass
 class PreparedData:
-    """A recipe's tokenizer and token ids, and the validation text for per-character measurements."""
+    """A corpus ready for training: its tokenizer, token ids, and the validation text for per-character measurements."""
 
     tokenizer: Tokenizer
     train_ids: torch.Tensor  # (N_train,)
     val_ids: torch.Tensor  # (N_val,)
     val_text: str
-    fingerprint: str  # sha256 of the recipe and its generated text: the cache key
+    fingerprint: str  # sha256 of what decides the models trained on it (the recipe, the sweep): the cache key
 
 
 def recipe_named(name: str) -> Recipe:

@@ -63,6 +63,7 @@ from helpers.checkpoints import load_checkpoint
 from helpers.files import write_text_atomically
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
+from helpers.pretrained import PreparedData
 from helpers.probes import phenomenon_pairs, probe_accuracies
 from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.scoring import nats_per_character
@@ -249,18 +250,8 @@ def _read_result(folder: Path) -> RunResult | None:
         return None
 
 
-@dataclass
-class _SweepData:
-    """What every run reads: the tokenizer, the token ids, the validation text and the probe pairs."""
-
-    tokenizer: Tokenizer
-    train_ids: torch.Tensor  # (N_train,)
-    val_ids: torch.Tensor  # (N_val,)
-    val_text: str
-    probe_pairs: dict
-
-
-def _sweep_data(config: SweepConfig, folder: Path) -> _SweepData:
+def _sweep_data(config: SweepConfig, folder: Path, key: str) -> PreparedData:
+    """What every run reads: the tokenizer (trained once on the first documents) and the token ids."""
     train_text, val_text = sweep_texts(config)
     tokenizer_text = "".join(train_text.splitlines(keepends=True)[: config.tokenizer_documents])
     tokenizer = cached_tokenizer(folder / "tokenizer.json", tokenizer_text, config.vocab_size, progress=False)
@@ -269,10 +260,11 @@ def _sweep_data(config: SweepConfig, folder: Path) -> _SweepData:
         raise ValueError("the generated training text is too short for the longest run; raise the margin in "
                          "sweep_texts.")
     val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
-    return _SweepData(tokenizer, train_ids, val_ids, val_text, phenomenon_pairs(config.probe_items))
+    return PreparedData(tokenizer, train_ids, val_ids, val_text, key)
 
 
-def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, data: _SweepData, folder: Path) -> RunResult:
+def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, data: PreparedData, probe_pairs: dict,
+               folder: Path) -> RunResult:
     """Train one (size, data size) run once (cached), measure it and save the result next to its weights."""
     tokens = config.steps * batch_size * config.context_length
     training = config.training_config(size, batch_size)
@@ -294,7 +286,7 @@ def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, data: _Swe
         val_nats_per_char=nats_per_character(model, data.tokenizer, data.val_text),
         val_loss_per_token=history["val_loss"][-1], seconds=history["elapsed"][-1])
     if batch_size == config.batch_sizes[-1]:  # the largest data size: probes and a sample too
-        result.probes = probe_accuracies(model, data.tokenizer, data.probe_pairs)
+        result.probes = probe_accuracies(model, data.tokenizer, probe_pairs)
         result.sample = generate(model, data.tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
                                  seed=config.seed)
     write_text_atomically(folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
@@ -313,11 +305,11 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
     done = {run: _read_result(folder / run) for _, _, run in plan}  # measured runs: their results
     missing = [(size, batch, run) for size, batch, run in plan if done[run] is None]
     if missing:
-        data = _sweep_data(config, folder)
+        data, probe_pairs = _sweep_data(config, folder, key), phenomenon_pairs(config.probe_items)
         bar = tqdm(total=len(missing), desc="scaling sweep", unit="run", disable=not progress, dynamic_ncols=True)
         for size, batch, run in missing:
             bar.set_postfix_str(run)
-            done[run] = _train_run(config, size, batch, data, folder / run)
+            done[run] = _train_run(config, size, batch, data, probe_pairs, folder / run)
             bar.update(1)
         bar.close()
     return Sweep(config, [done[run] for _, _, run in plan], folder, key)

@@ -29,13 +29,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
     check_text,
     check_traceable,
+    offer_positions,
+    trace_text,
 )
 from helpers.widgets.drawing import (
     ACCENT,
@@ -74,18 +75,10 @@ class AttentionMaps:
 
 def attention_maps(model: nn.Module, tokenizer, text: str, max_tokens: int = 48) -> AttentionMaps:
     """Run the model once on (the first max_tokens tokens of) text and keep every head's attention."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str; got {type(text).__name__}.")
-    check_lab_tokenizer(tokenizer, check_traceable(model))
-    check_choice("max_tokens", max_tokens, 1, 10_000)
-    ids = list(tokenizer.encode(text))
-    if not ids:
-        raise ValueError("The text is empty: type a sentence to see where its tokens look.")
-    shown = ids[: min(max_tokens, model.config.context_length)]
-    with evaluating(model):
-        trace = model.trace(torch.tensor([shown], device=model_device(model)))
+    trace, shown, total = trace_text(model, tokenizer, text, max_tokens,
+                                     "The text is empty: type a sentence to see where its tokens look.")
     weights = torch.stack([layer[0] for layer in trace.attentions]).float().cpu()  # (n_layer, n_head, T, T)
-    return AttentionMaps(shown, tokenizer.token_strings(shown), weights, len(ids))
+    return AttentionMaps(shown, tokenizer.token_strings(shown), weights, total)
 
 
 def attention_from(maps: AttentionMaps, layer: int, head: int, query: int) -> list[float]:
@@ -240,14 +233,7 @@ class AttentionLab(Lab):
         return self._maps[1]
 
     def _prepare(self) -> None:
-        maps = self.maps()
-        options = [(f"{i}: {visible(piece)}", i) for i, piece in enumerate(maps.pieces)]
-        if options != list(self.query.options):
-            previous = self.query.value if self.query.options else self._initial_query
-            if previous is None or not 0 <= previous < len(options):
-                previous = len(options) - 1
-            self.query.options = options
-            self.query.value = previous
+        offer_positions(self.query, self.maps().pieces, self._initial_query)
 
     def _view_key(self) -> object:
         return (self.text.value, self.layer.value, self.head.value, self.query.value, self.view.value)

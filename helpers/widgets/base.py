@@ -27,12 +27,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import ipywidgets as widgets
+import torch
 from matplotlib.figure import Figure
 from torch import nn
 
 from helpers.checks import check_model, check_tokenizer
 from helpers.files import atomic_path
-from helpers.widgets.drawing import figure_png, figure_style, message_figure
+from helpers.model import Trace
+from helpers.runtime import evaluating, model_device
+from helpers.widgets.drawing import figure_png, figure_style, message_figure, visible
 
 WIDE_LABEL = {"description_width": "initial"}  # a control's whole description, not cut to the default width
 NOTICE_STYLES = {
@@ -52,6 +55,35 @@ def check_traceable(model: object) -> nn.Module:
 def check_lab_tokenizer(tokenizer: object, model: nn.Module | None = None) -> object:
     """Return the tokenizer if it can also show its tokens as readable pieces and fits the model."""
     return check_tokenizer(tokenizer, model, needs=("encode", "decode", "token_strings", "vocab_size"))
+
+
+def trace_text(model: nn.Module, tokenizer, text: str, max_tokens: int, if_empty: str) -> tuple[Trace, list[int], int]:
+    """Run the model once on the first max_tokens tokens of a text (within its context): what the inside views show.
+
+    Returns the trace, the ids it read and how many tokens the whole text has; an empty text raises `if_empty`.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}.")
+    check_lab_tokenizer(tokenizer, check_traceable(model))
+    check_choice("max_tokens", max_tokens, 1, 10_000)
+    ids = list(tokenizer.encode(text))
+    if not ids:
+        raise ValueError(if_empty)
+    shown = ids[: min(max_tokens, model.config.context_length)]
+    with evaluating(model):
+        trace = model.trace(torch.tensor([shown], device=model_device(model)))
+    return trace, shown, len(ids)
+
+
+def offer_positions(dropdown: widgets.Dropdown, pieces: Sequence[str], initial: int | None) -> None:
+    """Offer one option per token ("3: cat"); keep the chosen position while it exists, else take the last token."""
+    options = [(f"{i}: {visible(piece)}", i) for i, piece in enumerate(pieces)]
+    if options != list(dropdown.options):
+        previous = dropdown.value if dropdown.options else initial
+        if previous is None or not 0 <= previous < len(options):
+            previous = len(options) - 1
+        dropdown.options = options
+        dropdown.value = previous
 
 
 def check_choice(name: str, value: int, low: int, high: int) -> int:

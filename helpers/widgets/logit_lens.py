@@ -24,13 +24,14 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from helpers.generation import reweight
-from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     Lab,
     check_choice,
     check_lab_tokenizer,
     check_text,
     check_traceable,
+    offer_positions,
+    trace_text,
 )
 from helpers.widgets.drawing import (
     MARGIN,
@@ -60,23 +61,16 @@ class LensReadout:
 
 def logit_lens(model: nn.Module, tokenizer, text: str, top: int = 5, max_tokens: int = 16) -> LensReadout:
     """Read the next-token prediction out of every layer's hidden state (final LayerNorm + head on each)."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str; got {type(text).__name__}.")
-    check_lab_tokenizer(tokenizer, check_traceable(model))
-    check_choice("top", top, 1, model.config.vocab_size)
-    check_choice("max_tokens", max_tokens, 1, 10_000)
-    ids = list(tokenizer.encode(text))
-    if not ids:
-        raise ValueError("The text is empty: type a few words to see the prediction form layer by layer.")
-    shown = ids[: min(max_tokens, model.config.context_length)]
-    with evaluating(model):
-        trace = model.trace(torch.tensor([shown], device=model_device(model)))
-        hidden = torch.stack([h[0] for h in trace.hidden_states])  # (n_layer + 1, T, C)
+    check_choice("top", top, 1, check_traceable(model).config.vocab_size)
+    trace, shown, total = trace_text(model, tokenizer, text, max_tokens,
+                                     "The text is empty: type a few words to see the prediction form layer by layer.")
+    hidden = torch.stack([h[0] for h in trace.hidden_states])  # (n_layer + 1, T, C)
+    with torch.no_grad():
         probabilities = reweight(model.unembed(hidden).float().cpu())  # (n_layer + 1, T, vocab_size)
     values, indices = probabilities.topk(top, dim=-1)  # (n_layer + 1, T, top) each
     top_pieces = [[tokenizer.token_strings(position.tolist()) for position in layer] for layer in indices]
     names = ["embeddings"] + [f"block {i}" for i in range(model.config.n_layer)]
-    return LensReadout(shown, tokenizer.token_strings(shown), names, indices, values, top_pieces, len(ids))
+    return LensReadout(shown, tokenizer.token_strings(shown), names, indices, values, top_pieces, total)
 
 
 def lens_figure(readout: LensReadout, position: int | None = None) -> Figure:
@@ -176,14 +170,7 @@ class LogitLens(Lab):
         return self._readout[1]
 
     def _prepare(self) -> None:
-        readout = self.readout()
-        options = [(f"{i}: {visible(piece)}", i) for i, piece in enumerate(readout.pieces)]
-        if options != list(self.position.options):
-            previous = self.position.value if self.position.options else self._initial_position
-            if previous is None or not 0 <= previous < len(options):
-                previous = len(options) - 1
-            self.position.options = options
-            self.position.value = previous
+        offer_positions(self.position, self.readout().pieces, self._initial_position)
 
     def _view_key(self) -> object:
         return (self.text.value, self.top.value, self.position.value)

@@ -22,7 +22,7 @@ from matplotlib.ticker import PercentFormatter
 from torch import nn
 
 from helpers.checks import check_model
-from helpers.generation import prompt_ids, reweight
+from helpers.generation import next_token_logits, prompt_ids, reweight
 from helpers.runtime import evaluating, model_device
 from helpers.widgets.base import (
     WIDE_LABEL,
@@ -56,15 +56,6 @@ class Prediction:
     token_id: int
     piece: str
     probability: float
-
-
-def next_token_logits(model: nn.Module, ids: Sequence[int]) -> torch.Tensor:
-    """The model's scores (vocab_size,) for the token after ids (only the last context_length ids count)."""
-    if not len(ids):
-        raise ValueError("There are no tokens to continue: type a prompt.")
-    window = list(ids)[-model.config.context_length :]
-    with evaluating(model):
-        return model(torch.tensor([window], device=model_device(model)))[0, -1].float().cpu()  # (vocab_size,)
 
 
 def next_token_probabilities(model: nn.Module, ids: Sequence[int]) -> torch.Tensor:
