@@ -35,7 +35,9 @@ import inspect
 import math
 import operator
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 
 import torch
 from torch import nn
@@ -212,7 +214,7 @@ def generate_ids(
     cacheable = _supports_cache(model)
     cache = KVCache(model.config.n_layer, context_length) if use_cache and cacheable else None
     stopped = torch.zeros(len(prompts), dtype=torch.bool, device=device)  # (B,) rows that wrote a stop token
-    with evaluating(model):
+    with evaluating(model), _weights_stored_transposed(model):
         for step in range(max_new_tokens):
             if step == 0:
                 inputs, step_cache = tokens, cache
@@ -240,6 +242,34 @@ def generate_ids(
     new_tokens = generated[:, tokens.size(1):].tolist()
     results = [prompt + _before_stop(row, stops.tolist()) for prompt, row in zip(prompts, new_tokens, strict=True)]
     return results if batched else results[0]
+
+
+@contextmanager
+def _weights_stored_transposed(model: nn.Module) -> Iterator[None]:
+    """For the length of a generation, let every nn.Linear multiply by a copy of its weight stored (in, out).
+
+    A generated token multiplies one vector by every weight matrix of the model, so generation is bound by
+    reading those matrices from memory, and MKL reads a matrix stored (in, out), as GPT-2's own Conv1D layers
+    store it, about a quarter faster than nn.Linear's (out, in). Same numbers up to rounding; the copies cost the
+    weights' memory once more while the call lasts.
+    """
+    switched = []
+    for module in model.modules():
+        if type(module) is nn.Linear:
+            module.forward = partial(_transposed_linear, weight=module.weight.detach().t().contiguous(),
+                                     bias=module.bias)  # an instance attribute: it shadows nn.Linear.forward
+            switched.append(module)
+    try:
+        yield
+    finally:
+        for module in switched:
+            del module.forward
+
+
+def _transposed_linear(x: torch.Tensor, *, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    flat = x.reshape(-1, x.size(-1))  # (N, in)
+    out = flat @ weight if bias is None else torch.addmm(bias, flat, weight)  # (N, out)
+    return out.view(*x.shape[:-1], weight.size(1))
 
 
 def _prompts(ids) -> tuple[list[list[int]], bool]:

@@ -352,3 +352,14 @@ def test_a_logits_hook_changes_what_is_sampled(model):
         return logits.index_fill(-1, torch.tensor([favour]), 1e4)
     assert generate_ids(model, [1, 2], 6, seed=0, adjust_logits=always_seven)[2:] == [favour] * 6
 
+
+def test_generation_leaves_the_models_layers_as_they_were(model):
+    def fail(ids, logits):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        generate_ids(model, [1, 2], 3, adjust_logits=fail)
+    generate_ids(model, [1, 2], 3)
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all("forward" not in vars(m) for m in linears)  # nn.Linear.forward again, weights untouched
+
