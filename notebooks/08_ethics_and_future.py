@@ -688,7 +688,7 @@ assert after_dpo > before_dpo + 0.1
 # - **Harmful content.** A fine-tuned classifier head filters held-out TinyWorld messages without a mistake
 #   but misses four of six new harmful messages written by hand; wrapped around generation it refuses at
 #   the prompt or at the reply, with false positives on fragments.
-# - **Preference tuning.** DPO on 191 review pairs moved the share of positive verdicts from 54% to 76%.
+# - **Preference tuning.** DPO on 191 review pairs moved the share of positive verdicts from 54% to 73%.
 # - **Transparency.** The logit lens and the attention view explain the biased "he": block 0 decides, with a
 #   head that reads "doctor". A green-list watermark is detectable from the text alone: 50% of 160-token
 #   texts pass z > 3 on predictable TinyWorld text, with no false positives; counting distinct pairs keeps z
