@@ -22,8 +22,8 @@ from unittest import mock
 import torch
 
 from helpers.pretrained import RECIPES, corpus_texts, pretrained_checkpoint, recipe_named
-from helpers.scoring import nats_per_character
 from helpers.runtime import CACHE_ENV
+from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
 
 

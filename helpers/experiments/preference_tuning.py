@@ -72,6 +72,7 @@ class DPOLoss:
     chosen_weight: float = 0.0
 
     def __call__(self, model: nn.Module, batch: tuple) -> torch.Tensor:
+        """The loss of one batch of PreferenceData items, scored by the model being tuned (with gradients)."""
         prompts, chosen, rejected, reference_chosen, reference_rejected = batch  # B strings each, then (B,), (B,)
         chosen_log_probs = self._log_probs(model, prompts, chosen)  # (B,)
         rejected_log_probs = self._log_probs(model, prompts, rejected)  # (B,)
