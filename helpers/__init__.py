@@ -1,16 +1,16 @@
 """Shared code of the Understanding LLMs series, one module per concept, in the order the data flows through them.
 
-The chapters that import a module are named after it (tests/test_package_index.py checks them against the
-notebooks); a module without chapters is used by the others only.
+A module imports only modules listed above it. The chapters that import a module are named after it; a module
+without chapters is used by the others only (tests/test_package_index.py checks both against the code).
 
 runtime               seeds, the one cache folder, evaluation mode                              (chapters 1-8)
 files                 atomic writes and checksums, so a learner's files are never half written
 checks                is this a model, a tokenizer, and do they fit each other: checks at the edges
+downloads             optional real datasets, checksummed and cached                             (chapters 1, 5, 6)
 tinyworld             the synthetic corpus whose true probabilities are known                   (chapters 1-8)
 tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                    (chapters 1, 5, 6, 8)
 ngram_model           count-based next-word prediction                                           (chapters 1, 3)
 word_count_classifier the narrow spam tagger that came before LLMs                               (chapters 1, 6, 8)
-downloads             optional real datasets, checksummed and cached                             (chapters 1, 5, 6)
 windows               sliding windows of token ids for next-token training                      (chapters 5, 6, 8)
 batches               examples stacked into the batches training reads, the same every time     (chapter 5)
 attention             scaled dot-product and multi-head causal self-attention, the KV cache    (chapters 3, 5)
@@ -21,9 +21,9 @@ scoring               log P(continuation | prompt), and a text's nats per charac
 checkpoints           saving and resuming a learner's model safely
 distributed           what the training loop asks of torch.distributed under torchrun
 training              the training loop every chapter uses                                       (chapters 1, 5, 6, 8)
-train_distributed     the same loop data-parallel under torchrun, from the command line          (chapter 6)
 cached_models         models trained once and shared through the cache (lock, resume, rebuild)
 pretrained            the chapters' ready-made models, trained once from a recipe                (chapters 2-8)
+train_distributed     the same loop data-parallel under torchrun, from the command line          (chapter 6)
 probes                what a model has learned, as minimal-pair accuracies                       (chapters 1-4, 6)
 finetuning            classification heads, LoRA and instruction tuning                          (chapters 6, 8)
 widgets               the interactive labs, each leaving a static picture                        (chapters 1-8)

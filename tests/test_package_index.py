@@ -1,4 +1,5 @@
-"""The package's table of contents is true: every module is listed, with the chapters whose notebooks import it.
+"""The package's table of contents is true: every module is listed, below what it imports, with the chapters
+whose notebooks import it.
 
 helpers/__init__.py names each module and, in brackets, the chapters that use it; helpers/widgets/__init__.py
 does the same for each lab. The truth is read from the chapters' sources (notebooks/NN_topic.py): their
@@ -38,10 +39,25 @@ def module_uses() -> dict[str, set[int]]:
     return uses
 
 
+def helpers_imports(path: Path) -> set[str]:
+    """The helpers modules a source file imports (experiments one by one), itself left out."""
+    names = set()
+    for parts in (m.split(".")[1:] for m in re.findall(r"^\s*from (helpers\.[\w.]+) import", path.read_text(), re.M)):
+        names.add(".".join(parts[:2]) if parts[0] == "experiments" and len(parts) > 1 else parts[0])
+    return names
+
+
+def module_of(path: Path) -> str:
+    """The listed module a file belongs to: "model", "tokenizers", "experiments.scaling"."""
+    parts = path.relative_to(ROOT / "helpers").with_suffix("").parts
+    return f"experiments.{parts[1]}" if parts[0] == "experiments" and len(parts) > 1 else parts[0]
+
+
 def listed_modules() -> dict[str, set[int]]:
     """Module -> the chapters helpers/__init__.py names for it (an indented name is an experiment)."""
     listed = {}
-    for line in helpers.__doc__.splitlines():
+    table = helpers.__doc__.split("\n\n", 2)[2]  # after the title and the paragraph that explains the table
+    for line in table.splitlines():
         match = re.match(r"^( *)([a-z][a-z0-9_]*) +\S", line)
         if match:
             name = f"experiments.{match.group(2)}" if match.group(1) else match.group(2)
@@ -64,6 +80,15 @@ def test_chapter_sources_are_found():
 
 def test_every_module_is_listed_once():
     assert set(listed_modules()) == package_modules()
+
+
+def test_a_module_imports_only_modules_listed_above_it():
+    order = list(listed_modules())
+    sources = [path for path in (ROOT / "helpers").rglob("*.py") if path != ROOT / "helpers" / "__init__.py"]
+    upward = sorted(f"{path.relative_to(ROOT)} imports {other}" for path in sources
+                    for other in helpers_imports(path) - {module_of(path)}
+                    if other in order and order.index(other) > order.index(module_of(path)))
+    assert not upward, upward
 
 
 def test_each_module_names_the_chapters_that_import_it():
