@@ -8,6 +8,7 @@ files                 atomic writes and checksums, so a learner's files are neve
 checks                is this a model, a tokenizer, and do they fit each other: checks at the edges
 downloads             optional real datasets, checksummed and cached                             (chapters 1, 5, 6)
 tinyworld             the synthetic corpus whose true probabilities are known                   (chapters 1-8)
+tinyworld2            its successor, where knowing what a text means pays in next-token loss (being built)
 tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                    (chapters 1, 5, 6, 8)
 ngram_model           count-based next-word prediction                                           (chapters 1, 3)
 word_count_classifier the narrow spam tagger that came before LLMs                               (chapters 1, 6, 8)
@@ -28,6 +29,7 @@ probes                what a model has learned, as minimal-pair accuracies      
 finetuning            classification heads, LoRA and instruction tuning                          (chapters 6, 8)
 widgets               the interactive labs, each leaving a static picture                        (chapters 1-8)
 experiments           one module per experiment a chapter runs:
+  abilities           held-out tests of what a model can do untrained for it, against count models
   scaling             a sweep of model and data sizes, and the laws fitted to it                 (chapters 2, 7)
   attention_probes    the heads that find a pronoun's antecedent, and what switching them off costs (chapter 3)
   few_shot            few-shot prompting, and translation scored two ways                        (chapters 4, 7)

@@ -1,0 +1,265 @@
+"""What a model can do that nobody trained it to do: TinyWorld's held-out ability tests, each scored the same way
+for a GPT and for a count model, with its standard error.
+
+    tests = ability_tests()                                  # name -> AbilityTest, from a seed no corpus uses
+    score = gpt_scorer(model, tokenizer)                     # or ngram_scorer(NGramModel.train(words(text), n=3))
+    result = tests["pronoun"].run(score)                     # AbilityResult(accuracy=0.97, se=0.012, n=200)
+
+An item is a prompt cut from a TinyWorld document at the point where the ability decides what comes next, and
+either options (the model chooses the one it finds most probable; an option may have several wordings, whose
+probabilities add up) or a target (right when greedy decoding writes it exactly). No item is in the format the
+series' pretraining text uses for that ability: reviews never ask for a verdict, translation is asked as
+'" the dog runs " in tiny is "', which no document contains (tests check both).
+
+The tests and what a model must work out to pass them:
+- sentiment (plain, negated, sarcastic): the review's verdict from its evidence ("not bad", "what a lovely
+  hotel" followed by "the shower was cold"); options: recommending it or not.
+- pronoun: "she" or "he" for the story's hero, named 20 or more words before.
+- translation (zero-shot and one example): an English sentence into Tiny, in a format never seen.
+- word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
+  before the question: few-shot prompting.
+- support mood and intent: the agent's reply from how the customer feels and what they want.
+
+Simplified on purpose: a few hundred items per test (standard errors of 2-4 points), chosen from wordings the
+lexicon lists; a model's free-form answer is not read, only the options' probabilities or the exact target.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from helpers.ngram_model import NGramModel
+from helpers.scoring import continuation_scores
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR, INSTRUCTIONS, RELATIONS, TinyWorld
+from helpers.tinyworld2.rules import relation_pairs
+
+EVALUATION_SEED = 1_000_003  # no corpus of the series is drawn from this seed
+TRANSLATION_FORMAT = '" {english} " in tiny is " {tiny} "'
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per continuation: its log-probability after its prompt (nats) and whether greedy decoding writes it."""
+
+    log_probs: list[float]
+    exact: list[bool]
+
+
+Scorer = Callable[[Sequence[str], Sequence[str]], Scores]
+
+
+@dataclass(frozen=True)
+class ChoiceItem:
+    prompt: str
+    options: tuple[tuple[str, ...], ...]  # each option's wordings, each starting with a space
+    answer: int
+
+    def texts(self) -> list[str]:
+        """The prompt followed by each wording: none of them may be a pretraining document."""
+        return [self.prompt + wording for option in self.options for wording in option]
+
+
+@dataclass(frozen=True)
+class CompletionItem:
+    prompt: str
+    target: str  # starts with a space
+
+    def texts(self) -> list[str]:
+        return [self.prompt + self.target]
+
+
+@dataclass(frozen=True)
+class AbilityResult:
+    accuracy: float
+    n: int
+
+    @property
+    def se(self) -> float:
+        """The binomial standard error of the accuracy."""
+        return math.sqrt(max(self.accuracy * (1 - self.accuracy), 1e-12) / self.n)
+
+    def __str__(self) -> str:
+        return f"{100 * self.accuracy:.1f} ± {100 * self.se:.1f}%"
+
+
+@dataclass(frozen=True)
+class AbilityTest:
+    """One ability: its items and the accuracy a model without it gets (chance, or the majority answer)."""
+
+    name: str
+    items: tuple[ChoiceItem, ...] | tuple[CompletionItem, ...]
+    chance: float
+
+    def run(self, score: Scorer) -> AbilityResult:
+        if isinstance(self.items[0], CompletionItem):
+            scores = score([item.prompt for item in self.items], [item.target for item in self.items])
+            return AbilityResult(sum(scores.exact) / len(self.items), len(self.items))
+        prompts, continuations, owners = [], [], []
+        for index, item in enumerate(self.items):
+            for option, wordings in enumerate(item.options):
+                for wording in wordings:
+                    prompts.append(item.prompt)
+                    continuations.append(wording)
+                    owners.append((index, option))
+        per_option: dict[tuple[int, int], list[float]] = {}
+        for owner, log_prob in zip(owners, score(prompts, continuations).log_probs, strict=True):
+            per_option.setdefault(owner, []).append(log_prob)
+        right = 0
+        for index, item in enumerate(self.items):
+            totals = [_log_sum_exp(per_option[(index, option)]) for option in range(len(item.options))]
+            right += max(range(len(totals)), key=totals.__getitem__) == item.answer
+        return AbilityResult(right / len(self.items), len(self.items))
+
+
+def _log_sum_exp(values: list[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(value - top) for value in values))
+
+
+# ----- scorers
+
+
+def gpt_scorer(model, tokenizer) -> Scorer:
+    """Score with a GPT, each prompt read after the end of a previous document (as in training)."""
+    def score(prompts: Sequence[str], continuations: Sequence[str]) -> Scores:
+        scores = continuation_scores(model, tokenizer, prompts, continuations)
+        return Scores(scores.log_prob.tolist(), scores.exact.tolist())
+    return score
+
+
+def words(text: str) -> list[str]:
+    """TinyWorld text as the count models read it: its words and punctuation, and each document's end."""
+    return re.findall(r"\S+|\n", text)
+
+
+def ngram_scorer(model: NGramModel) -> Scorer:
+    """Score with a count model over words; greedy decoding picks the most probable next word."""
+    def score(prompts: Sequence[str], continuations: Sequence[str]) -> Scores:
+        log_probs, exact = [], []
+        for prompt, continuation in zip(prompts, continuations, strict=True):
+            context, targets = [DOCUMENT_SEPARATOR, *words(prompt)], words(continuation)
+            log_probs.append(model.log_likelihood(targets, context=context))
+            exact.append(all(next(iter(model.next_token_distribution(context + targets[:i]))) == target
+                             for i, target in enumerate(targets)))
+        return Scores(log_probs, exact)
+    return score
+
+
+# ----- the tests
+
+
+def normalised(text: str) -> str:
+    """A text with its whitespace made single spaces: how the leakage check compares documents."""
+    return " ".join(text.split())
+
+
+class _Draw:
+    """Test items made from a world's documents, skipping a document or item that is a pretraining document."""
+
+    def __init__(self, world: TinyWorld, pretraining: set[str]):
+        self.world, self.pretraining = world, pretraining
+
+    def __call__(self, n: int, make_item: Callable, kind: str, label: str | None = None, **shape: str) -> list:
+        items = []
+        while len(items) < n:
+            for doc in self.world.documents(n - len(items), kind, label, **shape):
+                item = make_item(doc)
+                texts = [doc.text, *item.texts()] if item else []
+                if texts and not any(normalised(text) in self.pretraining for text in texts):
+                    items.append(item)
+        return items
+
+
+def _sentiment(draw: _Draw, n: int, form: str) -> AbilityTest:
+    shape = {"plain": {"evidence_form": "plain", "exclamation": "no"}, "negated": {"evidence_form": "negated"},
+             "sarcastic": {"evidence_form": "fact", "exclamation": "yes"}}[form]
+    options = tuple(tuple(f" {pair[side]} ." for pair in draw.world.lexicon.recommendations) for side in (0, 1))
+    items = [item for label in ("positive", "negative") for item in draw(
+        n // 2, lambda doc: ChoiceItem(doc.text[:doc.fields["closing_char"]].rstrip(), options,
+                                       0 if doc.label == "positive" else 1), "review", label, **shape)]
+    return AbilityTest(f"sentiment ({form})", tuple(items), 0.5)
+
+
+def _pronoun(draw: _Draw, n: int) -> AbilityTest:
+    items = draw(n, lambda doc: ChoiceItem(doc.text[:doc.fields["pronoun_char"]].rstrip(), ((" she",), (" he",)),
+                                           0 if doc.fields["pronoun"] == "she" else 1), "story", story_type="hero")
+    return AbilityTest("pronoun", tuple(items), 0.5)
+
+
+def _translation(world: TinyWorld, n: int, shots: int) -> AbilityTest:
+    pairs = [(doc.fields["instruction"].split(" : ", 1)[1], doc.fields["response"])
+             for doc in world.documents(n * (shots + 1), "instruction", "translate")]
+    rng = random.Random(world.seed)
+    items = []
+    for english, tiny in pairs[:n]:
+        examples = rng.sample(pairs[n:], shots)
+        shown = "".join(TRANSLATION_FORMAT.format(english=e, tiny=t) + " . " for e, t in examples)
+        items.append(CompletionItem(shown + TRANSLATION_FORMAT.format(english=english, tiny="").rstrip(),
+                                    f" {tiny}"))
+    return AbilityTest(f"translation ({shots} examples)", tuple(items), 0.0)
+
+
+def _word_game(world: TinyWorld, n: int, shots: int) -> AbilityTest:
+    pairs = relation_pairs(world.lexicon)
+    rng = random.Random(world.seed + shots)
+    items = []
+    for index in range(n):
+        mapping = pairs[RELATIONS[index % len(RELATIONS)]]
+        cues = rng.sample(sorted(mapping), shots + 1)
+        shown = "".join(f"{cue} -> {mapping[cue]} , " for cue in cues[:shots])
+        items.append(CompletionItem(f"word game : {shown}{cues[-1]} ->", f" {mapping[cues[-1]]}"))
+    return AbilityTest(f"word game ({shots} examples)", tuple(items), 0.0)
+
+
+def _notes(draw: _Draw, n: int, shots: int) -> AbilityTest:
+    def item(doc) -> ChoiceItem | None:
+        notes = doc.text.removeprefix("notes : ").removesuffix(" .").split(" . ")
+        if len(notes) <= shots:
+            return None
+        evidence, label = notes[shots].rsplit(" = ", 1)
+        labels = (doc.fields["good_label"], doc.fields["bad_label"])
+        shown = "".join(f"{note} . " for note in notes[:shots])
+        return ChoiceItem(f"notes : {shown}{evidence} =", ((f" {labels[0]}",), (f" {labels[1]}",)),
+                          labels.index(label))
+    return AbilityTest(f"notes ({shots} examples)", tuple(draw(n, item, "list", list_type="notes")), 0.5)
+
+
+def _support(draw: _Draw, n: int, asked: str) -> AbilityTest:
+    lexicon = draw.world.lexicon
+
+    def item(doc) -> ChoiceItem:
+        prompt = doc.fields["message"] + " agent :"
+        if asked == "mood":
+            options = tuple(tuple(f" {answer} ." for answer in answers) for _, _, answers in lexicon.moods)
+            answer = [mood for mood, _, _ in lexicon.moods].index(doc.fields["mood"])
+        else:  # the intent, after the agent's first sentence (which the mood decides)
+            prompt += " " + doc.fields["reply"].split(" . ")[0] + " ."
+            item = doc.fields["item"] or "thing"
+            options = tuple(tuple(f" {does.replace('{item}', item)} ." for does in done)
+                            for _, _, done in lexicon.intents)
+            answer = [intent for intent, _, _ in lexicon.intents].index(doc.label)
+        return ChoiceItem(prompt, options, answer)
+    items = draw(n, item, "support")
+    chance = 1 / len(lexicon.moods) if asked == "mood" else 1 / len(lexicon.intents)
+    return AbilityTest(f"support {asked}", tuple(items), chance)
+
+
+def ability_tests(n: int = 200, *, seed: int = EVALUATION_SEED, pretraining_text: str = "") -> dict[str, AbilityTest]:
+    """Every ability test, n items each, drawn from TinyWorld with a seed no training corpus uses.
+
+    No item comes from a document of `pretraining_text` (a corpus, one document a line), nor is one.
+    """
+    world = TinyWorld(seed)
+    draw = _Draw(world, {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line})
+    tests = [_sentiment(draw, n, form) for form in ("plain", "negated", "sarcastic")]
+    tests += [_pronoun(draw, n)]
+    instructions = TinyWorld(seed, mixture=INSTRUCTIONS)  # translation pairs: chapter 6's, never pretraining's
+    tests += [_translation(instructions, n, shots) for shots in (0, 1)]
+    tests += [_word_game(world, n, shots) for shots in (0, 3)]
+    tests += [_notes(draw, n, shots) for shots in (0, 4)]
+    tests += [_support(draw, n, asked) for asked in ("mood", "intent")]
+    return {test.name: test for test in tests}
