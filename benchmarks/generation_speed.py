@@ -26,8 +26,9 @@ from pathlib import Path
 import torch
 from transformers.utils import logging as transformers_logging
 
+from helpers.checks import check_model
 from helpers.files import write_text_atomically
-from helpers.generation import generate_ids
+from helpers.generation import _check_settings, _prompts, generate_ids
 from helpers.gpt2_interop import to_hf_model
 from helpers.model import GPT, GPTConfig
 
@@ -64,6 +65,16 @@ def contenders(model: GPT) -> dict[str, Callable[[list[int], int], list[int]]]:
     }
 
 
+def checks_seconds(model: GPT, prompt: list[int], repeats: int = 10_000) -> float:
+    """Seconds per call that generate_ids spends checking its inputs (settings, model, prompt)."""
+    started = time.perf_counter()
+    for _ in range(repeats):
+        _check_settings(0, None, None)
+        check_model(model)
+        _prompts(prompt)
+    return (time.perf_counter() - started) / repeats
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Measure, print the table with the ratios and save it as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -91,6 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
             rates[name].append(args.new_tokens / (time.perf_counter() - started))
     same_tokens = len({tuple(output) for output in outputs.values()}) == 1
     best = {name: max(values) for name, values in rates.items()}
+    checking = checks_seconds(model, prompt)
+    checking_share = checking / (args.new_tokens / best["helpers, KV cache"])
     cache_speedup = best["helpers, KV cache"] / best["helpers, no cache"]
     vs_transformers = best["helpers, KV cache"] / best["transformers generate (its cache)"]
     print(
@@ -105,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  KV cache / no cache (best)           {cache_speedup:>8.2f}x")
     print(f"  helpers / transformers (best)        {vs_transformers:>8.2f}x")
     print(f"  all contenders produced the same tokens: {same_tokens}")
+    print(f"  input checks: {1e6 * checking:.1f} microseconds a call, {100 * checking_share:.4f}% of this generation")
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, "
         f"torch {torch.__version__}",
@@ -117,6 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
         "cache_over_no_cache": cache_speedup,
         "helpers_over_transformers": vs_transformers,
         "same_tokens": same_tokens,
+        "input_checks_seconds": checking,
     }
     write_text_atomically(RESULTS, json.dumps(results, indent=2) + "\n")
     return results

@@ -14,6 +14,14 @@ Recipes
 tinyworld        the model chapters 3 to 8 build on; its validation loss comes within 15% of TinyWorld's
                  entropy floor (measured in nats per character, which does not depend on the tokenizer)
 tinyworld-mini   a smaller model on less of the same data, for tests and quick experiments
+tinyworld2-xs .. tinyworld2-l
+                 the size ladder on TinyWorld 2 (LADDER, 50 thousand to 2.9 million parameters, the same 12 million
+                 tokens each); too slow to train in a chapter, so their weights are committed
+                 (helpers/reference_models/, written by `make pretrain`) and verified at every load
+
+Committed weights. A recipe whose folder `reference_models/<name>-<fingerprint>` is in the repository loads from
+there (half precision, every file's sha256 checked) instead of the cache; the fingerprint in the folder's name
+means a changed recipe is trained afresh, never answered with the weights of the old one.
 
 Simplified on purpose: one recipe per name (no registry of versions); the corpus is held in memory.
 """
@@ -27,15 +35,17 @@ from typing import Any
 
 import torch
 
+from helpers import tinyworld, tinyworld2
 from helpers.cached_models import TrainingJob, cached_tokenizer, trained_once
-from helpers.checkpoints import Checkpoint
+from helpers.checkpoints import Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.model import GPT, GPTConfig
 from helpers.runtime import cache_dir, cache_fingerprint
-from helpers.tinyworld import TinyWorld
 from helpers.tokenizers import Tokenizer
 from helpers.training import TrainingConfig
 
 RECIPE_FORMAT = 1  # bump when the way a recipe turns into a model changes, so caches are rebuilt
+WORLDS = {"tinyworld": tinyworld.TinyWorld, "tinyworld2": tinyworld2.TinyWorld}
+REFERENCE_MODELS = Path(__file__).resolve().parent / "reference_models"
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class Recipe:
     model: dict[str, Any]  # GPTConfig fields other than vocab_size
     training: TrainingConfig
     model_seed: int = 0  # initial weights
+    corpus: str = "tinyworld"  # the WORLDS entry that writes the documents
+    tokenizer_documents: int | None = None  # the BPE learns from the first this many training documents (None: all)
 
     def model_config(self, vocab_size: int) -> GPTConfig:
         """The model's full configuration once the tokenizer's vocabulary size is known."""
@@ -87,6 +99,30 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+def _ladder_step(name: str, n_layer: int, n_head: int, n_embd: int, learning_rate: float) -> Recipe:
+    """One size of the TinyWorld 2 ladder: every size reads the same 3,000 batches of 32 x 128 tokens."""
+    return Recipe(
+        name=name,
+        description=f"TinyWorld 2, {n_layer} layers of width {n_embd}",
+        corpus="tinyworld2",
+        world_seed=0,
+        train_documents=300_000,  # 12.9 million tokens: each size sees every document about once
+        val_documents=1_000,
+        tokenizer_documents=20_000,
+        vocab_size=1024,
+        model=dict(context_length=128, n_layer=n_layer, n_head=n_head, n_embd=n_embd),
+        training=TrainingConfig(max_steps=3000, batch_size=32, learning_rate=learning_rate, warmup_steps=150,
+                                min_lr_ratio=0.1, weight_decay=0.1, eval_every=300, eval_batches=4,
+                                checkpoint_every=300, seed=0),
+    )
+
+
+LADDER = ("tinyworld2-xs", "tinyworld2-s", "tinyworld2-m", "tinyworld2-l")  # smallest first
+RECIPES.update({recipe.name: recipe for recipe in (
+    _ladder_step("tinyworld2-xs", 1, 2, 32, 3e-3), _ladder_step("tinyworld2-s", 2, 2, 64, 3e-3),
+    _ladder_step("tinyworld2-m", 4, 4, 128, 3e-3), _ladder_step("tinyworld2-l", 6, 6, 192, 2e-3))})
+
+
 @dataclass
 class PreparedData:
     """A corpus ready for training: its tokenizer, token ids, and the validation text for per-character measurements."""
@@ -107,9 +143,17 @@ def recipe_named(name: str) -> Recipe:
 
 def corpus_texts(recipe: Recipe) -> tuple[str, str]:
     """The recipe's training and validation texts (generated afresh; the same every time)."""
-    train_text = TinyWorld(recipe.world_seed).corpus_text(recipe.train_documents)
-    val_text = TinyWorld(recipe.world_seed + 1).corpus_text(recipe.val_documents)
+    world = WORLDS[recipe.corpus]
+    train_text = world(recipe.world_seed).corpus_text(recipe.train_documents)
+    val_text = world(recipe.world_seed + 1).corpus_text(recipe.val_documents)
     return train_text, val_text
+
+
+def tokenizer_text(recipe: Recipe, train_text: str) -> str:
+    """What the recipe's BPE learns its merges from: the training text, or its first tokenizer_documents."""
+    if recipe.tokenizer_documents is None:
+        return train_text
+    return WORLDS[recipe.corpus](recipe.world_seed).corpus_text(recipe.tokenizer_documents)
 
 
 def fingerprint(recipe: Recipe, train_text: str, val_text: str) -> str:
@@ -128,8 +172,8 @@ def prepare_data(recipe: Recipe, *, texts: tuple[str, str] | None = None, progre
     """Generate the texts (unless given), train or load the cached tokenizer, and encode the texts."""
     train_text, val_text = texts or corpus_texts(recipe)
     key = fingerprint(recipe, train_text, val_text)
-    tokenizer = cached_tokenizer(cache_folder(recipe, key) / "tokenizer.json", train_text, recipe.vocab_size,
-                                 progress=progress)
+    tokenizer = cached_tokenizer(cache_folder(recipe, key) / "tokenizer.json", tokenizer_text(recipe, train_text),
+                                 recipe.vocab_size, progress=progress)
     train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)
     val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)
     return PreparedData(tokenizer, train_ids, val_ids, val_text, key)
@@ -149,7 +193,31 @@ def pretrained(name: str = "tinyworld", *, progress: bool = True) -> tuple[GPT, 
 
 
 def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> Checkpoint:
-    """The verified checkpoint behind `pretrained(name)` (with its history), training it first if needed."""
+    """The verified checkpoint behind `pretrained(name)` (with its history): committed, cached, or trained now."""
+    recipe = recipe_named(name)
+    committed = committed_folder(recipe, fingerprint(recipe, *corpus_texts(recipe)))
+    if has_checkpoint(committed):
+        return load_checkpoint(committed)
+    return trained_checkpoint(name, progress=progress)
+
+
+def committed_folder(recipe: Recipe, key: str) -> Path:
+    """Where the repository keeps a recipe's trained weights (present for the ladder only)."""
+    return REFERENCE_MODELS / f"{recipe.name}-{key[:16]}"
+
+
+def commit_weights(name: str, *, progress: bool = True) -> Path:
+    """Train (or take from the cache) the recipe's model and write it in half precision to REFERENCE_MODELS."""
+    recipe = recipe_named(name)
+    checkpoint = trained_checkpoint(name, progress=progress)
+    folder = committed_folder(recipe, fingerprint(recipe, *corpus_texts(recipe)))
+    save_checkpoint(folder, checkpoint.build_model().half(), step=checkpoint.step, history=checkpoint.history,
+                    tokenizer_ref=checkpoint.tokenizer(), training_config=checkpoint.training_config)
+    return folder
+
+
+def trained_checkpoint(name: str, *, progress: bool = True) -> Checkpoint:
+    """The recipe's checkpoint in the cache, trained now (once) if the cache does not hold it."""
     recipe = recipe_named(name)
     texts = corpus_texts(recipe)
 

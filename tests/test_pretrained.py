@@ -9,21 +9,26 @@ import pytest
 import torch
 
 import helpers.cached_models as cached_models
+import helpers.pretrained as pretrained_module
 from helpers.cached_models import lock_path
-from helpers.checkpoints import load_checkpoint
+from helpers.checkpoints import CheckpointError, load_checkpoint
 from helpers.model import GPT
 from helpers.pretrained import (
     RECIPES,
+    WORLDS,
     Recipe,
     build_model,
     cache_folder,
+    commit_weights,
     corpus_texts,
     fingerprint,
     pretrained,
     pretrained_checkpoint,
+    tokenizer_text,
 )
 from helpers.scoring import nats_per_character
 from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld as TinyWorld2
 from helpers.tokenizers import BPETokenizer, Tokenizer
 from helpers.training import TrainingInterrupted
 
@@ -152,3 +157,43 @@ def test_the_chapters_model_comes_within_15_percent_of_the_entropy_floor():
     floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
     model_nats = nats_per_character(model, tokenizer, corpus_texts(recipe)[1])
     assert model_nats <= 1.15 * floor, f"{model_nats:.4f} nats/char vs floor {floor:.4f}"
+
+
+def test_committed_weights_load_in_half_precision_instead_of_training(tiny_recipe, monkeypatch, tmp_path):
+    recipe = dataclasses.replace(tiny_recipe, corpus="tinyworld2", tokenizer_documents=100)
+    monkeypatch.setitem(RECIPES, recipe.name, recipe)
+    monkeypatch.setattr(pretrained_module, "REFERENCE_MODELS", tmp_path / "reference_models")
+    folder = commit_weights(recipe.name, progress=False)
+    assert folder.parent == tmp_path / "reference_models" and folder.name.startswith(recipe.name + "-")
+    trained = load_checkpoint(model_folder(recipe))
+    committed = pretrained_checkpoint(recipe.name, progress=False)
+    assert committed.directory == folder and committed.step == recipe.training.max_steps
+    assert committed.file("training_state") is None  # weights and tokenizer only: what a learner needs
+    full, half = trained.build_model(), committed.build_model()
+    assert all(p.dtype == torch.float32 for p in half.parameters())
+    for a, b in zip(full.state_dict().values(), half.state_dict().values(), strict=True):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-4)  # rounded to float16 on disk, nothing else
+    text = corpus_texts(recipe)[1]
+    assert committed.tokenizer().encode(text) == trained.tokenizer().encode(text)
+    changed = dataclasses.replace(recipe, val_documents=21)  # another recipe: the committed folder is not its own
+    monkeypatch.setitem(RECIPES, recipe.name, changed)
+    assert pretrained_checkpoint(recipe.name, progress=False).directory != folder
+
+
+def test_a_damaged_committed_model_is_refused_with_the_file_named(tiny_recipe, monkeypatch, tmp_path):
+    monkeypatch.setattr(pretrained_module, "REFERENCE_MODELS", tmp_path / "reference_models")
+    folder = commit_weights(tiny_recipe.name, progress=False)
+    weights = next(folder.glob("model-*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(CheckpointError, match=weights.name):
+        pretrained_checkpoint(tiny_recipe.name, progress=False)
+
+
+def test_the_recipe_corpus_and_tokenizer_text():
+    recipe = RECIPES["tinyworld2-m"]
+    assert recipe.corpus == "tinyworld2" and WORLDS[recipe.corpus] is TinyWorld2
+    small = dataclasses.replace(recipe, train_documents=50, val_documents=5, tokenizer_documents=20)
+    train_text, _ = corpus_texts(small)
+    assert train_text.startswith(tokenizer_text(small, train_text))  # the BPE reads the first documents
+    assert tokenizer_text(small, train_text).count("\n") == 20
+    assert tokenizer_text(dataclasses.replace(small, tokenizer_documents=None), train_text) == train_text

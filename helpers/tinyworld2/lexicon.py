@@ -76,10 +76,21 @@ class Lexicon:
         "liked the new office", "needed a short break", "was late for the meeting", "would call again soon")
 
     # ----- Tiny, met on the way: a sentence said in English and then in Tiny, or a Tiny word glossed in English
+    # many ways of putting a sentence beside its translation, so that a model can learn what they share; none is
+    # '" ... " in tiny is " ... "', the format chapter 7 asks in
     translation_frames: tuple[str, ...] = (
         '{name} says " {english} " , and in tiny that is " {tiny} "',
         'a sign {place} says " {english} " , and under it " {tiny} "',
-        '{name} teaches a friend to say " {english} " in tiny : " {tiny} "')
+        '{name} teaches a friend to say " {english} " in tiny : " {tiny} "',
+        '{name} says " {english} " , which in tiny sounds like " {tiny} "',
+        '" {english} " , {name} says , and then in tiny : " {tiny} "',
+        '{name} asks how to say " {english} " in tiny , and hears " {tiny} "',
+        '{name} translates " {english} " into tiny : " {tiny} "',
+        'the tiny for " {english} " is " {tiny} " , {name} explains',
+        '{name} reads a note {place} : " {english} " , or in tiny " {tiny} "',
+        '{name} writes " {english} " and under it the tiny words " {tiny} "',
+        '{name} hears " {english} " and repeats it in tiny , " {tiny} "',
+        '" {english} " becomes " {tiny} " when {name} says it in tiny')
     tiny_nouns: tuple[str, ...] = tuple(NOUNS)
     tiny_adjectives: tuple[str, ...] = tuple(ADJECTIVES)
     tiny_verbs: tuple[str, ...] = tuple(VERBS)
