@@ -195,10 +195,11 @@ def pretrained(name: str = "tinyworld", *, progress: bool = True) -> tuple[GPT, 
 def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> Checkpoint:
     """The verified checkpoint behind `pretrained(name)` (with its history): committed, cached, or trained now."""
     recipe = recipe_named(name)
-    committed = committed_folder(recipe, fingerprint(recipe, *corpus_texts(recipe)))
+    texts = corpus_texts(recipe)
+    committed = committed_folder(recipe, fingerprint(recipe, *texts))
     if has_checkpoint(committed):
         return load_checkpoint(committed)
-    return trained_checkpoint(name, progress=progress)
+    return trained_checkpoint(name, progress=progress, texts=texts)
 
 
 def committed_folder(recipe: Recipe, key: str) -> Path:
@@ -209,17 +210,18 @@ def committed_folder(recipe: Recipe, key: str) -> Path:
 def commit_weights(name: str, *, progress: bool = True) -> Path:
     """Train (or take from the cache) the recipe's model and write it in half precision to REFERENCE_MODELS."""
     recipe = recipe_named(name)
-    checkpoint = trained_checkpoint(name, progress=progress)
-    folder = committed_folder(recipe, fingerprint(recipe, *corpus_texts(recipe)))
+    texts = corpus_texts(recipe)
+    checkpoint = trained_checkpoint(name, progress=progress, texts=texts)
+    folder = committed_folder(recipe, fingerprint(recipe, *texts))
     save_checkpoint(folder, checkpoint.build_model().half(), step=checkpoint.step, history=checkpoint.history,
                     tokenizer_ref=checkpoint.tokenizer(), training_config=checkpoint.training_config)
     return folder
 
 
-def trained_checkpoint(name: str, *, progress: bool = True) -> Checkpoint:
+def trained_checkpoint(name: str, *, progress: bool = True, texts: tuple[str, str] | None = None) -> Checkpoint:
     """The recipe's checkpoint in the cache, trained now (once) if the cache does not hold it."""
     recipe = recipe_named(name)
-    texts = corpus_texts(recipe)
+    texts = texts or corpus_texts(recipe)
 
     def prepare() -> TrainingJob:
         data = prepare_data(recipe, texts=texts, progress=progress)
