@@ -8,6 +8,7 @@ import pytest
 from helpers.experiments.abilities import (
     TRANSLATION_FORMAT,
     AbilityResult,
+    AbilityTest,
     ChoiceItem,
     CompletionItem,
     Scores,
@@ -76,7 +77,7 @@ def test_the_translation_format_never_appears_in_pretraining_text(corpus):
 
 def test_picking_the_most_probable_option_and_exact_completions():
     item = ChoiceItem("p", ((" a", " b"), (" c",)), answer=1)
-    test = ability_tests(4)["pronoun"].__class__("toy", (item,), 0.5)
+    test = AbilityTest("toy", (item,), 0.5)
 
     def prefers(word, chosen):
         return lambda prompts, continuations: Scores([0.0 if c == word else -5.0 for c in continuations],
@@ -86,7 +87,10 @@ def test_picking_the_most_probable_option_and_exact_completions():
     two_weak = lambda prompts, continuations: Scores([math.log(0.3) if c in (" a", " b") else math.log(0.4)  # noqa: E731
                                                       for c in continuations], [False] * len(continuations))
     assert test.run(two_weak).accuracy == 0.0  # 0.3 + 0.3 beats 0.4: an option's wordings add up
-    completion = test.__class__("toy", (CompletionItem("p", " x"), CompletionItem("q", " y")), 0.0)
+    impossible = lambda prompts, continuations: Scores([-math.inf if c != " c" else -1.0  # noqa: E731
+                                                        for c in continuations], [False] * len(continuations))
+    assert test.run(impossible).accuracy == 1.0
+    completion = AbilityTest("toy", (CompletionItem("p", " x"), CompletionItem("q", " y")), 0.0)
     assert completion.run(prefers("", " x")).accuracy == 0.5
 
 

@@ -3,13 +3,14 @@ for a GPT and for a count model, with its standard error.
 
     tests = ability_tests()                                  # name -> AbilityTest, from a seed no corpus uses
     score = gpt_scorer(model, tokenizer)                     # or ngram_scorer(NGramModel.train(words(text), n=3))
-    result = tests["pronoun"].run(score)                     # AbilityResult(accuracy=0.97, se=0.012, n=200)
+    result = tests["pronoun"].run(score)                     # AbilityResult: accuracy, n, se; "97.0 ± 1.2%"
 
 An item is a prompt cut from a TinyWorld document at the point where the ability decides what comes next, and
 either options (the model chooses the one it finds most probable; an option may have several wordings, whose
-probabilities add up) or a target (right when greedy decoding writes it exactly). No item is in the format the
-series' pretraining text uses for that ability: reviews never ask for a verdict, translation is asked as
-'" the dog runs " in tiny is "', which no document contains (tests check both).
+probabilities add up) or a target (right when greedy decoding writes it exactly). Reviews, stories and support
+conversations go on as the corpus writes them (no question is asked; the words that follow show the ability);
+translation is asked as '" the dog runs " in tiny is "', which no document contains. No item is, or is cut
+from, a pretraining document (tests check both).
 
 The tests and what a model must work out to pass them:
 - sentiment (plain, negated, sarcastic): the review's verdict from its evidence ("not bad", "what a lovely
@@ -117,6 +118,8 @@ class AbilityTest:
 
 def _log_sum_exp(values: list[float]) -> float:
     top = max(values)
+    if top == -math.inf:  # every wording impossible (a count model that never saw a word)
+        return top
     return top + math.log(sum(math.exp(value - top) for value in values))
 
 
