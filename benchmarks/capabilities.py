@@ -2,14 +2,17 @@
 
     python benchmarks/capabilities.py
 
-One table: a row per ability (helpers.experiments.abilities, plus held-out loss), a column per count model
-(word n-grams, n = 1 to 5, Witten-Bell smoothed, counted on the ladder's training text) and per ladder size,
-the largest being the reference model. Each cell is a held-out figure ± its standard error. Then each claim
+One table: a row per ability (helpers.experiments.abilities, plus held-out loss and a linear probe of sentiment on
+the hidden states), a column per count model (word n-grams, n = 1 to 5, Witten-Bell smoothed, counted on the
+ladder's training text) and per ladder size, the largest being the reference model. Each cell is a held-out
+figure ± its standard error. Then the reference model fine-tuned on 16 and 64 labelled examples against the same
+architecture trained from scratch (helpers.experiments.sample_efficiency, three seeds). Then each claim
 the series makes is checked against its target (at least 3 standard errors over the baseline it names) and
 the last line counts them: `capabilities: K of N hold`.
 
 The ladder's weights are committed (`make pretrain` writes them), so this runs in a few minutes without
-training; without them every size is trained first (about 40 minutes on two cores).
+training (about 6 minutes, most of it fine-tuning); without them every size is trained first (about 40 minutes on
+two cores).
 """
 
 from __future__ import annotations
@@ -20,7 +23,17 @@ import time
 from collections.abc import Callable
 from itertools import pairwise
 
-from helpers.experiments.abilities import AbilityResult, AbilityTest, ability_tests, gpt_scorer, ngram_scorer, words
+from helpers.experiments.abilities import (
+    LABELLED_SEED,
+    AbilityResult,
+    AbilityTest,
+    ability_tests,
+    gpt_scorer,
+    ngram_scorer,
+    words,
+)
+from helpers.experiments.linear_probe import LinearProbe, at_the_verdict
+from helpers.experiments.sample_efficiency import gap, sample_efficiency
 from helpers.ngram_model import NGramModel
 from helpers.pretrained import LADDER, corpus_texts, pretrained, recipe_named
 from helpers.scoring import nats_per_character
@@ -28,6 +41,10 @@ from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
 
 NGRAM_ORDERS = (1, 2, 3, 4, 5)
 LOSS_CHUNKS = 10  # the held-out text is scored in this many parts; their spread gives the loss's standard error
+SENTIMENT = ("sentiment (plain)", "sentiment (negated)", "sentiment (sarcastic)")
+PROBE = "sentiment, linear probe"
+LABELS = (16, 64)  # the numbers of labelled examples at which pretraining must pay
+SEEDS = (0, 1, 2)
 
 
 class Figure:
@@ -75,13 +92,17 @@ def ngram_column(n: int, train_words: list[str], tests, val_text: str) -> dict[s
         words(text), context=[DOCUMENT_SEPARATOR], characters=len(text)), tests, val_text)
 
 
-def ladder_column(name: str, tests, val_text: str) -> dict[str, Figure]:
+def ladder_column(name: str, tests, val_text: str, probe_items) -> dict[str, Figure]:
     model, tokenizer = pretrained(name)
-    return measure_column(gpt_scorer(model, tokenizer), lambda text: nats_per_character(model, tokenizer, text),
-                          tests, val_text)
+    column = measure_column(gpt_scorer(model, tokenizer), lambda text: nats_per_character(model, tokenizer, text),
+                            tests, val_text)
+    probe = LinearProbe.fit(model, tokenizer, probe_items)
+    column[PROBE] = accuracy(probe.test(at_the_verdict([item for form in SENTIMENT for item in tests[form].items])))
+    return column
 
 
-def claims(table: dict[str, dict[str, Figure]], floor: float) -> list[tuple[str, bool | None, str]]:
+def claims(table: dict[str, dict[str, Figure]], floor: float, gaps: dict[tuple[str, int], Figure]
+           ) -> list[tuple[str, bool | None, str]]:
     """Each claim the series makes of the ladder: (claim, holds (None: not measured here), the figures)."""
     sizes = [table[name] for name in LADDER]
     reference, smallest = sizes[-1], sizes[0]
@@ -104,8 +125,14 @@ def claims(table: dict[str, dict[str, Figure]], floor: float) -> list[tuple[str,
                   and smallest[hard[0]].value < 0.60,
                   " / ".join(f"{reference[h].value:.0%}" for h in (plain, *hard))
                   + "; smallest " + " / ".join(f"{smallest[h].value:.0%}" for h in hard)))
-    found.append(("sentiment read by a linear probe on the hidden states: >= 95%", None, "not measured yet"))
-    found.append(("pretraining pays: +15 points over from scratch at 16 and 64 labels", None, "not measured yet"))
+    found.append(("sentiment read by a linear probe on the last hidden state where the verdict is due: >= 95% "
+                  "(3 SE over the majority class)",
+                  reference[PROBE].value >= 0.95 and reference[PROBE].above(chance),
+                  f"{reference[PROBE].value:.1%}; smallest {smallest[PROBE].value:.1%}"))
+    found.append(("pretraining pays: fine-tuned, >= 15 points over the same model from scratch (3 SE, over seeds) "
+                  "at 16 and 64 labels, on sentiment (negated, bare facts) and on support (intent and mood)",
+                  all(g.value >= 0.15 and g.above(Figure(0.0, 0.0)) for g in gaps.values()),
+                  "; ".join(f"{task} at {size}: {g.value:+.1%} ± {g.se:.1%}" for (task, size), g in gaps.items())))
     zero, one = "translation (0 examples)", "translation (1 examples)"
     best = max((zero, one), key=lambda key: reference[key].value)
     found.append(("translation in an unseen format: about 0 at the bottom, >= 40% at the top, rising with size",
@@ -117,10 +144,12 @@ def claims(table: dict[str, dict[str, Figure]], floor: float) -> list[tuple[str,
     gains = {task: [Figure(column[f"{task} ({k} examples)"].value - column[f"{task} (0 examples)"].value,
                            math.hypot(column[f"{task} ({k} examples)"].se, column[f"{task} (0 examples)"].se))
                     for column in sizes] for task, k in shots.items()}
-    growing = [task for task, gain in gains.items()  # a real gain at the top, larger than at the bottom, no clear dip
-               if gain[-1].above(Figure(0.0, 0.0)) and gain[-1].above(gain[0])
-               and not any(a.above(b) for a, b in pairwise(gain))]
-    found.append(("few-shot: the gain from examples grows with size on two tasks", len(growing) >= 2,
+    growing = [task for task, k in shots.items()  # a real gain at the top, larger than at the bottom
+               if gains[task][-1].above(Figure(0.0, 0.0)) and gains[task][-1].above(gains[task][0])
+               and not any(a[f"{task} ({k} examples)"].above(b[f"{task} ({k} examples)"])  # nor a size doing worse
+                           for a, b in pairwise(sizes))]
+    found.append(("few-shot: the gain from examples larger at the top of the ladder than at the bottom, and "
+                  "few-shot accuracy never falling with size, on two tasks", len(growing) >= 2,
                   "; ".join(f"{task} gain " + " -> ".join(f"{g.value:+.0%}" for g in gain)
                             for task, gain in gains.items())))
     best_pronoun = max(ngrams, key=lambda column: column["pronoun"].value)["pronoun"]
@@ -137,13 +166,18 @@ def main() -> None:
     train_text, val_text = corpus_texts(recipe)
     floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
     tests = ability_tests(200, pretraining_text=train_text)
+    probe_tests = ability_tests(200, seed=LABELLED_SEED)
+    probe_items = at_the_verdict([item for form in SENTIMENT for item in probe_tests[form].items])
     table: dict[str, dict[str, Figure]] = {}
     train_words = words(train_text)
     for n in NGRAM_ORDERS:
         table[f"{n}-gram"] = ngram_column(n, train_words, tests, val_text)
+        table[f"{n}-gram"][PROBE] = Figure(math.nan, math.nan)
     del train_words
     for name in LADDER:
-        table[name] = ladder_column(name, tests, val_text)
+        table[name] = ladder_column(name, tests, val_text, probe_items)
+    curve = sample_efficiency(*pretrained(LADDER[-1]), sizes=LABELS, seeds=SEEDS, pretraining_text=train_text)
+    gaps = {(task, size): Figure(*gap(curve, task, size)) for task, _, size in curve}
     rows = list(next(iter(table.values())))
     width = max(map(len, rows))
     print(f"TinyWorld 2, {len(next(iter(tests.values())).items)} items a test; entropy floor {floor:.4f} nats/char; "
@@ -153,11 +187,20 @@ def main() -> None:
         cells = []
         for column in table.values():
             figure = column[row]
+            if math.isnan(figure.value):
+                cells.append("-")
+                continue
             cells.append(f"{figure.value:.4f}±{figure.se:.4f}" if row.startswith("held-out")
                          else f"{100 * figure.value:5.1f}±{100 * figure.se:4.1f}%")
         print(f"{row:<{width}}" + "".join(f"{cell:>17}" for cell in cells))
     print()
-    found = claims(table, floor)
+    print(f"\nfine-tuned {LADDER[-1]} against the same model from scratch, held-out accuracy, mean over seeds "
+          f"{list(SEEDS)}:")
+    for (task, start, size), accuracies in curve.items():
+        print(f"  {task:<10} {start:<13} {size:>5} labels: {statistics.fmean(accuracies):6.1%}  "
+              f"(seeds: {', '.join(f'{a:.1%}' for a in accuracies)})")
+    print()
+    found = claims(table, floor, gaps)
     for claim, holds, figures in found:
         mark = {True: "holds", False: "FAILS", None: "not measured"}[holds]
         print(f"[{mark:>12}] {claim}: {figures}")

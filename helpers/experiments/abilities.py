@@ -39,6 +39,8 @@ from helpers.tinyworld2 import DOCUMENT_SEPARATOR, INSTRUCTIONS, RELATIONS, Tiny
 from helpers.tinyworld2.rules import relation_pairs
 
 EVALUATION_SEED = 1_000_003  # no corpus of the series is drawn from this seed
+LABELLED_SEED = 2_000_000  # nor from these: labelled examples to train on (probes, fine-tuning), seed k + this
+VERDICT_START = " i would"  # two of a review's three recommendations start so: the next word is its verdict
 TRANSLATION_FORMAT = '" {english} " in tiny is " {tiny} "'
 
 
@@ -160,7 +162,7 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Draw:
+class HeldOut:
     """Test items made from a world's documents, skipping a document or item that is a pretraining document."""
 
     def __init__(self, world: TinyWorld, pretraining: set[str]):
@@ -177,7 +179,7 @@ class _Draw:
         return items
 
 
-def _sentiment(draw: _Draw, n: int, form: str) -> AbilityTest:
+def _sentiment(draw: HeldOut, n: int, form: str) -> AbilityTest:
     shape = {"plain": {"evidence_form": "plain", "exclamation": "no"}, "negated": {"evidence_form": "negated"},
              "sarcastic": {"evidence_form": "fact", "exclamation": "yes"}}[form]
     options = tuple(tuple(f" {pair[side]} ." for pair in draw.world.lexicon.recommendations) for side in (0, 1))
@@ -187,7 +189,7 @@ def _sentiment(draw: _Draw, n: int, form: str) -> AbilityTest:
     return AbilityTest(f"sentiment ({form})", tuple(items), 0.5)
 
 
-def _pronoun(draw: _Draw, n: int) -> AbilityTest:
+def _pronoun(draw: HeldOut, n: int) -> AbilityTest:
     items = draw(n, lambda doc: ChoiceItem(doc.text[:doc.fields["pronoun_char"]].rstrip(), ((" she",), (" he",)),
                                            0 if doc.fields["pronoun"] == "she" else 1), "story", story_type="hero")
     return AbilityTest("pronoun", tuple(items), 0.5)
@@ -207,18 +209,23 @@ def _translation(world: TinyWorld, n: int, shots: int) -> AbilityTest:
 
 
 def _word_game(world: TinyWorld, n: int, shots: int) -> AbilityTest:
+    """The last cue is a word several relations map (an animal has a plural, a sound and a Tiny name), so the
+    cue alone does not say which relation is asked: only the examples do."""
     pairs = relation_pairs(world.lexicon)
+    shared = {cue for relation in RELATIONS for cue in pairs[relation]
+              if sum(cue in pairs[other] for other in RELATIONS) > 1}
+    relations = [relation for relation in RELATIONS if shared & set(pairs[relation])]
     rng = random.Random(world.seed + shots)
     items = []
     for index in range(n):
-        mapping = pairs[RELATIONS[index % len(RELATIONS)]]
-        cues = rng.sample(sorted(mapping), shots + 1)
-        shown = "".join(f"{cue} -> {mapping[cue]} , " for cue in cues[:shots])
-        items.append(CompletionItem(f"word game : {shown}{cues[-1]} ->", f" {mapping[cues[-1]]}"))
+        mapping = pairs[relations[index % len(relations)]]
+        cue = rng.choice(sorted(shared & set(mapping)))
+        shown = "".join(f"{c} -> {mapping[c]} , " for c in rng.sample(sorted(set(mapping) - {cue}), shots))
+        items.append(CompletionItem(f"word game : {shown}{cue} ->", f" {mapping[cue]}"))
     return AbilityTest(f"word game ({shots} examples)", tuple(items), 0.0)
 
 
-def _notes(draw: _Draw, n: int, shots: int) -> AbilityTest:
+def _notes(draw: HeldOut, n: int, shots: int) -> AbilityTest:
     def item(doc) -> ChoiceItem | None:
         notes = doc.text.removeprefix("notes : ").removesuffix(" .").split(" . ")
         if len(notes) <= shots:
@@ -231,7 +238,7 @@ def _notes(draw: _Draw, n: int, shots: int) -> AbilityTest:
     return AbilityTest(f"notes ({shots} examples)", tuple(draw(n, item, "list", list_type="notes")), 0.5)
 
 
-def _support(draw: _Draw, n: int, asked: str) -> AbilityTest:
+def _support(draw: HeldOut, n: int, asked: str) -> AbilityTest:
     lexicon = draw.world.lexicon
 
     def item(doc) -> ChoiceItem:
@@ -257,7 +264,7 @@ def ability_tests(n: int = 200, *, seed: int = EVALUATION_SEED, pretraining_text
     No item comes from a document of `pretraining_text` (a corpus, one document a line), nor is one.
     """
     world = TinyWorld(seed)
-    draw = _Draw(world, {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line})
+    draw = HeldOut(world, {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line})
     tests = [_sentiment(draw, n, form) for form in ("plain", "negated", "sarcastic")]
     tests += [_pronoun(draw, n)]
     instructions = TinyWorld(seed, mixture=INSTRUCTIONS)  # translation pairs: chapter 6's, never pretraining's

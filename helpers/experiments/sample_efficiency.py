@@ -1,0 +1,122 @@
+"""Does pretraining pay? The pretrained model fine-tuned on a few labelled examples, against the same architecture
+trained from scratch on the same examples (chapter 6's sample-efficiency curve).
+
+    curve = sample_efficiency(model, tokenizer, sizes=(16, 64))   # {(task, start, size): [accuracy per seed]}
+    gap(curve, "sentiment", 16)                                   # pretrained minus from scratch, ± its SE
+
+The tasks, both on held-out TinyWorld 2 documents (the test is drawn with abilities.EVALUATION_SEED and shares
+no document with the pretraining text; seed k's labelled examples come from TinyWorld(LABELLED_SEED + k), a seed
+no corpus uses):
+sentiment   reviews whose evidence is negated ("the bed was not bad") or a bare fact ("the shower was cold"):
+            reading them needs negation and what the world considers good, two classes
+support     a customer's message: which of the agent's replies it needs, the intent and the mood together
+            (four intents times three moods, twelve classes)
+
+Each text ends where the corpus would go on with words that depend on the label (a review's recommendation
+starts "i would", the agent's reply "agent :"), so the last hidden state, which the classifier reads, is where
+a pretrained model has already worked the answer out; the model from scratch reads the same texts. Both learn
+every parameter (helpers.finetuning.GPTClassifier, a new head), STEPS steps of up to 16 examples, each start
+with the learning rate that suited it best on a small grid (LEARNING_RATES).
+
+Simplified on purpose: one fixed number of steps for every size (the smallest sets are seen hundreds of times,
+the largest a couple of times); no early stopping; a few seeds, each drawing its own labelled examples.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from helpers.experiments.abilities import EVALUATION_SEED, LABELLED_SEED, VERDICT_START, HeldOut, normalised
+from helpers.finetuning import ClassificationData, GPTClassifier, accuracy_and_confusion, classification_loss
+from helpers.model import GPT
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.training import TrainingConfig, train
+
+TASKS = ("sentiment", "support")
+STARTS = ("pretrained", "from scratch")
+LEARNING_RATES = {"pretrained": 3e-4, "from scratch": 1e-3}  # best of 1e-4, 3e-4, 1e-3, 3e-3 for each start
+STEPS = 100
+TEST_SIZE = 400
+SIZES = (8, 16, 32, 64, 128, 256, 1000)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+
+    def texts(self) -> list[str]:
+        """The text the leakage check compares with the pretraining documents."""
+        return [self.text]
+
+
+def labelled_examples(task: str, n: int, world: TinyWorld, pretraining: set[str] = frozenset()
+                      ) -> tuple[list[str], list[str], list[str]]:
+    """n (text, label) examples of a task, balanced over the classes' kinds, and the task's classes."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive number of examples, got {n!r}.")
+    draw = HeldOut(world, set(pretraining))
+    lexicon = world.lexicon
+    if task == "sentiment":
+        classes = ["positive", "negative"]
+        per_kind = math.ceil(n / 4)
+        examples = [item for label in classes for form in ("negated", "fact") for item in draw(
+            per_kind, lambda doc: Example(doc.text[:doc.fields["closing_char"]].rstrip() + VERDICT_START, doc.label),
+            "review", label, evidence_form=form)]
+    else:
+        classes = [f"{intent} {mood}" for intent, _, _ in lexicon.intents for mood, _, _ in lexicon.moods]
+        examples = draw(n, lambda doc: Example(doc.fields["message"] + " agent :", f"{doc.label} {doc.fields['mood']}"),
+                        "support")
+    random.Random(world.seed).shuffle(examples)
+    return [e.text for e in examples[:n]], [e.label for e in examples[:n]], classes
+
+
+def fine_tuned_accuracy(gpt: GPT, tokenizer, task: str, n: int, start: str, seed: int = 0,
+                        test: tuple[list[str], list[str], list[str]] | None = None) -> float:
+    """Held-out accuracy after training a classifier on n labelled examples, from the pretrained `gpt` (a copy:
+    the model passed in is never changed) or from a fresh model of its shape."""
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {STARTS}, got {start!r}.")
+    texts, labels, classes = labelled_examples(task, n, TinyWorld(LABELLED_SEED + seed))
+    test = test or labelled_examples(task, TEST_SIZE, TinyWorld(EVALUATION_SEED))
+    length = gpt.config.context_length
+    train_set = ClassificationData(tokenizer, texts, labels, classes, max_length=length)
+    test_set = ClassificationData(tokenizer, *test, max_length=length)
+    torch.manual_seed(seed)
+    classifier = GPTClassifier(copy.deepcopy(gpt) if start == "pretrained" else GPT(gpt.config), len(classes))
+    config = TrainingConfig(max_steps=STEPS, batch_size=min(16, n), learning_rate=LEARNING_RATES[start],
+                            warmup_steps=STEPS // 10, weight_decay=0.01, eval_every=STEPS, eval_batches=1, seed=seed)
+    train(classifier, train_set, train_set, config, loss_fn=classification_loss, progress=False)
+    return accuracy_and_confusion(classifier, test_set)[0]
+
+
+def sample_efficiency(gpt: GPT, tokenizer, sizes: Sequence[int] = SIZES, seeds: Sequence[int] = (0, 1, 2),
+                      tasks: Sequence[str] = TASKS, pretraining_text: str = "") -> dict[tuple[str, str, int], list]:
+    """Accuracy per seed for every task, start and number of labelled examples."""
+    pretraining = {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line}
+    curve = {}
+    for task in tasks:
+        test = labelled_examples(task, TEST_SIZE, TinyWorld(EVALUATION_SEED), pretraining)
+        for size in sizes:
+            for start in STARTS:
+                curve[task, start, size] = [fine_tuned_accuracy(gpt, tokenizer, task, size, start, seed, test)
+                                            for seed in seeds]
+    return curve
+
+
+def gap(curve: dict[tuple[str, str, int], list], task: str, size: int) -> tuple[float, float]:
+    """Pretrained minus from-scratch accuracy, and its standard error over the seeds (paired: each seed's two
+    runs learn from the same examples)."""
+    differences = [a - b for a, b in zip(curve[task, "pretrained", size], curve[task, "from scratch", size],
+                                         strict=True)]
+    se = statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1 else math.nan
+    return statistics.fmean(differences), se
