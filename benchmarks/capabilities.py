@@ -1,6 +1,7 @@
 """Benchmark: what each model of the TinyWorld 2 ladder can do, next to count models, on held-out tests.
 
     python benchmarks/capabilities.py
+    python benchmarks/capabilities.py --seed 1 --sizes tinyworld2-xs tinyworld2-s   # twins trained from seed 1
 
 One table: a row per ability (helpers.experiments.abilities, plus held-out loss and a linear probe of sentiment on
 the hidden states), a column per count model (word n-grams, n = 1 to 5, Witten-Bell smoothed, counted on the
@@ -17,6 +18,7 @@ two cores).
 
 from __future__ import annotations
 
+import argparse
 import math
 import statistics
 import time
@@ -35,7 +37,7 @@ from helpers.experiments.abilities import (
 from helpers.experiments.linear_probe import LinearProbe, at_the_verdict
 from helpers.experiments.sample_efficiency import gap, sample_efficiency
 from helpers.ngram_model import NGramModel
-from helpers.pretrained import LADDER, corpus_texts, pretrained, recipe_named
+from helpers.pretrained import LADDER, corpus_texts, pretrained, recipe_named, seed_twin
 from helpers.scoring import nats_per_character
 from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
 
@@ -101,10 +103,10 @@ def ladder_column(name: str, tests, val_text: str, probe_items) -> dict[str, Fig
     return column
 
 
-def claims(table: dict[str, dict[str, Figure]], floor: float, gaps: dict[tuple[str, int], Figure]
-           ) -> list[tuple[str, bool | None, str]]:
+def claims(table: dict[str, dict[str, Figure]], floor: float, gaps: dict[tuple[str, int], Figure],
+           ladder: list[str]) -> list[tuple[str, bool | None, str]]:
     """Each claim the series makes of the ladder: (claim, holds (None: not measured here), the figures)."""
-    sizes = [table[name] for name in LADDER]
+    sizes = [table[name] for name in ladder]
     reference, smallest = sizes[-1], sizes[0]
     ngrams = [table[f"{n}-gram"] for n in NGRAM_ORDERS]
     chance = Figure(0.5, 0.0)
@@ -160,7 +162,14 @@ def claims(table: dict[str, dict[str, Figure]], floor: float, gaps: dict[tuple[s
     return found
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=0,
+                        help="measure the ladder's twins trained from this seed (trained first if not cached)")
+    parser.add_argument("--sizes", nargs="+", choices=LADDER, default=list(LADDER),
+                        help="ladder sizes to measure (the claims need all of them)")
+    options = parser.parse_args(argv)
+    ladder = [seed_twin(name, options.seed) for name in LADDER if name in options.sizes]
     started = time.perf_counter()
     recipe = recipe_named(LADDER[-1])
     train_text, val_text = corpus_texts(recipe)
@@ -174,15 +183,14 @@ def main() -> None:
         table[f"{n}-gram"] = ngram_column(n, train_words, tests, val_text)
         table[f"{n}-gram"][PROBE] = Figure(math.nan, math.nan)
     del train_words
-    for name in LADDER:
+    for name in ladder:
         table[name] = ladder_column(name, tests, val_text, probe_items)
-    curve = sample_efficiency(*pretrained(LADDER[-1]), sizes=LABELS, seeds=SEEDS, pretraining_text=train_text)
-    gaps = {(task, size): Figure(*gap(curve, task, size)) for task, _, size in curve}
     rows = list(next(iter(table.values())))
     width = max(map(len, rows))
     print(f"TinyWorld 2, {len(next(iter(tests.values())).items)} items a test; entropy floor {floor:.4f} nats/char; "
           f"n-grams over words, the ladder over its BPE tokens; {LADDER[-1]} is the reference model")
-    print(" " * width + "".join(f"{column:>17}" for column in table))
+    cell_width = max(17, *(len(column) + 2 for column in table))
+    print(" " * width + "".join(f"{column:>{cell_width}}" for column in table))
     for row in rows:
         cells = []
         for column in table.values():
@@ -192,15 +200,19 @@ def main() -> None:
                 continue
             cells.append(f"{figure.value:.4f}±{figure.se:.4f}" if row.startswith("held-out")
                          else f"{100 * figure.value:5.1f}±{100 * figure.se:4.1f}%")
-        print(f"{row:<{width}}" + "".join(f"{cell:>17}" for cell in cells))
-    print()
-    print(f"\nfine-tuned {LADDER[-1]} against the same model from scratch, held-out accuracy, mean over seeds "
+        print(f"{row:<{width}}" + "".join(f"{cell:>{cell_width}}" for cell in cells))
+    if len(ladder) < len(LADDER):
+        print(f"\nthe claims need every size of the ladder ({time.perf_counter() - started:.0f} s)")
+        return
+    curve = sample_efficiency(*pretrained(ladder[-1]), sizes=LABELS, seeds=SEEDS, pretraining_text=train_text)
+    gaps = {(task, size): Figure(*gap(curve, task, size)) for task, _, size in curve}
+    print(f"\nfine-tuned {ladder[-1]} against the same model from scratch, held-out accuracy, mean over seeds "
           f"{list(SEEDS)}:")
     for (task, start, size), accuracies in curve.items():
         print(f"  {task:<10} {start:<13} {size:>5} labels: {statistics.fmean(accuracies):6.1%}  "
               f"(seeds: {', '.join(f'{a:.1%}' for a in accuracies)})")
     print()
-    found = claims(table, floor, gaps)
+    found = claims(table, floor, gaps, ladder)
     for claim, holds, figures in found:
         mark = {True: "holds", False: "FAILS", None: "not measured"}[holds]
         print(f"[{mark:>12}] {claim}: {figures}")

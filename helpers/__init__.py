@@ -30,6 +30,8 @@ finetuning            classification heads, LoRA and instruction tuning         
 widgets               the interactive labs, each leaving a static picture                        (chapters 1-8)
 experiments           one module per experiment a chapter runs:
   abilities           held-out tests of what a model can do untrained for it, against count models
+  linear_probe        logistic regression on a layer's hidden states: is an ability written there?
+  sample_efficiency   fine-tuned from pretrained against from scratch, by number of labelled examples
   scaling             a sweep of model and data sizes, and the laws fitted to it                 (chapters 2, 7)
   attention_probes    the heads that find a pronoun's antecedent, and what switching them off costs (chapter 3)
   few_shot            few-shot prompting, and translation scored two ways                        (chapters 4, 7)

@@ -141,6 +141,20 @@ def recipe_named(name: str) -> Recipe:
     return RECIPES[name]
 
 
+def seed_twin(name: str, seed: int) -> str:
+    """The name of the recipe's twin trained from another seed (initial weights and batch order), registered on
+    first use; how far a figure moves between twins says how much of it is luck. Twins train into the cache."""
+    recipe = recipe_named(name)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    if seed == recipe.training.seed:
+        return name
+    twin = f"{name}-seed{seed}"
+    RECIPES.setdefault(twin, dataclasses.replace(recipe, name=twin, model_seed=seed,
+                                                 training=dataclasses.replace(recipe.training, seed=seed)))
+    return twin
+
+
 def corpus_texts(recipe: Recipe) -> tuple[str, str]:
     """The recipe's training and validation texts (generated afresh; the same every time)."""
     world = WORLDS[recipe.corpus]

@@ -18,7 +18,8 @@ from helpers.experiments.abilities import (
     words,
 )
 from helpers.ngram_model import NGramModel
-from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR, RELATIONS, TinyWorld
+from helpers.tinyworld2.rules import relation_pairs
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +108,15 @@ def test_the_ngram_scorer_reads_words_and_decodes_greedily():
     assert scores.exact == [True, False]
     assert scores.log_probs[0] == pytest.approx(model.log_likelihood(["sat", "."], context=["\n", "the", "cat"]))
     assert scores.log_probs[0] > scores.log_probs[1]
+
+
+def test_the_word_game_asks_about_a_cue_that_only_the_examples_say_what_to_do_with(tests):
+    pairs = relation_pairs(TinyWorld(0).lexicon)
+    for shots in (0, 3):
+        asked = set()
+        for item in tests[f"word game ({shots} examples)"].items:
+            cue = item.prompt.split(" ")[-2]
+            meanings = {relation for relation in RELATIONS if cue in pairs[relation]}
+            assert len(meanings) >= 2, item.prompt  # the cue alone does not say which relation is asked
+            asked |= {relation for relation in meanings if pairs[relation][cue] == item.target.strip()}
+        assert len(asked) >= 3  # every relation an ambiguous cue can take is asked

@@ -24,6 +24,8 @@ from helpers.pretrained import (
     fingerprint,
     pretrained,
     pretrained_checkpoint,
+    recipe_named,
+    seed_twin,
     tokenizer_text,
 )
 from helpers.scoring import nats_per_character
@@ -130,6 +132,18 @@ def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_tim
 def test_an_unknown_name_lists_the_recipes():
     with pytest.raises(ValueError, match="tinyworld-mini"):
         pretrained("tinyworld-huge")
+
+
+def test_a_seed_twin_differs_from_its_recipe_only_in_its_seeds(monkeypatch):
+    monkeypatch.setattr(pretrained_module, "RECIPES", dict(RECIPES))  # the twin is registered for this test only
+    assert seed_twin("tinyworld2-m", 0) == "tinyworld2-m"
+    twin = recipe_named(seed_twin("tinyworld2-m", 3))
+    original = recipe_named("tinyworld2-m")
+    assert (twin.name, twin.model_seed, twin.training.seed) == ("tinyworld2-m-seed3", 3, 3)
+    assert dataclasses.replace(twin, name=original.name, model_seed=0,
+                               training=dataclasses.replace(twin.training, seed=0)) == original
+    with pytest.raises(ValueError, match="non-negative"):
+        seed_twin("tinyworld2-m", -1)
 
 
 def test_build_model_gives_the_same_initial_weights_without_touching_the_global_generator(tiny_recipe):

@@ -18,7 +18,8 @@ The tests and what a model must work out to pass them:
 - pronoun: "she" or "he" for the story's hero, named 20 or more words before.
 - translation (zero-shot and one example): an English sentence into Tiny, in a format never seen.
 - word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
-  before the question: few-shot prompting.
+  before the question: few-shot prompting. The word game asks about a word several relations map ("cat":
+  cats, meow or its Tiny name), so that without examples a model can only guess the relation.
 - support mood and intent: the agent's reply from how the customer feels and what they want.
 
 Simplified on purpose: a few hundred items per test (standard errors of 2-4 points), chosen from wordings the
