@@ -18,6 +18,7 @@ attention             scaled dot-product and multi-head causal self-attention, t
 model                 the GPT and its configurations                                             (chapters 2, 5-8)
 gpt2_interop          Hugging Face GPT-2 weights in and out                                      (chapter 5)
 generation            next-token distributions and sampling                                      (chapters 4-8)
+exercise_checks       the learner's attention, sampling and training step run and the mistake named
 scoring               log P(continuation | prompt), and a text's nats per character               (chapters 1, 2, 4-6)
 checkpoints           saving and resuming a learner's model safely
 distributed           what the training loop asks of torch.distributed under torchrun
