@@ -21,8 +21,9 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from helpers.experiments.abilities import (
@@ -162,13 +163,13 @@ def claims(table: dict[str, dict[str, Figure]], floor: float, gaps: dict[tuple[s
     return found
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] = ()) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0,
                         help="measure the ladder's twins trained from this seed (trained first if not cached)")
     parser.add_argument("--sizes", nargs="+", choices=LADDER, default=list(LADDER),
                         help="ladder sizes to measure (the claims need all of them)")
-    options = parser.parse_args(argv)
+    options = parser.parse_args(list(argv))
     ladder = [seed_twin(name, options.seed) for name in LADDER if name in options.sizes]
     started = time.perf_counter()
     recipe = recipe_named(LADDER[-1])
@@ -221,4 +222,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -18,8 +18,9 @@ attention             scaled dot-product and multi-head causal self-attention, t
 model                 the GPT and its configurations                                             (chapters 2, 5-8)
 gpt2_interop          Hugging Face GPT-2 weights in and out                                      (chapter 5)
 generation            next-token distributions and sampling                                      (chapters 4-8)
-exercise_checks       the learner's attention, sampling and training step run and the mistake named
+exercise_checks       the learner's attention, sampling and training step run, the mistake named (chapters 3-5)
 scoring               log P(continuation | prompt), and a text's nats per character               (chapters 1, 2, 4-6)
+compression           a language model as a compressor: arithmetic coding with its probabilities
 checkpoints           saving and resuming a learner's model safely
 distributed           what the training loop asks of torch.distributed under torchrun
 training              the training loop every chapter uses                                       (chapters 1, 5, 6, 8)

@@ -29,6 +29,7 @@ Simplified on purpose: one recipe per name (no registry of versions); the corpus
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,11 +157,14 @@ def seed_twin(name: str, seed: int) -> str:
 
 
 def corpus_texts(recipe: Recipe) -> tuple[str, str]:
-    """The recipe's training and validation texts (generated afresh; the same every time)."""
-    world = WORLDS[recipe.corpus]
-    train_text = world(recipe.world_seed).corpus_text(recipe.train_documents)
-    val_text = world(recipe.world_seed + 1).corpus_text(recipe.val_documents)
-    return train_text, val_text
+    """The recipe's training and validation texts (the same every time; the ladder's sizes share theirs)."""
+    return _generated_texts(recipe.corpus, recipe.world_seed, recipe.train_documents, recipe.val_documents)
+
+
+@functools.lru_cache(maxsize=1)  # the last corpus asked for: every size of the ladder reads the same one
+def _generated_texts(corpus: str, world_seed: int, train_documents: int, val_documents: int) -> tuple[str, str]:
+    world = WORLDS[corpus]
+    return world(world_seed).corpus_text(train_documents), world(world_seed + 1).corpus_text(val_documents)
 
 
 def tokenizer_text(recipe: Recipe, train_text: str) -> str:

@@ -245,6 +245,37 @@ assert torch.allclose(ours, theirs[0], atol=1e-5) and torch.allclose(ours_weight
 print("multi-head from scratch == helpers.attention.CausalSelfAttention")
 
 # %% [markdown]
+# ### Check your own attention
+# `helpers.exercise_checks.check_attention` runs an attention function on fixed queries, keys and values
+# (already projected, (T, C) each, several heads) and compares it with `helpers.attention`. When the numbers
+# differ it says which classic mistake they match: dividing by √d_model instead of √d_head, no scaling, a
+# mask off by one either way, no mask, the softmax over the wrong axis. The heads of step 7, without the
+# output projection:
+
+# %%
+from helpers.exercise_checks import ExerciseMistake, check_attention
+
+
+def my_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, n_head: int) -> torch.Tensor:
+    """(T, C) queries, keys, values -> (T, C): each head on its slice, the outputs side by side."""
+    size = q.size(-1) // n_head
+    heads = [slice(h * size, (h + 1) * size) for h in range(n_head)]
+    return torch.cat([attention_from_scratch(q[:, part], k[:, part], v[:, part])[0] for part in heads], dim=-1)
+
+
+check_attention(my_attention)
+
+
+def scaled_by_model_width(q, k, v, n_head):  # a mistake on purpose: √C where each head needs √(C / n_head)
+    return my_attention(q / math.sqrt(n_head), k, v, n_head)  # times the √(C / n_head) inside: √C in all
+
+
+try:
+    check_attention(scaled_by_model_width)
+except ExerciseMistake as mistake:
+    print(mistake)
+
+# %% [markdown]
 # ## 3. The same computation inside a trained transformer
 #
 # The chapters' pretrained model is a small GPT trained on TinyWorld (chapter 5 trains one like it).
@@ -368,7 +399,7 @@ assert accuracy > 0.95 and simple_accuracy > 0.95 and general_accuracy < accurac
 # most, and how much of its attention lands on the antecedent (and, with distractors, on the distractors)?
 #
 # Which heads do what is decided by the accidents of training (the random start, the order of the batches):
-# train the same recipe with another seed and the heads below sit elsewhere (exercise 5). The text quotes the
+# train the same recipe with another seed and the heads below sit elsewhere (exercise 6). The text quotes the
 # run saved with this notebook; the `assert` cells check what held in all six runs we trained (seeds 0 to 3
 # on two threads, seeds 0 and 1 on one).
 
@@ -761,7 +792,18 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    ```
 #    </details>
 #
-# 5. **Another training run.** Train the story model again with another seed (about 75 seconds, then
+# 5. **Plant a mistake.** Copy `attention_from_scratch` and break it: `tril(-1)` instead of `tril()`, or
+#    `softmax` over `dim=-2`. What does `check_attention` say, and which output row shows the mistake first?
+#
+#    <details><summary>Solution</summary>
+#
+#    `tril(-1)` hides each token from itself: the first token then sees nothing, its scores are all -inf and
+#    its row of weights is NaN; the checker names "a token cannot see itself". Over `dim=-2` each *column*
+#    sums to 1 instead of each row; the first row is no longer [1, 0, ...], and the checker names "softmax
+#    over the wrong axis".
+#    </details>
+#
+# 6. **Another training run.** Train the story model again with another seed (about 75 seconds, then
 #    cached) and repeat section 6 and the pair test of section 7 on it. Which heads find the hero now, and
 #    what stays the same?
 #
@@ -786,7 +828,7 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    rewards is not.
 #    </details>
 #
-# 6. **Mean ablation.** Zeroing a head also removes what it adds to *every* story, whoever the hero is.
+# 7. **Mean ablation.** Zeroing a head also removes what it adds to *every* story, whoever the hero is.
 #    Mean ablation replaces its output by its average over other stories instead, so only what it reads from
 #    this story is lost. Does it cost less than zeroing the two alice heads?
 #
@@ -801,7 +843,7 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    ```
 #    In this notebook's run, mean ablation costs less than zeroing: 89.0% without distractors and 77.7% with
 #    (zeroed: 64.0% and 71.3%). Part of what zeroing takes away is what the two heads add in every story,
-#    whoever the hero is. But it depends on the model: on the seed-1 model of exercise 5, mean ablation of
+#    whoever the hero is. But it depends on the model: on the seed-1 model of exercise 6, mean ablation of
 #    its two heads costs about as much as zeroing them (36.7% against 42.0%). Measure before you say what a
 #    head "does".
 #    </details>

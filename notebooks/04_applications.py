@@ -53,6 +53,62 @@ print("stop token:", newline, tokenizer.token_strings(newline))
 # %% [markdown]
 # ## 1. Content creation: your own opening line
 #
+# ### Sampling settings, written out
+#
+# The model gives a score (a logit) to every token of its vocabulary; the softmax turns the scores into
+# probabilities, and generation draws the next token from them. Three settings reshape those probabilities
+# first, in this order:
+#
+# - **temperature** T: divide the logits by T (below 1 sharpens the distribution, above 1 flattens it;
+#   T = 0 means greedy: always the most likely token);
+# - **top-k**: keep only the k most likely tokens;
+# - **top-p** (nucleus sampling): keep the most likely tokens while the ones ranked above each hold less
+#   than p of the probability, so the token that crosses p is kept.
+#
+# The tokens left out get a logit of -inf, and the softmax spreads all the probability over the others:
+
+# %%
+import torch
+import torch.nn.functional as F
+
+
+def my_reweight(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+                top_p: float | None = None) -> torch.Tensor:
+    """(V,) logits -> (V,) probabilities to sample from."""
+    if temperature == 0:  # greedy: all the probability on the best token
+        return F.one_hot(logits.argmax(), logits.numel()).float()
+    scores = logits / temperature
+    order = scores.argsort(descending=True)  # token ids, most likely first
+    keep = torch.ones_like(scores, dtype=torch.bool)
+    if top_k is not None:
+        keep[order[top_k:]] = False
+    if top_p is not None:
+        ranked = scores.masked_fill(~keep, float("-inf")).softmax(-1)[order]
+        held_above = ranked.cumsum(0) - ranked  # probability of the tokens ranked above each one
+        keep[order[held_above >= top_p]] = False
+    return scores.masked_fill(~keep, float("-inf")).softmax(-1)
+
+
+# %% [markdown]
+# The same numbers as `helpers.generation.reweight`, which the lab and `generate` use, on the model's real
+# next-token logits after the opening line below; `check_reweight` also runs it on fixed logits and, if it
+# were wrong, would name the mistake it matches (temperature multiplied, top-k off by one, ...).
+
+# %%
+from helpers.exercise_checks import check_reweight
+from helpers.generation import next_token_logits, prompt_ids, reweight
+
+opening_line = "alice is reading a book by the river ."  # try your own
+logits = next_token_logits(model, prompt_ids(tokenizer, opening_line))  # (V,)
+for settings in [(1.0, None, None), (0.7, None, None), (1.0, 5, None), (0.8, None, 0.9), (1.2, 20, 0.8), (0, None, None)]:
+    assert torch.allclose(my_reweight(logits, *settings), reweight(logits, *settings), atol=1e-6), settings
+kept = (my_reweight(logits, 1.0, None, 0.9) > 0).sum().item()
+print(f"{tokenizer.vocab_size} tokens; top-p 0.9 keeps {kept} of them after {opening_line!r}")
+check_reweight(my_reweight)
+
+# %% [markdown]
+# ### The sampling lab
+#
 # Type any opening line into the lab below; move the temperature, top-k and top-p sliders and watch the
 # distribution of the next token change (the model is called once per prompt: the sliders only re-weight
 # that cached distribution); press *Generate* for a continuation with those settings.
@@ -60,7 +116,6 @@ print("stop token:", newline, tokenizer.token_strings(newline))
 # %%
 from helpers.widgets import SamplingLab
 
-opening_line = "alice is reading a book by the river ."  # try your own
 lab = SamplingLab(model, tokenizer, prompt=opening_line, temperature=0.8, seed=0)
 lab
 
@@ -368,6 +423,8 @@ assert 0.3 < bot_accuracy < 0.8
 # 2. Prompt the translator with a sentence that uses a word TinyWorld does not know. What happens?
 # 3. Calibrate with other content-free inputs (Zhao et al. used "N/A" and an empty string): the question
 #    around "n/a", or around "it was ." Does any of them give more than a coin flip?
+# 4. Break `my_reweight` the way people often do: multiply by the temperature, or keep `top_k + 1` tokens,
+#    or keep only the tokens whose running total stays below p. Run `check_reweight(my_reweight)` on each.
 #
 # <details><summary>Solutions</summary>
 #
@@ -380,6 +437,9 @@ assert 0.3 < bot_accuracy < 0.8
 #    run the cell again: the bias changes (every one we tried was larger than the margin of any real review),
 #    so the calibrated detector still answers one label for everything and stays at the share of that
 #    class. A content-free input cannot create a difference between reviews that the model does not make.
+# 4. `check_reweight` stops with an `ExerciseMistake` naming each one: "the logits are multiplied by the
+#    temperature", "top-k keeps one token too many", "top-p drops the token that crosses p". The last one
+#    matters most: with a very likely first token (probability above p) it keeps nothing at all.
 #
 # </details>
 #

@@ -626,6 +626,47 @@ print(generate(untrained, tokenizer, "the cat", max_new_tokens=40, seed=0))
 # %% [markdown]
 # Noise: byte pieces and word pieces in random order. Everything the model will know comes from training.
 #
+# ### One training step, and an evaluation, written out
+#
+# Training repeats one step: predict every next token of a batch, measure the cross-entropy against the
+# targets (the inputs shifted by one), clear the old gradients, backpropagate, and let the optimizer move
+# every weight. Evaluation measures the same loss with dropout off (`model.eval()`) and without gradients,
+# then puts the model back in training mode. `helpers.exercise_checks` runs both on a tiny model against the
+# series' versions and names the classic mistakes (targets not shifted, `zero_grad` missing, dropout left on
+# in evaluation, the model left in evaluation mode):
+
+# %%
+from helpers.exercise_checks import check_evaluation, check_training_step
+
+
+def training_step(model, optimizer, ids: torch.Tensor) -> float:
+    """One step on (B, T + 1) token ids: predict ids[:, 1:] from ids[:, :-1]."""
+    inputs, targets = ids[:, :-1], ids[:, 1:]
+    logits = model(inputs)  # (B, T, V)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def evaluation_loss(model, ids: torch.Tensor) -> float:
+    """The same loss with dropout off and no gradients; the model goes back to the mode it was in."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        loss = F.cross_entropy(model(ids[:, :-1]).flatten(0, 1), ids[:, 1:].flatten())
+    model.train(was_training)
+    return loss.item()
+
+
+check_training_step(training_step)
+check_evaluation(evaluation_loss)
+
+# %% [markdown]
+# `helpers.training.train` does this step (with gradient clipping and a learning-rate schedule on top), and
+# `helpers.training.evaluate` this evaluation, in the same order.
+#
 # ## 6. Your own data
 #
 # *What would you build with your own data?* Paste a text into `YOUR_TEXT` below — your notes, a book from
