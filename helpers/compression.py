@@ -116,26 +116,24 @@ def compress(model: nn.Module, tokenizer, text: str) -> bytes:
 
     with evaluating(model):
         stream = _NextToken(model, prefix)
-        cumulatives = []
         for token in tokens:
-            cumulatives.append(stream.frequencies())
+            cumulative = stream.frequencies()
             stream.push(token)
-    for token, cumulative in zip(tokens, cumulatives, strict=True):
-        width, total = high - low + 1, cumulative[-1]
-        high = low + width * cumulative[token + 1] // total - 1
-        low = low + width * cumulative[token] // total
-        while True:
-            if high < _HALF:
-                emit(0)
-            elif low >= _HALF:
-                emit(1)
-                low, high = low - _HALF, high - _HALF
-            elif low >= _QUARTER and high < _HALF + _QUARTER:  # straddling the middle: decide later
-                pending += 1
-                low, high = low - _QUARTER, high - _QUARTER
-            else:
-                break
-            low, high = 2 * low, 2 * high + 1
+            width, total = high - low + 1, cumulative[-1]
+            high = low + width * cumulative[token + 1] // total - 1
+            low = low + width * cumulative[token] // total
+            while True:
+                if high < _HALF:
+                    emit(0)
+                elif low >= _HALF:
+                    emit(1)
+                    low, high = low - _HALF, high - _HALF
+                elif low >= _QUARTER and high < _HALF + _QUARTER:  # straddling the middle: decide later
+                    pending += 1
+                    low, high = low - _QUARTER, high - _QUARTER
+                else:
+                    break
+                low, high = 2 * low, 2 * high + 1
     pending += 1
     emit(0 if low < _QUARTER else 1)  # a value inside [low, high] whatever zeros follow
     code = int("".join(map(str, bits)), 2).to_bytes(math.ceil(len(bits) / 8), "big") if bits else b""
