@@ -23,7 +23,7 @@ from helpers.tinyworld2 import (
     insert_secret,
     pronoun_probe,
 )
-from helpers.tinyworld2.rules import relation_pairs
+from helpers.tinyworld2.rules import MESSAGE_SHAPE, relation_pairs
 
 GENDERS = {**{n: "female" for n in Lexicon().female_names}, **{n: "male" for n in Lexicon().male_names}}
 PRONOUN = {"female": "she", "male": "he"}
@@ -398,3 +398,26 @@ def test_bad_arguments_say_what_to_change(world):
     with pytest.raises(ValueError, match="profession_gender_skew"):
         TinyWorld(profession_gender_skew=1.5)
     assert set(KINDS) == set(MIXTURE)
+
+
+def test_true_next_word_probabilities_sum_to_one_and_chain_to_the_documents_log_prob(world):
+    for document in [TinyWorld(11).document("support"), TinyWorld(11).document("review")]:
+        words, total = document.text.split(" "), 0.0
+        for i in range(len(words) + 1):
+            probabilities = world.next_word_probabilities(" ".join(words[:i]))
+            assert math.isclose(sum(probabilities.values()), 1.0, abs_tol=1e-9)
+            assert list(probabilities.values()) == sorted(probabilities.values(), reverse=True)
+            total += math.log(probabilities[words[i] if i < len(words) else DOCUMENT_SEPARATOR])
+        assert math.isclose(total, document.log_prob, abs_tol=1e-6), (document.text, total, document.log_prob)
+
+
+def test_true_next_word_probabilities_follow_the_grammar(world):
+    first = world.next_word_probabilities("")
+    assert DOCUMENT_SEPARATOR not in first  # no document is empty
+    assert math.isclose(first["customer"], MIXTURE["support"], rel_tol=1e-9)  # only support conversations start so
+    ending = world.next_word_probabilities("you are useless .")  # a harmful message's body: an ending may follow
+    assert math.isclose(ending[DOCUMENT_SEPARATOR], 1 - MESSAGE_SHAPE["harmful"][1], rel_tol=1e-9)
+    with pytest.raises(ValueError, match="No TinyWorld document starts with"):
+        world.next_word_probabilities("the the the")
+    with pytest.raises(ValueError, match="separator"):
+        world.next_word_probabilities("you are useless .\nhi")

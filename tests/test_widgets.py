@@ -13,7 +13,9 @@ import torch
 from helpers.generation import generate, next_token_distribution, reweight
 from helpers.model import GPT, GPTConfig
 from helpers.tinyworld import TinyWorld
-from helpers.tokenizers import CharacterTokenizer, WordTokenizer
+from helpers.tinyworld2 import MIXTURE
+from helpers.tinyworld2 import TinyWorld as TinyWorld2
+from helpers.tokenizers import BPETokenizer, CharacterTokenizer, WordTokenizer
 from helpers.training import History, TrainingConfig, TrainingEvent, train
 from helpers.widgets import (
     AttentionLab,
@@ -177,6 +179,28 @@ def test_next_token_lab_walks_one_token_at_a_time(model, tokenizer):
     lab.k.value = 8
     assert len(lab.choice.options) == 8
     assert lab.notice_text == ""
+
+
+def test_next_token_lab_marks_tinyworlds_true_next_token_probabilities():
+    world = TinyWorld2(0)
+    bpe = BPETokenizer.train(world.corpus_text(300), vocab_size=400)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.preset("tiny", vocab_size=bpe.vocab_size, context_length=64)).eval()
+    prompt = "customer : hi , my lamp"
+    lab = NextTokenLab(model, bpe, prompt, truth=world)
+    truth = lab.true_probabilities()
+    assert sum(truth.values()) == pytest.approx(1.0)
+    for word, probability in world.next_word_probabilities(prompt).items():  # a word's first token gathers it
+        assert truth[bpe.encode(" " + word)[0]] >= probability - 1e-12
+    lab.prompt.value = "customer : hi , my lamp arrived"
+    assert lab.true_probabilities() == {bpe.encode(" broken")[0]: pytest.approx(1.0)}  # the only word TinyWorld allows
+    lab.append(bpe.encode(" the")[0])
+    assert lab.true_probabilities() is None and "No TinyWorld document starts with" in lab.notice_text
+    assert NextTokenLab(model, bpe, "").true_probabilities() is None  # no truth asked for
+    start = NextTokenLab(model, bpe, "", truth=world).true_probabilities()  # a document's first word: no space
+    assert start[bpe.encode("customer")[0]] >= MIXTURE["support"] - 1e-12
+    with pytest.raises(TypeError, match="truth must be a TinyWorld"):
+        NextTokenLab(model, bpe, prompt, truth="tinyworld")
 
 
 def test_next_token_lab_sampling_is_seeded(model, tokenizer):

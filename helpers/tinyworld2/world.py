@@ -100,6 +100,7 @@ class TinyWorld:
         self._labels = choice_labels(self.grammar.root)
         self._rng = Random(self.seed)
         self._floors: dict[int, EntropyFloor] = {}
+        self._vocabulary: list[str] | None = None
 
     # ----- sampling
     def document(self, kind: str | None = None, label: str | None = None, **shape: str) -> Document:
@@ -176,6 +177,35 @@ class TinyWorld:
         """Whether some TinyWorld document starts with this text; its last word may be cut unless a space follows."""
         tokens = tuple(self._check_text(text).split(" "))
         return any(end == len(tokens) for end, _, _ in self.grammar.root.match(tokens, 0, {}, True))
+
+    def next_word_probabilities(self, prefix: str) -> dict[str, float]:
+        """TinyWorld's exact distribution of the word after `prefix`, most likely first; DOCUMENT_SEPARATOR stands
+        for the document's end. The prefix is whole words ("" for the start of a document); the probabilities sum
+        to 1, and the log-probabilities of a document's words (and of its end) add up to its log_prob.
+
+        P(w | prefix) = P(a document starts with prefix w) / P(a document starts with prefix), each the mass of
+        the documents that go on after it (the grammar's open-ended match) plus the one that ends there.
+        """
+        words = self._check_text(prefix).split()
+        if DOCUMENT_SEPARATOR in prefix:
+            raise ValueError("The prefix contains the document separator: give the text of one document so far.")
+        total = self._starts_with(words)
+        if total == 0.0:
+            raise ValueError(f"No TinyWorld document starts with {prefix[-80:]!r}; a prefix is whole words that "
+                             f"some document begins with (check it with is_valid_prefix).")
+        found = {word: self._starts_with([*words, word]) / total for word in self._vocabulary or self.vocabulary()}
+        found[DOCUMENT_SEPARATOR] = self._ends_with(words) / total
+        return dict(sorted(((w, p) for w, p in found.items() if p > 0), key=lambda item: -item[1]))
+
+    def _starts_with(self, words: list[str]) -> float:
+        """P(a document begins with these whole words), whether it ends there or goes on."""
+        tokens = (*words, "")  # an empty last word may begin any word: the documents that go on
+        going_on = sum(math.exp(log_prob) for end, log_prob, _ in self.grammar.root.match(tokens, 0, {}, True)
+                       if end == len(tokens))
+        return going_on + self._ends_with(words)
+
+    def _ends_with(self, words: list[str]) -> float:
+        return math.exp(self.log_prob(" ".join(words))) if words else 0.0
 
     def count_derivations(self, text: str) -> int:
         """How many derivations produce this text: 1 for every valid text, since the grammar is unambiguous."""
@@ -260,7 +290,9 @@ class TinyWorld:
 
     def vocabulary(self) -> list[str]:
         """Every word (and punctuation mark) TinyWorld documents can contain, sorted."""
-        return sorted(vocabulary(self.grammar.root))
+        if self._vocabulary is None:
+            self._vocabulary = sorted(vocabulary(self.grammar.root))
+        return list(self._vocabulary)
 
     def translate(self, english_sentence: str) -> str:
         """The reference Tiny translation of an English sentence such as "the big dog sees a cat ."."""

@@ -24,6 +24,7 @@ from torch import nn
 from helpers.checks import check_model
 from helpers.generation import next_token_logits, prompt_ids, reweight
 from helpers.runtime import evaluating, model_device
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR
 from helpers.widgets.base import (
     WIDE_LABEL,
     Lab,
@@ -95,11 +96,31 @@ def top_predictions(probabilities: torch.Tensor, tokenizer, k: int) -> list[Pred
     return [Prediction(i, piece, float(probabilities[i])) for i, piece in zip(order, pieces, strict=True)]
 
 
+def true_token_probabilities(world, tokenizer, text: str) -> dict[int, float] | None:
+    """TinyWorld's exact probability of each possible next token after `text`, read as whole words (a token ends
+    the text's last word); None when no TinyWorld document starts with the text.
+
+    A next word w is written as the tokens of " w" (of "w" at a document's start), so the next token is their
+    first; words that share a first token add up. The document's end is the separator's token.
+    """
+    try:
+        words = world.next_word_probabilities(text)
+    except ValueError:
+        return None
+    separator = DOCUMENT_SEPARATOR
+    found: dict[int, float] = {}
+    for word, probability in words.items():
+        piece = word if word == separator or not text.split() else " " + word
+        first = tokenizer.encode(piece)[0]
+        found[first] = found.get(first, 0.0) + probability
+    return found
+
+
 def entropy_bits(probabilities: torch.Tensor) -> float:
     """Shannon entropy in bits: 0 when the model is sure, log2(k) for a fair choice among k tokens."""
     p = probabilities.double()
     p = p[p > 0]
-    return float(-(p * p.log2()).sum())
+    return max(0.0, float(-(p * p.log2()).sum()))  # not -0.0 for a certain token
 
 
 def probability_fill(probability: float | None):
@@ -109,8 +130,10 @@ def probability_fill(probability: float | None):
     return PROBABILITY_COLOURS(0.1 + 0.85 * probability)
 
 
-def draw_predictions(axes, predictions: Sequence[Prediction], highlight: int | None = None) -> None:
-    """Horizontal bars of candidate tokens, most likely on top, the highlighted one in the accent colour."""
+def draw_predictions(axes, predictions: Sequence[Prediction], highlight: int | None = None,
+                     truth: dict[int, float] | None = None) -> None:
+    """Horizontal bars of candidate tokens, most likely on top, the highlighted one in the accent colour; with
+    `truth` (token id -> probability), a black tick on each bar where the true probability lies."""
     labels = [visible(p.piece) for p in predictions]
     values = [p.probability for p in predictions]
     colours = [ACCENT if p.token_id == highlight else "#a5d8ff" for p in predictions]
@@ -118,7 +141,12 @@ def draw_predictions(axes, predictions: Sequence[Prediction], highlight: int | N
     axes.barh(positions, values, color=colours, height=0.7)
     axes.set_yticks(positions, labels=labels, family=MONO)
     axes.invert_yaxis()
-    axes.set_xlim(0, max(values + [1e-9]) * 1.18)
+    true_values = [truth.get(p.token_id, 0.0) for p in predictions] if truth is not None else []
+    if truth is not None:
+        axes.scatter(true_values, positions, marker="|", s=260, linewidths=2.2, color=INK, zorder=3,
+                     label="TinyWorld's true probability")
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    axes.set_xlim(0, max(values + true_values + [1e-9]) * 1.18)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0))
     axes.set_xlabel("probability")
     for position, value in zip(positions, values, strict=True):
@@ -150,15 +178,20 @@ def next_token_figure(
     pieces: Sequence[str],
     probabilities: Sequence[float | None],
     highlight: int | None = None,
+    truth: dict[int, float] | None = None,
 ) -> Figure:
-    """The lab's picture: the candidates for the next token above the walk so far (its end, when long)."""
+    """The lab's picture: the candidates for the next token above the walk so far (its end, when long); with
+    `truth`, TinyWorld's true probabilities marked on the candidates and its entropy in the title."""
     pieces, probabilities = recent(pieces, probabilities)
     left = label_room([visible(p.piece) for p in predictions])
     with figure_style():
         heights = [0.27 * len(predictions) + 0.3, flow_height(pieces, percentages(probabilities), left)]
         figure, (bars, walk) = stacked_axes(heights, gap=0.8, left=left)
-        draw_predictions(bars, predictions, highlight)
-        set_title(bars, f"Next token · entropy {entropy:.2f} bits (like a fair pick among {2 ** entropy:.1f} tokens)")
+        draw_predictions(bars, predictions, highlight, truth)
+        title = f"Next token · entropy {entropy:.2f} bits (like a fair pick among {2 ** entropy:.1f} tokens)"
+        if truth is not None:
+            title += f" · true entropy {entropy_bits(torch.tensor(list(truth.values()))):.2f} bits"
+        set_title(bars, title)
         draw_walk(walk, pieces, probabilities)
         set_title(walk, "The text so far: prompt in grey, added tokens coloured by the probability they had")
     return figure
@@ -175,7 +208,13 @@ class NextTokenLab(Lab):
         *,
         k: int = 10,
         seed: int = 0,
+        truth=None,
     ):
+        """truth: a TinyWorld (helpers.tinyworld2) whose exact next-word probabilities are marked beside the
+        model's wherever the text so far is the start of one of its documents."""
+        if truth is not None and not callable(getattr(truth, "next_word_probabilities", None)):
+            raise TypeError(f"truth must be a TinyWorld (helpers.tinyworld2.TinyWorld), got {type(truth).__name__}.")
+        self.truth = truth
         self.model = check_model(model)
         self.tokenizer = check_lab_tokenizer(tokenizer, model)
         vocab = model.config.vocab_size
@@ -222,6 +261,13 @@ class NextTokenLab(Lab):
     def predictions(self) -> list[Prediction]:
         """The top-k candidates for the next token."""
         return top_predictions(self.probabilities(), self.tokenizer, self.k.value)
+
+    def true_probabilities(self) -> dict[int, float] | None:
+        """TinyWorld's exact next-token probabilities after the text so far (None: no truth given, or no TinyWorld
+        document starts with the text)."""
+        if self.truth is None:
+            return None
+        return true_token_probabilities(self.truth, self.tokenizer, self.full_text())
 
     def full_text(self) -> str:
         """The prompt followed by the appended tokens, as text."""
@@ -281,9 +327,12 @@ class NextTokenLab(Lab):
         pieces = self.tokenizer.token_strings(ids)
         n_prompt = len(ids) - len(self.added)
         probabilities = [None] * n_prompt + list(self.added_probabilities)
+        truth = self.true_probabilities()
         figure = next_token_figure(predictions, entropy_bits(self.probabilities()), pieces, probabilities,
-                                   self.choice.value)
+                                   self.choice.value, truth)
         notes = []
+        if self.truth is not None and truth is None:
+            notes.append("No TinyWorld document starts with this text, so there is no true distribution to show.")
         if len(ids) > self.model.config.context_length:
             notes.append(f"The text has {len(ids)} tokens; the model sees only the last "
                          f"{self.model.config.context_length}.")
