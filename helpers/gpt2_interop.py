@@ -16,6 +16,8 @@ fine-tuning), and GPT-2 variants the helpers model does not implement are refuse
 from __future__ import annotations
 
 import os
+import socket
+import urllib.parse
 from pathlib import Path
 
 import huggingface_hub
@@ -145,7 +147,9 @@ def from_pretrained(name: str = "gpt2", *, cache_dir: str | Path | None = None, 
     repo_id = HUB_NAMES.get(name, name)
     # Read the environment now (huggingface_hub reads it once, at import), so HF_HUB_OFFLINE set in a
     # running notebook still means "use only what is cached".
-    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    switched_off = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    unreachable = not switched_off and not hub_reachable()
+    offline = switched_off or unreachable
     paths = {}
     try:
         for filename in ("config.json", "model.safetensors"):
@@ -153,9 +157,9 @@ def from_pretrained(name: str = "gpt2", *, cache_dir: str | Path | None = None, 
                 repo_id, filename, cache_dir=cache_dir, local_files_only=offline
             )
     except Exception as error:  # the hub raises file, HTTP and connection errors of many kinds
-        where = (
-            "HF_HUB_OFFLINE=1 and they are not in the cache" if offline else "they could not be downloaded"
-        )
+        where = ("HF_HUB_OFFLINE=1 and they are not in the cache" if switched_off else
+                 "the Hugging Face Hub cannot be reached and they are not in the cache" if unreachable else
+                 "they could not be downloaded")
         raise DownloadError(
             f"GPT-2 weights {repo_id!r} are not available: {where} ({type(error).__name__}). Connect to the "
             f"internet and run from_pretrained({name!r}) again (unset HF_HUB_OFFLINE), or copy a Hugging "
@@ -164,6 +168,18 @@ def from_pretrained(name: str = "gpt2", *, cache_dir: str | Path | None = None, 
         ) from error
     config = gpt_config_from_hf(GPT2Config.from_json_file(paths["config.json"]), dropout=dropout)
     return _load_converted(config, load_file(paths["model.safetensors"]), source=repo_id)
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hugging Face Hub's server accepts a connection: without a network, from_pretrained reads only the
+    cache instead of retrying its downloads for half a minute."""
+    endpoint = urllib.parse.urlparse(huggingface_hub.constants.ENDPOINT)
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _load_converted(config: GPTConfig, hf_state_dict: dict[str, torch.Tensor], *, source: str) -> GPT:

@@ -23,12 +23,12 @@
 # 1. **In-context learning appears suddenly, with depth.** A two-layer transformer learns to copy
 #    patterns it sees in its prompt, and the moment it does, its loss falls off a cliff; a one-layer
 #    model never gets there. We open the model and watch the mechanism (an *induction head*) form.
-# 2. **Few-shot learning.** Does the chapters' pretrained TinyWorld model have an induction head? We
-#    check, then prompt it with 0 to 8 examples of a task it never saw as a task. Then we train a small
-#    transformer on prompts that are each a new task, and compare it with least squares.
-# 3. **Translation nobody asked for.** The models of chapter 2's sweep and the pretrained model translate
-#    into TinyWorld's toy language; whether that ability looks sudden or gradual depends on how it is
-#    scored.
+# 2. **Few-shot learning.** Do the series' pretrained models, TinyWorld 2's size ladder of four GPTs, have
+#    an induction head? We check, then prompt each with 0 to 3 examples of two tasks and measure how much the
+#    examples help at each size. Then we train a small transformer on prompts that are each a new task, and
+#    compare it with least squares.
+# 3. **Translation nobody asked for.** The ladder translates into TinyWorld 2's toy language, in a format it
+#    never saw; whether that ability looks sudden or gradual depends on how it is scored.
 # 4. **Grokking.** A network that memorises its training data early and finds the general rule much,
 #    much later.
 #
@@ -37,17 +37,17 @@
 # - build the repeated-sequence task, an attention-only transformer, and the two scores that find
 #   previous-token heads and induction heads, and check a claim of "in-context learning" against a
 #   positional shortcut;
-# - prompt a model with k examples and measure its accuracy against k;
+# - prompt a model with k examples, measure its accuracy against k at several model sizes, and test whether
+#   the gain from examples grows with size, against a baseline;
 # - train a transformer to fit a new function from the examples in its prompt, and compare it with least
 #   squares and ridge regression;
-# - score a model's outputs two ways (exact match, and log-likelihood per word) and explain why the first
-#   makes a smooth improvement look like a sudden jump;
+# - score a model's outputs two ways (exact match, and log-likelihood per word) and explain why the first can
+#   make a modest improvement per word look like a sudden jump;
 # - reproduce grokking and show what weight decay has to do with it.
 #
-# **Run time:** about 30 seconds on an idle 2-core CPU, with the pretrained TinyWorld model, chapter 2's
-# sweep and section 3's in-context regression model in the cache (the first run trains whichever is
-# missing, once: the regression model takes about half a minute); the last cell prints this run's time.
-# Every other model of this chapter is trained live, so you watch it happen.
+# **Run time:** about a minute on an idle 2-core CPU, with section 3's in-context regression model in the cache
+# (the first run trains it, once, in about 40 seconds); the size ladder's weights come with the repository. The
+# last cell prints this run's time. Every other model of this chapter is trained live, so you watch it happen.
 
 # %%
 import time
@@ -362,117 +362,237 @@ assert shortcut["periods 25-30 (unseen)"][1] < 0.6
 assert shortcut["period 12"][2] > 0.9 and shortcut["periods 4-24"][2] < 0.4
 
 # %% [markdown]
-# ## 2. Does the pretrained TinyWorld model have an induction head?
+# ## 2. Does the reference model have an induction head?
 #
-# The chapters' pretrained model (chapter 5) read 2.5 million tokens of TinyWorld text. We give it the
-# same test, with its own tokens: 30 random single-token words, then the same 30 words again. A model
-# with an induction head finds the second copy far easier than the first.
+# The series' pretrained models are TinyWorld 2's size ladder (`helpers.pretrained.LADDER`): four GPTs, from one
+# layer of width 32 to six layers of width 192, each trained to predict the next token of the same TinyWorld 2
+# text. No chapter trains them: that takes far longer than a chapter should (`make pretrain` does it), so the
+# repository ships their weights and `pretrained(name)` loads them, checking every file. The largest is the
+# series' reference model. We give all four section 1's test, with their own tokens: 30 random single-token
+# words, then the same 30 words again. A model with an induction head finds the second copy far easier than the
+# first.
 
 # %%
 import re
 
 import torch.nn.functional as F
 
-from helpers.pretrained import pretrained
-from helpers.tinyworld import TinyWorld
+from helpers.pretrained import LADDER, pretrained, recipe_named
+from helpers.tinyworld2 import TinyWorld
 
-model, tokenizer = pretrained("tinyworld")
+ladder = {name: pretrained(name, progress=False) for name in LADDER}  # name -> (model, tokenizer), smallest first
+for name, (ladder_model, _) in ladder.items():
+    shape = ladder_model.config
+    layers = f"{shape.n_layer} layer{'s' if shape.n_layer > 1 else ''}"
+    print(f"{name:>13}: {shape.n_layer} x {shape.n_embd:<3} ({layers} of width {shape.n_embd}), "
+          f"{ladder_model.num_parameters():>9,} parameters")
+training = recipe_named(LADDER[-1]).training  # every size: the same batches of the same text
+tokens_read = training.max_steps * training.batch_size * ladder[LADDER[-1]][0].config.context_length
+print(f"each read {training.max_steps:,} batches of {training.batch_size} sequences of "
+      f"{ladder[LADDER[-1]][0].config.context_length} tokens: {tokens_read / 1e6:.1f} million tokens")
+model, tokenizer = ladder[LADDER[-1]]  # the reference model; the four sizes share one tokenizer
 word_ids = [tokenizer.encode(" " + word) for word in TinyWorld(0).vocabulary() if re.fullmatch(r"[a-z]+", word)]
-words = torch.tensor([ids[0] for ids in word_ids if len(ids) == 1])  # TinyWorld words that are one token each
-print(f"{len(words)} TinyWorld words are single tokens")
+word_tokens = torch.tensor(sorted({ids[0] for ids in word_ids if len(ids) == 1}))  # words of one token each
+print(f"{len(word_tokens)} TinyWorld 2 words are single tokens")
 WORDS_PER_COPY = 30
-indices, word_periods = repeated_blocks(64, 2 * WORDS_PER_COPY + 1, n_symbols=len(words),
+indices, word_periods = repeated_blocks(64, 2 * WORDS_PER_COPY + 1, n_symbols=len(word_tokens),
                                         periods=(WORDS_PER_COPY, WORDS_PER_COPY), seed=0)
-word_sequences = words[indices]  # (64, 61): 30 random words, the same 30 again, and the first one once more
+word_sequences = word_tokens[indices]  # (64, 61): 30 random words, the same 30 again, and the first one once more
 print(tokenizer.decode(word_sequences[0, :12].tolist()), "...")
-with torch.no_grad():
-    losses = F.cross_entropy(model(word_sequences[:, :-1]).transpose(1, 2), word_sequences[:, 1:],
-                             reduction="none")  # (64, 60): the loss of each next word
-first_copy = float(losses[:, : WORDS_PER_COPY - 1].mean())
-second_copy = float(losses[:, WORDS_PER_COPY - 1 :].mean())
-_, _, pretrained_previous, pretrained_induction = measure_heads(model, word_sequences, word_periods)
-print(f"loss on the first copy {first_copy:.1f} nats, on the second copy {second_copy:.1f} nats")
-print(f"best induction score over its {pretrained_induction.numel()} heads: {float(pretrained_induction.max()):.2f} "
-      f"(the toy two-layer model: {float(induction_history[-1, 1].max()):.2f})")
 
 # %% [markdown]
-# No. The second copy is no easier than the first (14.7 against 14.6 nats: random words are very
-# surprising, twice), and no head scores above 0.02 as an induction head. TinyWorld text never repeats an
-# arbitrary sequence of words; everything in it follows from its grammar, so copying never paid off in
-# training and no general copying head formed. (Olsson et al. found induction heads in every model they
-# trained on real text, which repeats names, phrases and code all the time.) What a model learns depends
-# on what its data rewards, and this matters for the next experiment.
+# For every size, the loss on each copy, how much easier the second copy is (the mean over the 64 sequences, ±
+# its standard error), and the best induction score of any head:
 
 # %%
-assert second_copy > first_copy - 0.5 and float(pretrained_induction.max()) < 0.1
+copying = {}
+print(f"{'model':>13} {'first copy':>11} {'second copy':>12} {'second easier by':>17} {'best induction score':>21}")
+for name, (ladder_model, _) in ladder.items():
+    with torch.no_grad():
+        losses = F.cross_entropy(ladder_model(word_sequences[:, :-1]).transpose(1, 2), word_sequences[:, 1:],
+                                 reduction="none")  # (64, 60): the loss of each next word
+    first, second = losses[:, : WORDS_PER_COPY - 1].mean(1), losses[:, WORDS_PER_COPY - 1 :].mean(1)  # (64,) each
+    easier = first - second  # (64,): nats per word the repeat saves, per sequence
+    _, _, _, scores = measure_heads(ladder_model, word_sequences, word_periods)  # (layers, heads) induction scores
+    copying[name] = (float(first.mean()), float(second.mean()), float(easier.mean()),
+                     float(easier.std() / len(easier) ** 0.5), float(scores.max()))
+    print(f"{name:>13} {copying[name][0]:8.2f} nats {copying[name][1]:9.2f} nats "
+          f"{copying[name][2]:+9.2f} ± {copying[name][3]:.2f} {copying[name][4]:21.2f}")
+print(f"(the toy two-layer model of section 1: best induction score {float(induction_history[-1, 1].max()):.2f})")
 
 # %% [markdown]
-# ## 3. Few-shot learning
+# No. At no size is the second copy easier than the first: for the 1 x 32 model the two cost the same (+0.00 ±
+# 0.07 nats), and the others find the repeat *harder*, the reference model by 0.44 ± 0.06 nats per word (14.55
+# against 14.12 nats: random words are very surprising, twice). The best induction score of any head, at any
+# size, is 0.02; the toy model of section 1 reached 0.95.
 #
-# Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the
-# question, and reads the answer; the weights never change. Our task: give the Tiny word for an English
-# noun, written as a dictionary, "dog : vapo . cat : miru . bird :". TinyWorld never writes a dictionary.
-# Every Tiny word the model knows it learned from whole bilingual sentences ("english : the dog sees a
-# cat . tiny : vapo na miru ko vidas ."), where it gets 92% of the words right (section 4). Can a
-# handful of examples tell it what this new format asks?
-#
-# For each of the 22 nouns we ask the question with k other nouns as examples, drawn at random, five
-# times with different examples. An answer counts when greedy decoding writes it exactly. Wrong answers
-# are split into those that repeat one of the answers shown as examples, and the rest.
+# Olsson et al. (2022) found induction heads in every model with two or more layers that they trained on real
+# text, which repeats names, phrases and code all the time. The 1 x 32 model has one layer, so it cannot build
+# one (section 1). The other three have the layers and did not. TinyWorld 2 repeats words by their role (a story
+# names its hero again, an agent names the customer's product again), but never an arbitrary sequence of words,
+# so "what came after this token last time" never paid off in training. What a model learns depends on what its
+# data rewards. Yet the next section shows these same models learning from the examples in their prompt: that
+# needs no general copying head when the task is one the training text rehearsed.
 
 # %%
-from helpers.experiments.few_shot import FewShotTask, few_shot_outcome, few_shot_questions
-from helpers.generation import generate
-from helpers.tinyworld.language import NOUNS
+assert all(best < 0.1 for *_, best in copying.values())  # no induction head at any size
+assert all(saved < 2 * se for _, _, saved, se, _ in copying.values())  # the repeat is no easier at any size
 
-dictionary = FewShotTask("English noun -> Tiny noun", tuple(NOUNS.items()), template="{query} : {answer} .")
-for k in (0, 2, 8):
-    question = few_shot_questions(dictionary, k, seed=0)[1]
-    answer = generate(model, tokenizer, "\n" + question.prompt, 3, temperature=0)[len(question.prompt) + 1 :]
-    print(f"k={k}: {question.prompt!r} -> {answer!r} (right: {question.answer!r})")
+# %% [markdown]
+# ## 3. Few-shot learning across the size ladder
+#
+# Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the question,
+# and reads the answer; the weights never change. GPT-3's paper summed up its result in one figure (its figure
+# 1.2): accuracy against k, one line per model size, the larger models gaining far more from their examples. We
+# draw that figure for the ladder, with k = 0 to 3 examples, on two held-out tasks of
+# `helpers.experiments.abilities`, 200 questions each. An answer counts when greedy decoding writes it exactly.
+#
+# - **The word game.** TinyWorld 2 has lists such as "word game : cat -> cats , dog -> dogs ." in one of five
+#   relations (plural, opposite, Tiny name, sound, gender), never named: only the items show it. Each question
+#   asks about a word several relations map ("goat ->": "goats", its sound, or its Tiny name), so without examples
+#   a model can only guess which relation is meant.
+# - **Translation** into Tiny, TinyWorld 2's toy language, asked in a format no pretraining document uses:
+#   '" the dog sees a cat . " in tiny is "'. With k examples, k solved translations in that format come first.
+#
+# "No pretraining document uses" is a claim about 47 million characters of text, so we check it, and we drop
+# the held-out sentence pairs that the text does contain in another wording (as the abilities test does).
 
 # %%
-SHOTS, SEEDS = (0, 1, 2, 4, 8), range(5)
-outcomes = {k: [few_shot_outcome(model, tokenizer, dictionary, k, seed=seed) for seed in SEEDS] for k in SHOTS}
-right = {k: sum(o.right for o in outcomes[k]) / len(SEEDS) for k in SHOTS}
-copied = {k: sum(o.copied for o in outcomes[k]) / len(SEEDS) for k in SHOTS}
-print(f"{'k':>2} {'right':>6} {'copied an example':>18} {'other':>6}")
-for k in SHOTS:
-    print(f"{k:2d} {right[k]:6.0%} {copied[k]:18.0%} {1 - right[k] - copied[k]:6.0%}")
+from helpers.experiments.abilities import AbilityResult, gpt_scorer, translation_pairs, word_game
+from helpers.experiments.few_shot import few_shot_questions, translation_scores, translation_task
+from helpers.pretrained import corpus_texts
 
-figure, axes = plt.subplots(figsize=(6.5, 3.4))
-axes.plot(SHOTS, [right[k] for k in SHOTS], "o-", color="C2", linewidth=2, label="right")
-axes.plot(SHOTS, [copied[k] for k in SHOTS], "s--", color="C3", label="wrong: repeats an example's answer")
-axes.set_xticks(SHOTS)
-axes.set_xlabel("examples in the prompt (k)")
-axes.set_ylabel("share of questions")
-axes.set_ylim(0, 1)
-axes.set_title("Few-shot: English noun -> Tiny noun, 22 nouns x 5 draws", fontsize=10)
-axes.legend(fontsize=8)
+SHOTS = (0, 1, 2, 3)
+pretraining_text, _ = corpus_texts(recipe_named(LADDER[-1]))  # the 300,000 documents every size read
+print(f"the tested format ' in tiny is ' occurs {pretraining_text.count(' in tiny is ')} times in the "
+      f"{len(pretraining_text):,} characters of pretraining text")
+candidates = translation_pairs(300)  # held-out (English, Tiny) pairs: the abilities test's, in its order
+seen = [(english, tiny) for english, tiny in candidates if english in pretraining_text or tiny in pretraining_text]
+pairs = [pair for pair in candidates if pair not in seen][:200]
+assert pairs == translation_pairs(200, pretraining_text=pretraining_text)  # what the abilities test now asks
+print(f"{len(seen)} of the first {len(candidates)} pairs occur (in another wording) in the pretraining text; "
+      f"we keep the first {len(pairs)} of the others")
+translation_questions = {k: few_shot_questions(translation_task(pairs), k, seed=0) for k in SHOTS}
+word_games = {k: word_game(200, k) for k in SHOTS}  # 200 items each, the same cues at every k
+print(translation_questions[1][0].prompt, translation_questions[1][0].answer)
+print(word_games[3].items[0].prompt + word_games[3].items[0].target)
+
+# %% [markdown]
+# The format never occurs, and 73 of 300 held-out pairs do, which shows what the text contains instead: Tiny said
+# next to English inside stories, in other wordings. Here is the first document that holds one of the dropped
+# pairs, a hero story with two such sentences:
+
+# %%
+example = seen[0][0]
+start = pretraining_text.index(example)
+print(pretraining_text[pretraining_text.rindex("\n", 0, start) + 1 : pretraining_text.index("\n", start)])
+
+# %% [markdown]
+# Now every size answers all 200 questions of both tasks with 0, 1, 2 and 3 examples. Translation is scored
+# with `translation_scores`, which also gives the per-word scores section 4 uses, in the same pass.
+
+# %%
+run_started = time.perf_counter()
+translation = {name: {k: translation_scores(ladder_model, ladder_tokenizer, translation_questions[k]) for k in SHOTS}
+               for name, (ladder_model, ladder_tokenizer) in ladder.items()}  # exact match, and per word
+word_game = {name: {k: word_games[k].run(gpt_scorer(ladder_model, ladder_tokenizer)) for k in SHOTS}
+             for name, (ladder_model, ladder_tokenizer) in ladder.items()}
+few_shot = {"word game": word_game,
+            "translation": {name: {k: AbilityResult(scores.exact_match, len(scores.exact))
+                                   for k, scores in by_k.items()} for name, by_k in translation.items()}}
+print(f"four sizes x two tasks x {len(SHOTS)} values of k x 200 items in {time.perf_counter() - run_started:.0f} s")
+for task, results in few_shot.items():
+    print(f"{task:>11}, accuracy ± standard error with k examples:")
+    for name, by_k in results.items():
+        print(f"{name:>13}: " + "".join(f"{str(result):>15}" for result in by_k.values()))
+
+# %% [markdown]
+# Two baselines. The bottom of the ladder, the 1 x 32 model, is the transformer the gain must grow from. And a
+# model with no attention at all: chapter 1's count model, a 5-gram over words that predicts each word from the
+# four before it, counted on the first 60,000 of the 300,000 pretraining documents (a fifth, to keep this cell
+# to a few seconds).
+
+# %%
+from helpers.experiments.abilities import AbilityTest, CompletionItem, ngram_scorer, words
+from helpers.ngram_model import NGramModel
+
+documents = pretraining_text.split("\n")[:60_000]  # a fifth of the pretraining documents
+five_gram = NGramModel.train(words("".join(document + "\n" for document in documents)), 5)
+count_scorer = ngram_scorer(five_gram)
+translation_tests = {k: AbilityTest(f"translation ({k} examples)", tuple(CompletionItem(q.prompt, " " + q.answer)
+                                                                         for q in translation_questions[k]), 0.0)
+                     for k in SHOTS}  # the same questions, scored by the count model
+for task, task_tests in (("word game", word_games), ("translation", translation_tests)):
+    few_shot[task]["5-gram"] = {k: task_tests[k].run(count_scorer) for k in SHOTS}
+    print(f"5-gram, {task:>11}: " + "".join(f"{str(result):>15}" for result in few_shot[task]["5-gram"].values()))
+del five_gram, count_scorer  # millions of counts: free them before the next sections train
+
+# %%
+figure, panels = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+for axes, (task, results) in zip(panels, few_shot.items(), strict=True):
+    for i, (name, by_k) in enumerate(results.items()):
+        is_count_model = name == "5-gram"
+        axes.errorbar(SHOTS, [100 * r.accuracy for r in by_k.values()], yerr=[100 * r.se for r in by_k.values()],
+                      marker="s" if is_count_model else "o", linestyle=":" if is_count_model else "-",
+                      color="grey" if is_count_model else f"C{i}", capsize=3,
+                      label=name if is_count_model else f"{name} ({ladder[name][0].num_parameters() / 1e6:.2f}M)")
+    axes.set_xticks(SHOTS)
+    axes.set_xlabel("examples in the prompt (k)")
+    axes.set_title(f"{task}: 200 held-out questions", fontsize=10)
+panels[0].set_ylabel("accuracy (%), ± one standard error")
+panels[0].legend(fontsize=8)
+plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With no example the model never answers right: "cat :" means nothing to it, and it carries on with English
-# words ("cat : answer the question ..."). Examples help, slowly: 7% right with one, 15% with two,
-# 24% with four. The knowledge was already there (the model translates most nouns inside sentences); the
-# examples only tell it which knowledge the prompt asks for. That is few-shot learning, of a task that
-# never appeared as a task.
-#
-# But it is weak, and it stops improving: with eight examples 19% are right, and 49% of the answers repeat
-# one of the examples' answers instead (the eight-example question above gets a Tiny noun, "gesa", but the
-# one for goat). Every example is one more Tiny word in view that the model may repeat, and without an
-# induction head (section 2) it cannot look up which one belongs to which English word. Large models trained on real text, full of induction heads, keep
-# improving with more examples (Brown et al., 2020).
+# The figure has GPT-3's shape. Without examples every size gets 37 to 43% of the word game (the cue alone does
+# not say which relation is asked); with one example the three larger sizes reach 99.5 to 100%, while the
+# 1 x 32 model stops at about 67% however many examples it sees. Translation is starker: the 1 x 32 model
+# translates no sentence exactly, with or without examples, and the three larger sizes translate 94 to 99.5%
+# with one to three.
+# Below, the gain from examples at the top of the ladder against the bottom, each ± its standard error; the
+# asserts check that the top's gain exceeds the bottom's by more than 3 standard errors (they would fail if the
+# gain were as large at the bottom), and that no size does clearly worse than the one below it.
 
 # %%
-assert right[0] < 0.05 and max(right[k] for k in SHOTS[1:]) > 0.15
-assert copied[8] > copied[1] + 0.2
+def gain(results: dict[int, AbilityResult], k: int) -> tuple[float, float]:
+    """Accuracy with k examples minus without, and the standard error of that difference."""
+    return results[k].accuracy - results[0].accuracy, math.hypot(results[k].se, results[0].se)
+
+
+CRITERION_SHOTS = {"word game": 3, "translation": 1}  # the benchmark's (benchmarks/capabilities.py)
+for task, k in CRITERION_SHOTS.items():
+    results = few_shot[task]
+    (top, top_se), (bottom, bottom_se) = gain(results[LADDER[-1]], k), gain(results[LADDER[0]], k)
+    counted, counted_se = gain(results["5-gram"], k)
+    margin = (top - bottom) / math.hypot(top_se, bottom_se)
+    print(f"{task}, {k} example(s): gain {100 * top:+.1f} ± {100 * top_se:.1f} points at the top, "
+          f"{100 * bottom:+.1f} ± {100 * bottom_se:.1f} at the bottom ({margin:.1f} standard errors apart); "
+          f"5-gram {100 * counted:+.1f} ± {100 * counted_se:.1f} (the top's gain "
+          f"{'is' if top - counted > 3 * math.hypot(top_se, counted_se) else 'is not'} 3 standard errors above it)")
+    assert top - bottom > 3 * math.hypot(top_se, bottom_se)  # the gain grows with size ...
+    for smaller, larger in zip(LADDER, LADDER[1:], strict=False):  # ... and no size does clearly worse than the last
+        below = results[smaller][k].accuracy - results[larger][k].accuracy
+        assert below <= 3 * math.hypot(results[smaller][k].se, results[larger][k].se)
 
 # %% [markdown]
+# On both tasks the gain grows with size: by 5.4 standard errors on the word game (+60.5 ± 3.5 points at the
+# top, +28.5 ± 4.8 at the bottom) and by 23 on translation (+73.0 ± 3.2 against none). Two things the figure
+# does not say.
+#
+# - **The word game does not need a large model.** The 5-gram gains as much (+57.0 ± 3.5 points, 100% from one
+#   example): the last example sits within its four words of context ("bears , duck ->": a plural came just
+#   before), so counting "learns" this pattern in context too, and the top's gain is not 3 standard errors above
+#   the 5-gram's. Translation is different: the 5-gram never translates a sentence, with or without examples,
+#   because it has never seen '" in tiny is "' followed by Tiny.
+# - **Zero-shot translation does not grow with size**: 0, 28.5, 3.0 and 26.5%. Section 4 looks at what the
+#   models write instead.
+#
 # ### Few-shot learning, learned: a function from its examples
 #
-# The pretrained model's few-shot learning is weak, and section 2 suggests why: nothing in TinyWorld text
-# rewarded using the examples in a prompt. What happens when the training data rewards exactly that? Garg
+# The ladder learned from its examples, but on tasks its training text rehearsed: pretraining lists show their
+# relation only by their items, and stories show Tiny next to English. What happens when the training data
+# rewards learning from examples and nothing else? Garg
 # et al. (2022) trained transformers on prompts in which *every prompt is a different task*, given only by
 # examples. Here is a small version. Each prompt is a random linear function of five numbers, f(x) = w · x,
 # with a new w for every prompt (five numbers drawn from a standard normal distribution, like the inputs).
@@ -537,8 +657,8 @@ print(f"{sum(p.numel() for p in regressor.parameters()):,} parameters")
 # %% [markdown]
 # Training draws 64 new random functions at every step (no function is ever seen twice) and minimises the
 # squared error of all 16 predictions of each prompt, with the chapters' training loop. Unlike the other
-# models this chapter trains, this one is not trained live: the first run trains it (a minute or two) and
-# caches it; later runs load it.
+# models this chapter trains, this one is not trained live: the first run trains it and caches it; later runs
+# load it.
 
 # %%
 from helpers.experiments.in_context_regression import train_regression_model
@@ -622,154 +742,198 @@ assert float(transformer[15]) < float(transformer[10]) < float(transformer[5]) <
 # %% [markdown]
 # ## 4. Translation nobody asked for
 #
-# Every model of chapter 2's sweep was trained only to predict the next token of TinyWorld text. One
-# document in ten of that text is a bilingual passage, "english : ... tiny : ...". Nobody asked the
-# models to translate, yet we can ask them now: give each one 200 held-out English sentences in that
-# format and score what follows "tiny :" against the reference translation, two ways:
+# Nobody trained the ladder to translate: it was trained to predict the next token of TinyWorld 2 text, and Tiny
+# is in that text only incidentally, as GPT-2's authors found French in WebText (Radford et al., 2019). A
+# traveller from Tiny names things in Tiny ('the traveller points at the dog and says " vapo " .') and says
+# sentences in both languages, and people in other stories do the same, in a dozen wordings ('... says " the dog
+# sees a cat . " , and in tiny that is " vapo na miru ko vidas . "'). Counted in the pretraining text:
+
+# %%
+n_documents = pretraining_text.count("\n")
+print(f"{n_documents:,} pretraining documents; {pretraining_text.count('a traveller from tiny'):,} are traveller "
+      f"stories, {pretraining_text.count('the traveller points at the'):,} times a traveller names a thing in Tiny, "
+      f"and ' in tiny ' occurs {pretraining_text.count(' in tiny '):,} times")
+
+# %% [markdown]
+# About one document in seventeen is a traveller story, and other stories hold bilingual sentences too. None of
+# it uses the tested format, and none of the 200 tested pairs occurs in it (section 3).
+#
+# Did translation *emerge*, appear suddenly with size? That depends on how it is scored. We score the same
+# translations, by the same models, of the same 200 held-out sentences, three ways:
 #
 # - **exact match**: is the whole translation right, word for word (greedy decoding)? All or nothing;
-# - **log-likelihood per word**: how probable is each word of the reference translation, given the ones
-#   before it? A continuous score; 0 is perfect.
+# - **words right**: the share of the reference's words greedy decoding writes, each given the reference words
+#   before it (teacher forcing);
+# - **log-likelihood per word**: how probable each word of the reference is, given the ones before it; 0 is
+#   certain.
 #
-# Both are measured in one pass per sentence: greedy decoding writes the reference exactly when every
-# reference token is the model's top choice given the reference so far. We score per word, not per
-# token, so that models with different tokenizers compare.
-#
-# The sweep has five model sizes (16 thousand to 520 thousand parameters) trained on four data sizes.
-# The chapters' pretrained model is bigger and trained on 6 times more tokens; we add it as the last
-# point. The horizontal axis is training compute, about 6 × parameters × tokens (chapter 2).
+# All three come from the pass of section 3. They are counted per word, not per token, so that models with
+# different tokenizers would compare, and their standard errors are over the 200 sentences.
+
+# %%
+print(f"{'model':>13} {'k':>2} {'exact match':>15} {'words right':>15} {'log-likelihood per word':>24}")
+for name, by_k in translation.items():
+    for k in (0, 1):
+        scores = by_k[k]
+        print(f"{name:>13} {k:2d} {100 * scores.exact_match:6.1f} ± {100 * scores.exact_match_se:3.1f}% "
+              f"{100 * scores.word_accuracy:6.1f} ± {100 * scores.word_accuracy_se:3.1f}% "
+              f"{scores.word_log_likelihood:14.3f} ± {scores.word_log_likelihood_se:.3f} nats")
+mean_words = translation[LADDER[-1]][0].mean_words
+print(f"a reference translation has {mean_words:.2f} words on average")
 
 # %%
 import numpy as np
 
-from helpers.experiments.few_shot import translation_pairs, translation_scores
-from helpers.experiments.scaling import run_sweep, training_flops
-from helpers.pretrained import recipe_named
-
-sweep = run_sweep()
-pairs = translation_pairs(200)
-print(f"{len(pairs)} held-out sentences, e.g. {pairs[0][0]!r} -> {pairs[0][1]!r}")
-translation = {run.key: translation_scores(sweep.model(run.size, run.tokens), sweep.tokenizer(), pairs)
-               for run in sweep.runs}
-compute = {run.key: run.flops for run in sweep.runs}
-training = recipe_named("tinyworld").training
-pretrained_tokens = training.max_steps * training.batch_size * model.config.context_length
-compute["pretrained"] = training_flops(model.num_parameters(exclude_position_embeddings=True), pretrained_tokens)
-translation["pretrained"] = translation_scores(model, tokenizer, pairs)
-print(f"{'model':>12} {'compute':>9} {'exact match':>12} {'words right':>12} {'log-lik/word':>13}")
-for key, scores in translation.items():
-    print(f"{key:>12} {compute[key]:9.1e} {scores.exact_match:12.1%} {scores.word_accuracy:12.1%} "
-          f"{scores.word_log_likelihood:13.2f}")
-
-# %%
-mean_words = translation["pretrained"].mean_words
+parameters = [ladder[name][0].num_parameters() for name in LADDER]
 figure, (left, middle, right) = plt.subplots(1, 3, figsize=(13.5, 3.6))
-sizes = [size.name for size in sweep.config.sizes]
-for i, size in enumerate([*sizes, "pretrained"]):
-    keys = [key for key in translation if key.split("-")[0] == size]
-    style = dict(marker="*" if size == "pretrained" else "o", s=70 if size == "pretrained" else 40, color=f"C{i}")
-    x = [compute[key] for key in keys]
-    left.scatter(x, [translation[key].exact_match for key in keys], label=size, **style)
-    middle.scatter(x, [translation[key].word_log_likelihood for key in keys], **style)
-    right.scatter([translation[key].word_accuracy for key in keys], [translation[key].exact_match for key in keys],
-                  **style)
+for k, marker in ((0, "o"), (1, "s")):
+    by_size = [translation[name][k] for name in LADDER]
+    left.errorbar(parameters, [s.exact_match for s in by_size], yerr=[s.exact_match_se for s in by_size],
+                  marker=marker, capsize=3, label=f"{k} example{'s' if k != 1 else ''}")
+    middle.errorbar(parameters, [-s.word_log_likelihood for s in by_size],
+                    yerr=[s.word_log_likelihood_se for s in by_size], marker=marker, capsize=3, label=f"k = {k}")
+    for i, s in enumerate(by_size):
+        right.scatter(s.word_accuracy, s.exact_match, marker=marker, color=f"C{i}", s=50,
+                      label=LADDER[i] if k == 0 else None)
 for axes in (left, middle):
     axes.set_xscale("log")
-    axes.set_xlabel("training compute (FLOPs)")
+    axes.set_xlabel("parameters")
+    axes.legend(fontsize=8)
 left.set_ylabel("exact match (whole sentence)")
 left.set_ylim(-0.03, 1.03)
-left.set_title("All or nothing: looks like a sudden jump", fontsize=10)
-left.legend(fontsize=7, loc="upper left")
-middle.set_ylabel("log-likelihood per word (nats)")
-middle.set_title("Per word: improves steadily with compute", fontsize=10)
+left.set_title("Exact match: all or nothing", fontsize=10)
+middle.set_yscale("log")
+middle.set_ylabel("- log-likelihood per word (nats, log scale)")
+middle.set_title("Per word: how far from certain", fontsize=10)
 p = np.linspace(0, 1, 101)
 right.plot(p, p**mean_words, color="grey", linestyle=":", label=f"(words right)^{mean_words:.1f}")
 right.set_xlabel("words right (teacher-forced)")
 right.set_ylabel("exact match (whole sentence)")
 right.set_xlim(0, 1)
 right.set_ylim(-0.03, 1.03)
-right.set_title("Exact match is about (words right)^(words)", fontsize=10)
+right.set_title("Exact match against words right (o: k = 0, s: k = 1)", fontsize=10)
 right.legend(fontsize=8, loc="upper left")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Read the left panel as the story of when translation "emerges": every model of the sweep translates
-# 0 of the 200 sentences exactly, across a 270-fold range of compute; then the pretrained model translates
-# 43% of them. A sudden jump. The middle panel measures the same models on the same sentences, per word,
-# and there is no jump: the log-likelihood improves steadily with compute, from -5.93 nats per word for
-# the smallest model on the least data (the right word gets a probability of about 1 in 380) to -2.47
-# for the largest sweep model (1 in 12) and -0.32 for the pretrained model (0.73). The share of words
-# right climbs from 33% to 43% to 91.5%.
+# Read the left panel as the story of when translation "emerges": with one example the 1 x 32 model translates
+# nothing exactly and the 2 x 64 model 96.5% of the sentences. Here the jump shows in every metric: the
+# log-likelihood per word improves fifty-fold between these two sizes (-1.902 to -0.037 nats), so with one
+# example translation does appear between 50 thousand and 174 thousand parameters, and four sizes cannot say how
+# sharply. Nor can we watch it appear during training: the ladder's weights are kept only at the end of training.
+# Above 2 x 64 it is the other way round: exact match has little left to show (96.5 to 99.5%), while the
+# log-likelihood per word still improves seven-fold (-0.037 to -0.005 nats).
 #
-# Exact match needs all 7.9 words of a sentence right. At 43% per word that happens about 0.43^7.9 =
-# 0.1% of the time; at 91.5% it happens about 0.915^7.9, roughly half the time (49.4%, printed below),
-# close to the 43% we measured (the errors are not quite independent). The right panel draws that curve: it stays flat near zero
-# until most words are right, then shoots up, and every model sits on it. The "jump" is the shape of
-# x^7.9, not a sudden change inside the models. This is the argument of Schaeffer et al. (2023): many
-# abilities reported to emerge suddenly in large models are scored all-or-nothing, and the same models
-# scored per token improve smoothly. (Our sweep leaves an 11-fold gap in compute below the pretrained
-# model, so the left panel cannot show where between them the jump happens; the curve says exact match
-# passes 10% only once about 75% of the words are right.)
+# But exact match hides what the per-word scores see. The 1 x 32 model gets half the words right (50.6 ± 0.9%
+# with one example), and exact match reads 0. Without examples, the 2 x 64 and 4 x 128 models differ by 88.1
+# against 75.5% of words right; exact match turns that into 28.5 against 3.0%. A sentence is right only when
+# all its 8.1 words are, so exact match is roughly (words right)^8.1, the dotted curve of the right panel: flat
+# near zero until most words are right, then steep. Printed below: the one-example points sit on the curve; the
+# zero-shot ones fall below it (the errors come together in the same sentences). This is the argument of
+# Schaeffer et al. (2023): many abilities reported to emerge suddenly in large models are scored all or nothing,
+# and an all-or-nothing score turns a modest change per word into a large change per answer.
 
 # %%
-sweep_keys = [run.key for run in sweep.runs]
-log_compute = np.log10([compute[key] for key in translation])
-log_likelihood = np.array([translation[key].word_log_likelihood for key in translation])
-correlation = float(np.corrcoef(log_compute, log_likelihood)[0, 1])
-predicted = translation["pretrained"].word_accuracy ** mean_words
-print(f"correlation of log-likelihood per word with log compute over all {len(translation)} models: {correlation:.2f}")
-print(f"pretrained model: (words right)^{mean_words:.1f} = {predicted:.1%}, measured exact match "
-      f"{translation['pretrained'].exact_match:.1%}")
-assert max(translation[key].exact_match for key in sweep_keys) < 0.02 and translation["pretrained"].exact_match > 0.3
-assert correlation > 0.8 and abs(predicted - translation["pretrained"].exact_match) < 0.1
-for size in sizes:  # more data, better log-likelihood, for every size
-    runs = [translation[run.key].word_log_likelihood for run in sweep.runs if run.size == size]
-    assert runs[-1] > runs[0] + 1.0
+for name in LADDER:
+    predicted = [translation[name][k].word_accuracy ** mean_words for k in (0, 1)]
+    print(f"{name:>13}: (words right)^{mean_words:.1f} = {predicted[0]:6.1%} and {predicted[1]:6.1%}; "
+          f"exact match measured {translation[name][0].exact_match:6.1%} and {translation[name][1].exact_match:6.1%} "
+          "(k = 0 and 1)")
+zero_shot = [translation[name][0] for name in LADDER]
+exact_swing = zero_shot[1].exact_match / zero_shot[2].exact_match
+word_swing = zero_shot[1].word_accuracy / zero_shot[2].word_accuracy
+print(f"from 2 x 64 to 4 x 128, zero-shot: exact match {exact_swing:.1f} times lower, words right {word_swing:.2f} "
+      "times lower")
+smallest = translation[LADDER[0]][1]
+assert smallest.exact_match == 0 and smallest.word_accuracy > 0.4  # exact match reads 0 where half the words are right
+assert exact_swing > 3 * word_swing  # the all-or-nothing score amplifies a small difference per word
 
 # %% [markdown]
+# What do the misses look like? The first three sentences each of three models gets wrong, with the model's own
+# greedy translation:
+
+# %%
+from helpers.generation import generate
+
+
+def greedy_answer(name: str, question) -> str:
+    """The model's own greedy translation, up to the closing quote."""
+    ladder_model, ladder_tokenizer = ladder[name]
+    return generate(ladder_model, ladder_tokenizer, "\n" + question.prompt, 24, temperature=0)[
+        len(question.prompt) + 1 :].split('"')[0].strip()
+
+
+for name, k in ((LADDER[-1], 0), (LADDER[2], 0), (LADDER[0], 1)):
+    misses = [i for i, right in enumerate(translation[name][k].exact) if not right][:3]
+    print(f"{name}, {k} example(s):")
+    for i in misses:
+        question = translation_questions[k][i]
+        english = pairs[i][0]  # question i asks pair i
+        shown = f"  (the example's answer: {question.shown_answers[0]!r})" if question.shown_answers else ""
+        print(f"  {english!r} -> {greedy_answer(name, question)!r}, right: {question.answer!r}{shown}")
+
+# %% [markdown]
+# The reference model's misses are near misses: it drops an adjective ("juna", young), writes "na" (the) for
+# "ko" (a), or replaces the name "bob", which Tiny keeps as it is, with "mubo na" (the cow). The 4 x 128 model
+# makes the same near misses, and one of its three answers is not Tiny at all but English ("the dog sees the dog
+# ."): without an example, '" in tiny is "' does not always tell it that Tiny comes next. The 1 x 32 model, even
+# with an example, writes Tiny-shaped sentences that start with "vapo na" (the dog) whatever the sentence, though
+# often with the right verb ("trovas", "rigas"): it knows words but does not translate.
+#
 # ### Where in the model does the translation happen?
-# The logit lens (chapter 3) reads the model's prediction out of each layer. Below, a sentence and its
-# translation: each row is a layer, each column a position, each cell the token that layer would predict
-# next (framed when it is the token that really follows). Choose another position, or type a sentence.
+# The logit lens (chapter 3) reads the model's prediction out of each layer. Below, a one-example question and
+# its answer in the reference model: each row is a layer, each column a position, each cell the token that layer
+# would predict next (framed when it is the token that really follows). Choose another position, or type a
+# sentence.
 
 # %%
 from helpers.widgets import LogitLens
 
-PROMPT = "english : the big dog sees a cat . tiny :"
-EXAMPLE = PROMPT + " vapo grana na miru ko vidas ."
-assert tokenizer.encode(EXAMPLE)[: len(tokenizer.encode(PROMPT))] == tokenizer.encode(PROMPT)
-lens = LogitLens(model, tokenizer, EXAMPLE, position=len(tokenizer.encode(PROMPT)) - 1, max_tokens=24)
+question = translation_questions[1][0]
+assert tokenizer.encode(question.prompt + " " + question.answer)[: len(tokenizer.encode(question.prompt))] == \
+    tokenizer.encode(question.prompt)  # the prompt's tokens start the full text's
+lens = LogitLens(model, tokenizer, question.prompt + " " + question.answer,
+                 position=len(tokenizer.encode(question.prompt)) - 1, max_tokens=24)
 lens
 
 # %% [markdown]
-# The same read-out over the 200 held-out sentences, at the position after "tiny :", where the first Tiny
-# word must be predicted:
+# The same read-out over the 200 one-example questions: at each position of the answer, is the reference token
+# the top prediction of that layer (teacher-forced, as exact match is scored)?
 
 # %%
-prompt_ids = [tokenizer.encode("\n" + f"english : {english} tiny :") for english, _ in pairs]
-first_word = torch.tensor([tokenizer.encode("\n" + f"english : {english} tiny : {tiny}")[len(ids)]
-                           for ids, (english, tiny) in zip(prompt_ids, pairs, strict=True)])  # (200,)
-padded = torch.zeros(len(pairs), max(len(ids) for ids in prompt_ids), dtype=torch.long)  # (200, T) right-padded
-for row, ids in enumerate(prompt_ids):
+rows, answer_spans = [], []
+for question in translation_questions[1]:
+    prompt_ids, answer_ids = tokenizer.encode("\n" + question.prompt), tokenizer.encode(" " + question.answer)
+    rows.append(prompt_ids + answer_ids[:-1])  # the model reads the prompt and the answer but its last token
+    answer_spans.append((len(prompt_ids) - 1, answer_ids))  # where the answer's tokens are predicted
+padded = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)  # (200, T) right-padded
+for row, ids in enumerate(rows):
     padded[row, : len(ids)] = torch.tensor(ids)
-last = torch.tensor([len(ids) - 1 for ids in prompt_ids])  # where each prompt ends
 lens_trace = model.trace(padded)
+lens_first, lens_all = [], []
 with torch.no_grad():
-    lens_right = [float((model.unembed(hidden[torch.arange(len(pairs)), last]).argmax(-1) == first_word).float().mean())
-                  for hidden in lens_trace.hidden_states]  # one share per layer, embeddings first
-for name, share in zip(["embeddings"] + [f"block {i}" for i in range(model.config.n_layer)], lens_right, strict=True):
-    print(f"{name:>10}: first Tiny word is the top prediction in {share:5.1%} of sentences")
+    for hidden in lens_trace.hidden_states:  # embeddings, then after each block: (200, T, C)
+        top = model.unembed(hidden).argmax(-1)  # (200, T)
+        right = [top[row, start : start + len(ids)] == torch.tensor(ids)
+                 for row, (start, ids) in enumerate(answer_spans)]
+        lens_first.append(float(sum(r[0] for r in right)) / len(right))  # share of the 200 questions
+        lens_all.append(float(torch.cat(right).float().mean()))
+for name, first, every in zip(["embeddings"] + [f"block {i}" for i in range(model.config.n_layer)], lens_first,
+                              lens_all, strict=True):
+    first_se = math.sqrt(first * (1 - first) / len(rows))
+    print(f"{name:>10}: first answer token right in {first:6.1%} ± {first_se:.1%} of questions, "
+          f"all answer tokens {every:6.1%}")
 
 # %% [markdown]
-# The first Tiny word is never the prediction of the embeddings or of the first block; it appears after
-# the second block (15.5% of sentences), mostly after the third (59%), and the last block adds a little
-# (67.5%; the first word, the translated subject, is the hardest of the sentence). Translating is not one
-# step anywhere in the model: the answer is built up over the upper half of its layers.
+# In the reference model the first answer token is the top prediction of neither the embeddings nor the first
+# two blocks (1.0% at most); it appears after the third block (82.0%) and is settled after the fifth (100%). Over
+# all answer tokens the read-out climbs steadily, from 43.5% after the first block to 100% after the last.
+# Translating is not one step anywhere in the model: the answer is built up over its upper layers.
 
 # %%
-assert lens_right[0] < 0.05 and lens_right[-1] > 0.5
-assert all(lower <= upper + 0.05 for lower, upper in zip(lens_right, lens_right[1:], strict=False))  # builds up
+assert lens_first[0] < 0.05 and lens_first[-1] > 0.95
+assert all(lower <= upper + 0.05 for lower, upper in zip(lens_all, lens_all[1:], strict=False))  # builds up
 
 # %% [markdown]
 # ## 5. Grokking: generalisation long after memorisation
@@ -861,26 +1025,31 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 #   within about 120 of its 600 training steps, exactly when an induction head formed; with one layer it
 #   never appeared. Trained with a fixed period, the same loss is reached by a positional shortcut that
 #   fails on any other period, so the check matters.
-# - **Partly, from a few examples.** The pretrained TinyWorld model has no induction head. Shown a few
-#   examples of a dictionary format it never saw, it answers up to 24% of the questions right instead of
-#   0%, using knowledge it picked up from bilingual sentences; more examples mostly give it more answers
-#   to copy by mistake.
+# - **Yes, from a few examples, once the model is large enough.** None of TinyWorld 2's four pretrained models
+#   has an induction head. Yet with one example the three larger ones play the word game almost perfectly
+#   (99.5-100%, against 39.5-43% without examples) and translate 96.5-99.5% of held-out sentences exactly, in
+#   a format they never saw; the 1 x 32 model gains 28.5 ± 4.8 points on the word game (three examples) and
+#   nothing on translation. The gain grows with size on both tasks, but the word game is within a 5-gram's
+#   reach too.
 # - **Yes, when its training asks it to learn from examples.** A transformer trained on prompts that each
 #   hold a different random linear function fits functions it never saw from its prompt alone: after 10
 #   examples its error is 0.12 (answering 0 scores 0.94; ridge regression, the best possible, 0.06), and
 #   where least squares breaks down, it does not. It learned no particular function; it learned a way of
 #   fitting one.
-# - **Yes, as a side effect of next-word prediction.** Nobody trained a translator, and the pretrained
-#   model translates 43% of held-out sentences exactly (92% of the words). Whether that ability looks like
-#   it "emerged" suddenly depends on the metric: per word it improved steadily across 21 models.
+# - **Yes, as a side effect of next-word prediction.** Nobody trained a translator, and the reference model
+#   translates 26.5% of held-out sentences exactly with no example (88.8% of the words) and 99.5% with one,
+#   from Tiny it met only in bilingual sentences inside stories. How sudden that looks depends partly on the
+#   metric: the 1 x 32 model gets half the words right and exact match reads 0.
 # - **Sometimes long after training seems to be over.** With weight decay, a network that had memorised
 #   its training sums at step 200 found the rule of modular addition at step 950 (99% on unseen sums);
 #   without weight decay it never did in 1,500 steps.
 #
 # So a model can do things nobody programmed and no example in its training asked for. But none of it
 # comes from nowhere: each ability is a mechanism that next-token prediction (or the loss) rewarded on
-# the training data. Random repeats rewarded copying, and an induction head formed; TinyWorld text did not,
-# and none formed; prompts of random functions rewarded fitting them, and the model learned to fit. "Emergent" describes how an ability looks from outside, as a function of scale or
+# the training data. Random repeats rewarded copying, and an induction head formed; TinyWorld 2 text did not,
+# and none formed, but its lists and bilingual sentences rewarded reading a relation or a language from
+# context, and the ladder's larger models learned that; prompts of random functions rewarded fitting them, and
+# the model learned to fit. "Emergent" describes how an ability looks from outside, as a function of scale or
 # training time and of the metric, more than what happens inside.
 #
 # ## Recap
@@ -892,15 +1061,17 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # - **Check for shortcuts**: a fixed offset lets a model solve "copying" by position alone. Randomise what
 #   should not matter, and test on what the shortcut cannot solve.
 # - **Few-shot prompting** writes solved examples into the prompt. It can unlock knowledge in a format the
-#   model never saw; in a small model without induction heads, more examples soon stop helping and give
-#   it more wrong answers to copy.
+#   model never saw, and the gain from examples grows with model size (GPT-3's figure 1.2, here on four
+#   sizes): the smallest model gains less (the word game) or nothing (translation), the larger ones go from
+#   guessing to nearly perfect with one example. Compare with a baseline: a count model also "learns" a
+#   pattern in context when the last example sits within its reach.
 # - **Learning to learn**: trained on prompts that each pose a new task (a random linear function given by
 #   examples), a small transformer learns to solve new tasks from its prompt. Its error falls with every
 #   example and behaves like ridge regression, not like least squares or nearest neighbour, within about
 #   twice the best possible error.
 # - **Emergence and metrics**: an all-or-nothing score (exact match) of a model that improves smoothly per
 #   token looks like a sudden jump, because it is roughly (per-word accuracy)^(words per answer)
-#   (Schaeffer et al., 2023).
+#   (Schaeffer et al., 2023). Score an ability per token too before calling it emergent.
 # - **Grokking**: with weight decay, generalisation can arrive long after memorisation; weight decay drives
 #   the network from a memorised table towards the compact rule.
 #
@@ -939,29 +1110,36 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # Depth makes the mechanism possible; the data decides whether it is worth learning.
 # </details>
 #
-# 3. **How good must each word be?** The pretrained model's translations have 7.9 words on average. What
-#    per-word accuracy gives 50% exact match? And 99%?
+# 3. **How good must each word be?** A reference translation has 8.1 words on average. What per-word accuracy
+#    gives 50% exact match? And 99%?
 #
 # <details><summary>Solution</summary>
 #
-# With exact match ≈ p^7.9: p = 0.5^(1/7.9) ≈ 0.916 for 50%, and p = 0.99^(1/7.9) ≈ 0.9987 for 99%. Going
-# from 92% to 99.9% of words right moves exact match from 50% to 99%, while going from 33% to 43% (the
-# sweep, from its first run to its last) only moves it from 0.02% to 0.1%, which 200 sentences cannot even see.
+# With exact match ≈ p^8.1: p = 0.5^(1/8.1) ≈ 0.918 for 50%, and p = 0.99^(1/8.1) ≈ 0.9988 for 99%. Going
+# from 92% to 99.9% of words right moves exact match from 50% to 99%, while the 1 x 32 model's 50.6% of words
+# gives about 0.4% exact match, which 200 sentences can barely see.
 # </details>
 #
-# 4. **Format matters.** Write the few-shot dictionary with "=" instead of ":"
-#    (`FewShotTask(..., template="{query} = {answer} .")`) and measure accuracy against k.
+# 4. **Format matters.** Ask for the translation without an example, but in a wording the pretraining text
+#    uses: `FewShotTask("traveller", tuple(pairs), template='the traveller says " {query} " , and in tiny that
+#    is " {answer} "')`. Before you run it: what exact match do you expect from each size?
 #
 # <details><summary>Solution</summary>
 #
 # ```python
-# equals = FewShotTask("English noun -> Tiny noun", tuple(NOUNS.items()), template="{query} = {answer} .")
-# print({k: few_shot_outcome(model, tokenizer, equals, k).right for k in SHOTS})
+# from helpers.experiments.few_shot import FewShotTask
+#
+# traveller = FewShotTask("traveller", tuple(pairs),
+#                         template='the traveller says " {query} " , and in tiny that is " {answer} "')
+# for name, (ladder_model, ladder_tokenizer) in ladder.items():
+#     scores = translation_scores(ladder_model, ladder_tokenizer, few_shot_questions(traveller, 0))
+#     print(name, f"{scores.exact_match:.1%} ± {scores.exact_match_se:.1%}")
 # ```
 #
-# 0% at every k: after "cat =" the model continues with "." (with no example, with "you"). TinyWorld never uses "=", while ":" comes
-# before every translation ("tiny :"), so ":" points the model to what it knows and "=" points nowhere.
-# Few-shot learning here relies on a format close to the training text.
+# 0%, 97.5%, 100% and 99.5% in our run, with no example: as good as with one example in the unfamiliar format.
+# The three larger models know Tiny; what one example fixes is the format, which tells them that Tiny comes
+# next. Few-shot results depend on how close the prompt is to the training text, and the 1 x 32 model shows
+# that no format helps a model that cannot translate.
 # </details>
 #
 # 5. **x and y in tokens of their own.** Train the regression model with Garg et al.'s layout, in which
@@ -1010,6 +1188,66 @@ assert decayed.weight_norm[-1] < decayed.weight_norm[decayed.step.index(memorise
 # grokking did: a model memorises its training data, and a secret inserted into that data can be read
 # back out. It then measures bias learned (and amplified) from skewed text, filters harmful requests, and
 # uses the attention and logit-lens views of chapters 3 and 7 to explain one decision of the model.
+
+# %% [markdown]
+# ## What we measured
+#
+# Every claim of the chapter, with its figure ± one standard error and the baseline it is measured against.
+# Sections 2 to 4 printed their standard errors above. For sections 1, 3 (regression) and 5, which printed
+# means, the cell below computes them from the same models and data: a loss is the mean over the predictable
+# positions, its standard error taken over the sequences. When something happened during training (the step of
+# a drop) is one run of one seed, so it has no standard error here.
+
+# %%
+from helpers.experiments.few_shot import pooled_mean
+
+
+def repeat_losses(model: torch.nn.Module, sequences: torch.Tensor, periods: torch.Tensor) -> list[list[float]]:
+    """Per sequence: the losses of its predictable positions (the targets after its first block)."""
+    with torch.no_grad():
+        losses = F.cross_entropy(model(sequences[:, :-1]).transpose(1, 2), sequences[:, 1:], reduction="none")
+    predictable = torch.arange(1, sequences.size(1))[None, :] >= periods[:, None]  # (N, T)
+    return [row[mask].tolist() for row, mask in zip(losses, predictable, strict=True)]
+
+
+measured = {  # claim -> (figure, its standard error): a mean over positions, its error over sequences
+    "two layers, 2,000 held-out sequences (nats)": pooled_mean(repeat_losses(two_layers.model, probe, probe_periods)),
+    "one layer, the same sequences (nats)": pooled_mean(repeat_losses(one_layer.model, probe, probe_periods)),
+}
+for name, test_periods in tests.items():
+    test_sequences, test_period = repeated_blocks(256, CONTEXT + 1, periods=test_periods, seed=7)
+    measured[f"one layer trained on period 12, tested on {name} (nats)"] = pooled_mean(
+        repeat_losses(fixed_period.model, test_sequences, test_period))
+    measured[f"two layers, tested on {name} (nats)"] = pooled_mean(
+        repeat_losses(two_layers.model, test_sequences, test_period))
+for name in ("transformer", "ridge (best possible)", "least squares", "nearest neighbour", "answer 0"):
+    squared = (predictions[name] - held_out.targets) ** 2 / task_config.dim  # (2000, 16): per function and question
+    for k in (5, 10):
+        measured[f"{name}, error after {k} examples"] = pooled_mean([[value] for value in squared[:, k].tolist()])
+for run in (decayed, undecayed):
+    final = AbilityResult(run.test_accuracy[-1], len(data.test_targets))  # a share of the test sums, binomial error
+    measured[f"grokking, weight decay {run.weight_decay:g}: final test accuracy"] = (final.accuracy, final.se)
+for claim, (value, se) in measured.items():
+    print(f"{claim:>68}: {value:.4f} ± {se:.4f}")
+
+# %% [markdown]
+# | claim | result ± standard error | baseline |
+# |---|---|---|
+# | §1 A two-layer attention-only model learns to copy in context | 0.116 ± 0.001 nats on the predictable positions of 2,000 held-out sequences | order-blind 2.32 nats (exact); one layer 2.733 ± 0.019 nats |
+# | §1 The ability appears suddenly, as an induction head forms | between steps 140 and 260 the loss falls from 3.43 to 0.67 nats and the best induction score rises from 0.11 to 0.76 (one run) | one layer: best induction score 0.13 at the end |
+# | §1 A fixed period teaches a positional shortcut, not copying | one layer trained on period 12: 0.0012 ± 0.0000 nats on period 12, 8.85 ± 0.31 on periods 4-24 | two layers trained on periods 4-24: 0.116 ± 0.003 nats on them, 0.386 ± 0.007 on unseen periods 25-30 |
+# | §2 No model of the ladder has an induction head | 6 x 192: the repeat of 30 random words is 0.44 ± 0.06 nats per word *harder*; best induction score 0.02 or less at every size | section 1's two-layer model: 0.95 |
+# | §3 Word game: the gain from 3 examples grows with size | +60.5 ± 3.5 points at 6 x 192 (39.5 → 100%) | 1 x 32: +28.5 ± 4.8 (5.4 standard errors less); 5-gram: +57.0 ± 3.5 (not 3 standard errors less) |
+# | §3 Translation: the gain from 1 example grows with size | +73.0 ± 3.2 points at 6 x 192 (26.5 → 99.5%) | 1 x 32: +0.0 ± 0.0 (23 standard errors less); 5-gram: +0.0 ± 0.0 |
+# | §3 A transformer fits new linear functions from its prompt | error 0.116 ± 0.006 after 10 examples | answer 0: 0.944 ± 0.038; nearest neighbour 0.738 ± 0.030; least squares 0.067 ± 0.004; ridge (best possible) 0.057 ± 0.003 |
+# | §3 ... and does not break down where least squares does | error 0.285 ± 0.014 after 5 examples | least squares 68 ± 22; ridge 0.209 ± 0.011 |
+# | §4 The tested translation format is new to the models | ' in tiny is ' occurs 0 times in the 47,263,280 characters of pretraining text; 73 of 300 held-out pairs occur there in another wording and are not tested | — |
+# | §4 Translation with one example rises with size | exact match 0.0 / 96.5 ± 1.3 / 99.0 ± 0.7 / 99.5 ± 0.5% from 1 x 32 to 6 x 192 | 5-gram: 0.0% |
+# | §4 Zero-shot translation does not rise steadily with size | exact match 0.0 / 28.5 ± 3.2 / 3.0 ± 1.2 / 26.5 ± 3.1% | 5-gram: 0.0% |
+# | §4 With one example, translation jumps between 1 x 32 and 2 x 64 in every metric | log-likelihood per word −1.902 ± 0.039 → −0.037 ± 0.004 nats; words right 50.6 ± 0.9 → 99.6 ± 0.2%; exact match 0.0 → 96.5 ± 1.3% | — |
+# | §4 Exact match hides what the per-word scores see | 1 x 32: exact match 0.0% with 50.6 ± 0.9% of the words right; zero-shot, 2 x 64 against 4 x 128: 88.1 ± 0.7 against 75.5 ± 0.9% of words, 28.5 ± 3.2 against 3.0 ± 1.2% of sentences | (words right)^8.1 = 96.6%, measured 96.5 ± 1.3% (2 x 64, one example) |
+# | §4 The translation is built up over the reference model's upper layers | first answer token right after block 1: 1.0 ± 0.7%, block 2: 82.0 ± 2.7%, block 4: 100% | embeddings: 0.0% |
+# | §5 Grokking: with weight decay, generalisation long after memorisation | every training sum right at step 200, 99% of test sums at step 950 (one run); 100.0 ± 0.0% at the end, of 5,645 test sums | no weight decay: memorised at step 150, 0.12 ± 0.05% of test sums at the end |
 
 # %%
 print(f"chapter run time: {time.perf_counter() - started:.0f} s")

@@ -15,6 +15,7 @@ from helpers.experiments.abilities import (
     ability_tests,
     ngram_scorer,
     normalised,
+    translation_pairs,
     words,
 )
 from helpers.ngram_model import NGramModel
@@ -74,6 +75,23 @@ def test_the_translation_format_never_appears_in_pretraining_text(corpus):
     assert fixed == '" in tiny is "'
     assert fixed not in corpus and "in tiny is" not in corpus
     assert "in tiny" in corpus  # what the corpus does have: glosses ("... , and in tiny that is ...")
+
+
+def test_a_translation_question_stops_at_the_opening_quote_of_the_answer(tests):
+    for shots in (0, 1):
+        for item in tests[f"translation ({shots} examples)"].items:
+            assert item.prompt.endswith(' " in tiny is "') and item.prompt.count(" in tiny is ") == shots + 1
+            assert item.target.endswith(" .") and '"' not in item.target
+
+
+def test_translation_pairs_skip_sentences_the_pretraining_text_contains(corpus):
+    unfiltered = translation_pairs(60)
+    kept = translation_pairs(60, pretraining_text=corpus)
+    assert len(kept) == 60 and kept != unfiltered
+    assert not any(english in corpus or tiny in corpus for english, tiny in kept)
+    assert any(english in corpus for english, _ in unfiltered)  # short sentences recur inside stories
+    assert [pair for pair in unfiltered if pair[0] not in corpus and pair[1] not in corpus] == kept[: len(
+        [pair for pair in unfiltered if pair[0] not in corpus and pair[1] not in corpus])]
 
 
 def test_picking_the_most_probable_option_and_exact_completions():

@@ -6,20 +6,22 @@ import pytest
 import torch
 from torch import nn
 
+from helpers.experiments.abilities import ability_tests, translation_pairs, translation_question
 from helpers.experiments.few_shot import (
     FewShotTask,
     few_shot_accuracy,
     few_shot_outcome,
     few_shot_questions,
-    translation_pairs,
+    pooled_mean,
     translation_scores,
+    translation_task,
     word_groups,
 )
 from helpers.model import GPTConfig
 from helpers.tinyworld import Lexicon
 from helpers.tokenizers import WordTokenizer
 
-TEXT = "alice : she . bob : he . emma : she . tom : he .\nenglish : the dog . tiny : vapo na .\n"
+TEXT = 'alice : she . bob : he . emma : she . tom : he .\n" the dog . " in tiny is " vapo na . "\n'
 
 
 class LookupModel(nn.Module):
@@ -89,21 +91,43 @@ def test_word_groups_start_a_word_at_each_leading_space():
     assert word_groups(["vap", "o", " na"]) == [[0, 1], [2]]
 
 
-def test_translation_scores_use_the_bilingual_format():
+def test_translation_scores_exact_match_and_per_word():
     tokenizer = SpacedWords.train(TEXT)
-    pairs = [("the dog .", "vapo na .")]
-    ids = {word: tokenizer.encode(word)[0] for word in (":", "vapo", "na", ".")}
-    model = LookupModel(tokenizer.vocab_size, {ids[":"]: ids["vapo"], ids["vapo"]: ids["na"], ids["na"]: ids["."]})
-    scores = translation_scores(model, tokenizer, pairs)
+    questions = few_shot_questions(translation_task([("the dog .", "vapo na ."), ("a dog .", "na vapo .")]), 0)
+    assert questions[0].prompt == '" the dog . " in tiny is "'
+    ids = {word: tokenizer.encode(word)[0] for word in ('"', "vapo", "na", ".")}
+    model = LookupModel(tokenizer.vocab_size, {ids['"']: ids["vapo"], ids["vapo"]: ids["na"], ids["na"]: ids["."]})
+    scores = translation_scores(model, tokenizer, questions[:1])
     assert scores.exact_match == 1.0 and scores.word_accuracy == 1.0 and scores.mean_words == 3.0
     top = math.log(math.exp(5) / (math.exp(5) + tokenizer.vocab_size - 1))  # every word is the top choice
     assert scores.word_log_likelihood == pytest.approx(top, abs=1e-5)
+    assert scores.word_log_likelihood_se == pytest.approx(0.0, abs=1e-6)
     model.logits.data[ids["na"], ids["."]] = 0.0  # now "." is no longer predicted after "na"
-    worse = translation_scores(model, tokenizer, pairs)
+    worse = translation_scores(model, tokenizer, questions[:1])
     assert worse.exact_match == 0.0 and worse.word_accuracy == pytest.approx(2 / 3)
+    both = translation_scores(model, tokenizer, questions)  # "na vapo ." : only "vapo" is not predicted
+    assert both.exact == (False, False) and both.word_correct == ((True, True, False), (False, False, False))
+    assert both.word_accuracy == pytest.approx(2 / 6) and both.word_accuracy_se > 0
 
 
-def test_translation_pairs_are_held_out_and_seeded():
+def test_the_translation_task_asks_as_the_abilities_test_does():
     pairs = translation_pairs(5)
-    assert pairs == translation_pairs(5) and len(pairs) == 5
     assert all(english.endswith(" .") and tiny.endswith(" .") for english, tiny in pairs)
+    zero_shot = ability_tests(5)["translation (0 examples)"].items
+    questions = few_shot_questions(translation_task(pairs), 0, seed=0)
+    assert [q.prompt for q in questions] == [item.prompt for item in zero_shot]
+    assert [" " + q.answer for q in questions] == [item.target for item in zero_shot]
+    one = few_shot_questions(translation_task(pairs), 1, seed=0)[0]
+    assert one.prompt.startswith('" ') and one.prompt.endswith(translation_question(pairs[0][0]))
+    assert one.prompt.endswith('" in tiny is "') and one.prompt.count(" in tiny is ") == 2
+    assert one.shown_answers[0] in one.prompt
+
+
+def test_pooled_mean_weights_every_value_and_takes_its_error_over_groups():
+    mean, se = pooled_mean([[1.0, 1.0, 1.0], [0.0]])
+    assert mean == 0.75  # over the four values, not the mean of the two group means (0.5)
+    assert se > 0 and pooled_mean([[2.0], [2.0, 2.0]]) == (2.0, 0.0)
+    values = [0.3, 1.2, -0.5, 2.0]  # groups of one: the usual standard error of a mean (population spread)
+    mean, se = pooled_mean([[v] for v in values])
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    assert mean == pytest.approx(sum(values) / 4) and se == pytest.approx(spread / 2)

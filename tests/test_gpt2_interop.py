@@ -1,11 +1,13 @@
 """Hugging Face GPT-2 and the helpers GPT give the same logits both ways; loading fails clearly offline."""
 
 import json
+import socket
 
 import pytest
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from helpers import gpt2_interop
 from helpers.downloads import DownloadError
 from helpers.gpt2_interop import (
     from_hf_model,
@@ -121,9 +123,37 @@ def test_from_pretrained_without_network_says_what_to_do(tmp_path, monkeypatch):
         raise ConnectionError("Failed to resolve 'huggingface.co'")
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(gpt2_interop, "hub_reachable", lambda: True)  # the server answers, then the download fails
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_network)
     with pytest.raises(DownloadError, match="could not be downloaded.*ConnectionError"):
         from_pretrained("gpt2", cache_dir=tmp_path)
+
+
+def test_from_pretrained_with_the_hub_unreachable_answers_from_the_cache_at_once(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    asked = []
+
+    def cache_only(*args, local_files_only=False, **kwargs):
+        asked.append(local_files_only)
+        raise huggingface_hub.errors.LocalEntryNotFoundError("not in the cache")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(gpt2_interop, "hub_reachable", lambda: False)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", cache_only)
+    with pytest.raises(DownloadError, match="Hub cannot be reached and they are not in the cache"):
+        from_pretrained("gpt2", cache_dir=tmp_path)
+    assert asked == [True]  # the cache only: no download retried for half a minute
+
+
+def test_hub_reachable_is_false_for_a_closed_port(monkeypatch):
+    import huggingface_hub
+
+    with socket.socket() as probe:  # a port nothing listens on: bind, then close
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+    assert gpt2_interop.hub_reachable(timeout=1.0) is False
 
 
 def test_from_pretrained_loads_from_the_hugging_face_cache_offline(tmp_path, monkeypatch):

@@ -203,6 +203,17 @@ def test_next_token_lab_marks_tinyworlds_true_next_token_probabilities():
         NextTokenLab(model, bpe, prompt, truth="tinyworld")
 
 
+def test_next_token_lab_follows_the_truth_word_by_word_with_a_word_tokenizer():
+    world = TinyWorld2(0)
+    words = WordTokenizer.train(world.corpus_text(300))
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.preset("tiny", vocab_size=words.vocab_size, context_length=64)).eval()
+    lab = NextTokenLab(model, words, "customer : hi , my lamp", truth=world)
+    lab.append(words.encode("arrived")[0])
+    assert lab.full_text() == "customer: hi, my lamp arrived"  # as the word tokenizer writes text
+    assert lab.true_probabilities() == {words.encode("broken")[0]: pytest.approx(1.0)}
+
+
 def test_next_token_lab_sampling_is_seeded(model, tokenizer):
     walks = []
     for _ in range(2):

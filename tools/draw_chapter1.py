@@ -2,12 +2,14 @@
 
     python tools/draw_chapter1.py
 
-The probabilities in the loop diagram are those of the chapter's 4-gram count model (TinyWorld(0),
-20,000 documents), so the picture agrees with the numbers the notebook prints.
+The probabilities in the loop diagram are those of the chapter's 4-gram count model (TinyWorld 2, seed 0,
+20,000 documents, cut into words and punctuation marks as the chapter does), so the picture agrees with the
+numbers the notebook prints; the pronoun story is the first of the chapter's held-out hero stories.
 """
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import diagram
@@ -15,11 +17,11 @@ from diagram import INK, canvas, save
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from helpers.ngram_model import NGramModel
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld, pronoun_probe
 
 MUTED, ACCENT, SECOND = "#6e7781", "#0969da", "#bc4c00"
 FILLS = ("#ffd8a8", "#a5d8ff", "#b2f2bb", "#ffc9c9", "#d0bfff")
-DPI = 100
+DPI = 80
 GAP = 0.02  # between token boxes
 
 
@@ -69,7 +71,7 @@ def draw_loop(distribution: dict[str, float]) -> None:
     save(figure, "01_next_word_loop.png")
 
 
-def draw_windows() -> None:
+def draw_windows(story) -> None:
     """What a bigram, trigram and 4-gram model read, and a pronoun whose antecedent is far outside."""
     figure, ax = canvas(9, 3.0, dpi=DPI, x=(0, 1), y=(0, 1))
     words = "the cat sat on the".split()
@@ -81,24 +83,27 @@ def draw_windows() -> None:
             seen = i >= len(words) - (n - 1)
             x = box(ax, x, y, word, "#a5d8ff" if seen else "#f1f3f5", size=10) + GAP
         box(ax, x, y, "?", "#ffd8a8", size=10)
-    story = "sara is painting a picture by the lake . ... bob is reading a book in the park .".split()
+    prompt, pronoun = pronoun_probe(story)
+    words, hero = prompt.split(" "), story.fields["antecedent"]
+    start = story.fields["antecedent_token"]
+    shown = [*words[start:start + 8], "...", *words[-9:]]  # the hero's sentence, ..., the last words
     y = 0.24
-    ax.text(0.0, y + 0.11, "A pronoun: the word that decides it (sara, 33 words back) is far outside the window",
-            size=10, color=INK)
+    ax.text(0.0, y + 0.11, f"A pronoun: the word that decides it ({hero}, {story.fields['distance']} words back) "
+            f"is far outside the window", size=10, color=INK)
     x = 0.0
-    for i, word in enumerate(story):
-        fill = "#ffc9c9" if word == "sara" else "#a5d8ff" if i >= len(story) - 3 else "#f1f3f5"
+    for i, word in enumerate(shown):
+        fill = "#ffc9c9" if word == hero and i == 0 else "#a5d8ff" if i >= len(shown) - 3 else "#f1f3f5"
         x = box(ax, x, y, word, fill, size=8.5, width=0.008 * len(word) + 0.008) + 0.012
-    box(ax, x, y, "she?", "#ffd8a8", size=8.5, width=0.045)
+    box(ax, x, y, f"{pronoun}?", "#ffd8a8", size=8.5, width=0.045)
     save(figure, "01_ngram_windows.png")
 
 
 def main() -> None:
     text = TinyWorld(0).corpus_text(20_000)
-    tokens = text.replace("\n", " \n ").split(" ")[:-1]
+    tokens = re.findall(r"\w+|[^\w\s]|\n", text)  # the chapter's split_words
     model = NGramModel.train(tokens, 4)
     draw_loop(model.next_token_distribution("the cat sat on the".split()))
-    draw_windows()
+    draw_windows(TinyWorld(seed=2).documents(1, "story", story_type="hero")[0])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ The tests and what a model must work out to pass them:
 - sentiment (plain, negated, sarcastic): the review's verdict from its evidence ("not bad", "what a lovely
   hotel" followed by "the shower was cold"); options: recommending it or not.
 - pronoun: "she" or "he" for the story's hero, named 20 or more words before.
-- translation (zero-shot and one example): an English sentence into Tiny, in a format never seen.
+- translation (zero-shot and one example): an English sentence into Tiny, in a format never seen, of a sentence
+  pair the pretraining text does not contain.
 - word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
   before the question: few-shot prompting. The word game asks about a word several relations map ("cat":
   cats, meow or its Tiny name), so that without examples a model can only guess the relation.
@@ -36,13 +37,14 @@ from dataclasses import dataclass
 
 from helpers.ngram_model import NGramModel
 from helpers.scoring import continuation_scores
-from helpers.tinyworld2 import DOCUMENT_SEPARATOR, INSTRUCTIONS, RELATIONS, TinyWorld
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR, INSTRUCTIONS, RELATIONS, Lexicon, TinyWorld
 from helpers.tinyworld2.rules import relation_pairs
 
 EVALUATION_SEED = 1_000_003  # no corpus of the series is drawn from this seed
 LABELLED_SEED = 2_000_000  # nor from these: labelled examples to train on (probes, fine-tuning), seed k + this
 VERDICT_START = " i would"  # two of a review's three recommendations start so: the next word is its verdict
-TRANSLATION_FORMAT = '" {english} " in tiny is " {tiny} "'
+TRANSLATION_FORMAT = '" {english} " in tiny is " {tiny} "'  # a solved example
+TRANSLATION_QUESTION = TRANSLATION_FORMAT[: TRANSLATION_FORMAT.index(" {tiny}")]  # '" {english} " in tiny is "'
 
 
 @dataclass(frozen=True)
@@ -196,27 +198,41 @@ def _pronoun(draw: HeldOut, n: int) -> AbilityTest:
     return AbilityTest("pronoun", tuple(items), 0.5)
 
 
-def _translation(world: TinyWorld, n: int, shots: int) -> AbilityTest:
-    pairs = [(doc.fields["instruction"].split(" : ", 1)[1], doc.fields["response"])
-             for doc in world.documents(n * (shots + 1), "instruction", "translate")]
-    rng = random.Random(world.seed)
-    items = []
-    for english, tiny in pairs[:n]:
-        examples = rng.sample(pairs[n:], shots)
-        shown = "".join(TRANSLATION_FORMAT.format(english=e, tiny=t) + " . " for e, t in examples)
-        items.append(CompletionItem(shown + TRANSLATION_FORMAT.format(english=english, tiny="").rstrip(),
-                                    f" {tiny}"))
+def translation_pairs(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: str = "") -> list[tuple[str, str]]:
+    """n (English, Tiny) sentence pairs of chapter 6's instructions (no pretraining document is an instruction),
+    skipping every pair whose English or Tiny sentence occurs anywhere in `pretraining_text` (TinyWorld's short
+    sentences recur, inside stories): a model cannot have read these translations."""
+    world, pairs = TinyWorld(seed, mixture=INSTRUCTIONS), []
+    while len(pairs) < n:
+        for doc in world.documents(n - len(pairs), "instruction", "translate"):
+            english, tiny = doc.fields["instruction"].split(" : ", 1)[1], doc.fields["response"]
+            if english not in pretraining_text and tiny not in pretraining_text:
+                pairs.append((english, tiny))
+    return pairs
+
+
+def translation_question(english: str, examples: Sequence[tuple[str, str]] = ()) -> str:
+    """'" the dog runs . " in tiny is "', after solved examples in the same format, each followed by " . "."""
+    shown = "".join(TRANSLATION_FORMAT.format(english=e, tiny=t) + " . " for e, t in examples)
+    return shown + TRANSLATION_QUESTION.format(english=english)
+
+
+def _translation(pairs: list[tuple[str, str]], n: int, shots: int, seed: int) -> AbilityTest:
+    """The first n pairs asked, each after `shots` examples drawn from the pairs after them."""
+    rng = random.Random(seed)
+    items = [CompletionItem(translation_question(english, rng.sample(pairs[n:], shots)), f" {tiny}")
+             for english, tiny in pairs[:n]]
     return AbilityTest(f"translation ({shots} examples)", tuple(items), 0.0)
 
 
-def _word_game(world: TinyWorld, n: int, shots: int) -> AbilityTest:
+def word_game(n: int, shots: int, *, seed: int = EVALUATION_SEED) -> AbilityTest:
     """The last cue is a word several relations map (an animal has a plural, a sound and a Tiny name), so the
     cue alone does not say which relation is asked: only the examples do."""
-    pairs = relation_pairs(world.lexicon)
+    pairs = relation_pairs(Lexicon())
     shared = {cue for relation in RELATIONS for cue in pairs[relation]
               if sum(cue in pairs[other] for other in RELATIONS) > 1}
     relations = [relation for relation in RELATIONS if shared & set(pairs[relation])]
-    rng = random.Random(world.seed + shots)
+    rng = random.Random(seed + shots)
     items = []
     for index in range(n):
         mapping = pairs[relations[index % len(relations)]]
@@ -268,9 +284,9 @@ def ability_tests(n: int = 200, *, seed: int = EVALUATION_SEED, pretraining_text
     draw = HeldOut(world, {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line})
     tests = [_sentiment(draw, n, form) for form in ("plain", "negated", "sarcastic")]
     tests += [_pronoun(draw, n)]
-    instructions = TinyWorld(seed, mixture=INSTRUCTIONS)  # translation pairs: chapter 6's, never pretraining's
-    tests += [_translation(instructions, n, shots) for shots in (0, 1)]
-    tests += [_word_game(world, n, shots) for shots in (0, 3)]
+    pairs = translation_pairs(2 * n, seed=seed, pretraining_text=pretraining_text)  # n asked, n to draw examples from
+    tests += [_translation(pairs, n, shots, seed) for shots in (0, 1)]
+    tests += [word_game(n, shots, seed=seed) for shots in (0, 3)]
     tests += [_notes(draw, n, shots) for shots in (0, 4)]
     tests += [_support(draw, n, asked) for asked in ("mood", "intent")]
     return {test.name: test for test in tests}

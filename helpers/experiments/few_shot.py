@@ -1,9 +1,9 @@
 """Few-shot prompting, and translation scored two ways: tasks a model never trained on as tasks (chapter 7).
 
 Few-shot prompting (Brown et al., 2020) writes k solved examples of a task into the prompt, then the
-question, and reads the model's answer: no weight changes. A task is written in a format TinyWorld never
-uses (chapter 7's is a dictionary, "dog : vapo . cat : miru . bird :"), so a model can only answer by
-picking the pattern up from the examples in its context.
+question, and reads the model's answer: no weight changes. Chapter 7 asks TinyWorld 2's size ladder two
+such tasks from `helpers.experiments.abilities`, with 0 to 3 examples: the word game (which relation the
+examples show) and translation in a format no pretraining document uses ('" the dog sees a cat . " in tiny is "').
 
 Scoring (`helpers.scoring.continuation_scores`) reads the model once per prompt (teacher forcing): greedy
 decoding writes the answer exactly when, at every token of the answer, the answer's token is the model's
@@ -17,8 +17,10 @@ FewShotTask            items (query, answer), a template for one solved example,
 few_shot_questions     every item asked once, after k other items as solved examples (seeded choice)
 few_shot_outcome       shares answered right, wrong by copying an example's answer, or wrong otherwise
 few_shot_accuracy      the share answered right
-translation_pairs      held-out English sentences with their Tiny translations
+translation_task       held-out sentence pairs (abilities.translation_pairs) as a few-shot task in the abilities
+                       test's format
 translation_scores     exact match of whole translations, and log-likelihood and accuracy per word
+pooled_mean            a mean over words (or positions) with its standard error over sentences (or sequences)
 
 Simplified on purpose: answers are compared token for token (no normalisation); prompts that do not fit
 the context keep their last tokens.
@@ -26,16 +28,16 @@ the context keep their last tokens.
 
 from __future__ import annotations
 
+import math
 import random
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from torch import nn
 
+from helpers.experiments.abilities import TRANSLATION_FORMAT, AbilityResult
 from helpers.scoring import continuation_scores
-from helpers.tinyworld import TinyWorld
-
-HELD_OUT_SEED = 4321  # TinyWorld(HELD_OUT_SEED) writes the evaluation sentences; no training text uses it
 
 
 @dataclass(frozen=True)
@@ -110,24 +112,66 @@ def few_shot_accuracy(model: nn.Module, tokenizer, task: FewShotTask, k: int, *,
     return few_shot_outcome(model, tokenizer, task, k, seed=seed).right
 
 
-def translation_pairs(n: int = 200, seed: int = HELD_OUT_SEED) -> list[tuple[str, str]]:
-    """n (English, Tiny) sentence pairs from a TinyWorld stream no training text uses."""
-    return [(d.fields["english"], d.fields["tiny"]) for d in TinyWorld(seed).documents(n, "bilingual")]
+def translation_task(pairs: Sequence[tuple[str, str]]) -> FewShotTask:
+    """English -> Tiny in the abilities test's format, which no pretraining document uses:
+    '" the dog sees a cat . " in tiny is " vapo na miru ko vidas . " . " a bird finds the dog . " in tiny is "'."""
+    template = TRANSLATION_FORMAT.format(english="{query}", tiny="{answer}")
+    return FewShotTask("English -> Tiny", tuple(pairs), template=template, separator=" . ")
 
 
 @dataclass(frozen=True)
 class TranslationScores:
-    """One model's translation quality, measured three ways over the same sentences, per word.
+    """One model's translations of the same questions, measured three ways, per word and per sentence.
 
     Words, not tokens, so that models with different tokenizers compare: a word is right when greedy
     decoding writes all its tokens (given the reference before it), and its log-likelihood is the sum of
-    its tokens'.
+    its tokens'. Standard errors are over sentences, the independent draws.
     """
 
-    exact_match: float  # share of sentences greedy decoding translates exactly (all or nothing)
-    word_log_likelihood: float  # mean log-probability per word of the reference translation (nats)
-    word_accuracy: float  # share of reference words the model gets right (teacher-forced)
-    mean_words: float  # average length of a reference translation in words
+    exact: tuple[bool, ...]  # per sentence: greedy decoding writes the whole reference translation
+    word_log_probs: tuple[tuple[float, ...], ...]  # per sentence, per word of the reference: log-probability (nats)
+    word_correct: tuple[tuple[bool, ...], ...]  # per sentence, per word: greedy decoding writes it (teacher-forced)
+
+    @property
+    def exact_match(self) -> float:
+        """Share of sentences greedy decoding translates exactly (all or nothing)."""
+        return sum(self.exact) / len(self.exact)
+
+    @property
+    def exact_match_se(self) -> float:
+        return AbilityResult(self.exact_match, len(self.exact)).se
+
+    @property
+    def word_log_likelihood(self) -> float:
+        """Mean log-probability per word of the reference translations (nats; 0 is certain)."""
+        return pooled_mean(self.word_log_probs)[0]
+
+    @property
+    def word_log_likelihood_se(self) -> float:
+        return pooled_mean(self.word_log_probs)[1]
+
+    @property
+    def word_accuracy(self) -> float:
+        """Share of reference words the model gets right (teacher-forced)."""
+        return pooled_mean(self.word_correct)[0]
+
+    @property
+    def word_accuracy_se(self) -> float:
+        return pooled_mean(self.word_correct)[1]
+
+    @property
+    def mean_words(self) -> float:
+        """Average length of a reference translation, in words."""
+        return sum(map(len, self.word_correct)) / len(self.word_correct)
+
+
+def pooled_mean(groups: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """The mean of all values (the words of sentences, the positions of sequences) and its standard error over the
+    groups, which are the independent draws (the ratio of two sums per group, linearised)."""
+    totals, counts = [float(sum(values)) for values in groups], [len(values) for values in groups]
+    mean = sum(totals) / sum(counts)
+    residuals = [total - mean * count for total, count in zip(totals, counts, strict=True)]
+    return mean, statistics.pstdev(residuals) / math.sqrt(len(totals)) / statistics.fmean(counts)
 
 
 def word_groups(pieces: Sequence[str]) -> list[list[int]]:
@@ -140,20 +184,14 @@ def word_groups(pieces: Sequence[str]) -> list[list[int]]:
     return groups
 
 
-def translation_scores(model: nn.Module, tokenizer, pairs: Sequence[tuple[str, str]]) -> TranslationScores:
-    """Score English -> Tiny translations in the bilingual passages' own format ("english : ... tiny :")."""
-    prompts = [f"english : {english} tiny :" for english, _ in pairs]
-    scores = continuation_scores(model, tokenizer, prompts, [" " + tiny for _, tiny in pairs])
+def translation_scores(model: nn.Module, tokenizer, questions: Sequence[FewShotQuestion]) -> TranslationScores:
+    """Score each question's answer (a translation) after its prompt: exact match, and per word."""
+    scores = continuation_scores(model, tokenizer, [q.prompt for q in questions], [" " + q.answer for q in questions])
     word_log_probs, word_correct = [], []
     per_sentence = (scores.per_continuation(values) for values in (scores.token_ids, scores.token_log_probs,
                                                                     scores.token_correct))
     for ids, log_probs, correct in zip(*per_sentence, strict=True):
-        for group in word_groups(tokenizer.token_strings(ids.tolist())):
-            word_log_probs.append(float(log_probs[group].sum()))
-            word_correct.append(bool(correct[group].all()))
-    return TranslationScores(
-        exact_match=float(scores.exact.float().mean()),
-        word_log_likelihood=sum(word_log_probs) / len(word_log_probs),
-        word_accuracy=sum(word_correct) / len(word_correct),
-        mean_words=len(word_correct) / len(pairs),
-    )
+        groups = word_groups(tokenizer.token_strings(ids.tolist()))
+        word_log_probs.append(tuple(float(log_probs[group].sum()) for group in groups))
+        word_correct.append(tuple(bool(correct[group].all()) for group in groups))
+    return TranslationScores(tuple(scores.exact.tolist()), tuple(word_log_probs), tuple(word_correct))

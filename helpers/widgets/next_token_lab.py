@@ -267,11 +267,17 @@ class NextTokenLab(Lab):
         document starts with the text)."""
         if self.truth is None:
             return None
-        return true_token_probabilities(self.truth, self.tokenizer, self.full_text())
+        text = self.full_text()
+        if getattr(self.tokenizer, "kind", None) == "words":  # its text glues punctuation: TinyWorld spaces it
+            text = " ".join(self.tokenizer.token_strings(self.ids() if self.prompt.value else self.added))
+        return true_token_probabilities(self.truth, self.tokenizer, text)
 
     def full_text(self) -> str:
-        """The prompt followed by the appended tokens, as text."""
-        return self.prompt.value + self.tokenizer.decode(self.added)
+        """The prompt followed by the appended tokens, as text: decoded together, so that a word tokenizer puts
+        the spaces between words (an empty prompt's end-of-text token is not part of the text)."""
+        if not self.added or not self.prompt.value:
+            return self.prompt.value + self.tokenizer.decode(self.added)
+        return self.tokenizer.decode(self.ids())
 
     # Actions --------------------------------------------------------------------------------------
     def append(self, token_id: int | None) -> None:
