@@ -39,6 +39,7 @@ import time
 started = time.perf_counter()
 
 import copy
+import math
 import random
 
 import matplotlib.pyplot as plt
@@ -266,7 +267,7 @@ assert mean_exposure(privacy_dedup, 64) < mean_exposure(privacy, 64) - 8 and not
 assert max(row["exposure"] for row in privacy_dedup.values()) < 2.5
 
 # %% [markdown]
-# ## 2. Bias: models learn and amplify skew
+# ## 2. Bias: a model learns the skew of its data, and greedy decoding amplifies it
 #
 # In `TinyWorld(profession_gender_skew=0.9)`, 90% of the doctors, engineers, pilots ... are "he" and 90% of
 # nurses, teachers, dancers ... are "she"; chefs, writers, painters and lawyers stay 50/50. We train a tiny
@@ -514,8 +515,10 @@ from helpers.experiments.watermark import DELTA, GAMMA, detect, generate_waterma
 
 V = tokenizer.vocab_size
 green = green_list(tokenizer.encode(" the")[-1], V)
-print(f"green tokens after ' the': {int(green.sum())} of {V} (gamma = {GAMMA}), e.g.",
-      tokenizer.token_strings(green.nonzero()[:8, 0].tolist()))
+pieces = tokenizer.token_strings(green.nonzero()[:, 0].tolist())
+green_words = [piece.strip() for piece in pieces if piece.startswith(" ") and piece[1:].isalpha() and len(piece) > 3]  # readable ones
+print(f"green tokens after ' the': {int(green.sum())} of {V} (gamma = {GAMMA}); the words and word pieces among them "
+      f"include: {', '.join(green_words[:16])}")
 
 # %% [markdown]
 # Text written without the watermark lands on green about a quarter of the time. The detector recounts
@@ -525,29 +528,40 @@ print(f"green tokens after ' the': {int(green.sum())} of {V} (gamma = {GAMMA}), 
 # cat ." — and each repeat would count again, so the detector scores each distinct pair once.
 #
 # TinyWorld text is predictable (often only one next word makes sense), so the watermark can only tilt the
-# few free choices and needs long texts. We generate 20 texts with the watermark and 20 without (same
-# starts, same sampling), 160 tokens each, all 20 in one batch.
+# few free choices and needs long texts. We generate 100 texts with the watermark and 100 without (same
+# starts, same sampling), 160 tokens each, each hundred in one batch.
 
 # %%
-start_ids = [tokenizer.encode(DOCUMENT_SEPARATOR + doc.text)[:2] for doc in TinyWorld(11).documents(20)]
+start_ids = [tokenizer.encode(DOCUMENT_SEPARATOR + doc.text)[:2] for doc in TinyWorld(11).documents(100)]
 marked = generate_watermarked_batch(model, start_ids, 160, delta=DELTA, seed=0)
 plain = generate_watermarked_batch(model, start_ids, 160, delta=0.0, seed=0)
-print("watermarked:", repr(tokenizer.decode(start_ids[1] + marked[1])[:120]))
-print("plain:      ", repr(tokenizer.decode(start_ids[1] + plain[1])[:120]))
+
+
+def green_marked(ids: list[int], shown: int = 30) -> str:
+    """The first tokens of a text, each green one (on the list its predecessor chose) in [brackets]."""
+    pieces = tokenizer.token_strings(ids[: shown + 1])
+    return pieces[0] + "".join(f"[{piece}]" if green_list(previous, V)[token] else piece
+                               for previous, token, piece in zip(ids, ids[1:], pieces[1:], strict=False))
+
+
+print("watermarked:", repr(green_marked(start_ids[1] + marked[1])))
+print("plain:      ", repr(green_marked(start_ids[1] + plain[1])))
 z_marked = [detect(s + m, V).z for s, m in zip(start_ids, marked, strict=True)]
 z_plain = [detect(s + p, V).z for s, p in zip(start_ids, plain, strict=True)]
-print("z watermarked:", [round(z, 1) for z in z_marked])
-print("z plain:      ", [round(z, 1) for z in z_plain])
+print("z of the first 20 watermarked texts:", [round(z, 1) for z in z_marked[:20]])
+print("z of the first 20 plain texts:      ", [round(z, 1) for z in z_plain[:20]])
 
 # %%
 THRESHOLD = 3.0  # one-sided p of about 0.0013 per text
 detection_rate = sum(z > THRESHOLD for z in z_marked) / len(z_marked)
 false_positive_rate = sum(z > THRESHOLD for z in z_plain) / len(z_plain)
-print(f"detected {detection_rate:.0%} of watermarked texts; false positives {false_positive_rate:.0%} "
-      f"of plain texts (threshold z > {THRESHOLD})")
+detection_se = math.sqrt(detection_rate * (1 - detection_rate) / len(z_marked))
+print(f"detected {detection_rate:.0%} ± {detection_se:.0%} of {len(z_marked)} watermarked texts; false positives "
+      f"{false_positive_rate:.0%} of {len(z_plain)} plain texts (threshold z > {THRESHOLD})")
 mean_marked, mean_plain = sum(z_marked) / len(z_marked), sum(z_plain) / len(z_plain)
 print(f"mean z: watermarked {mean_marked:.1f}, plain {mean_plain:.1f}")
-assert detection_rate >= 0.3 and false_positive_rate <= 0.1 and mean_marked > mean_plain + 2
+assert detection_rate - false_positive_rate > 3 * detection_se and false_positive_rate <= 0.05
+assert mean_marked > mean_plain + 2
 
 # %% [markdown]
 # How long must a text be? The evidence grows with the number of tokens: z grows like √T. We cut each
@@ -683,17 +697,54 @@ assert after_dpo > before_dpo + 0.1
 #   people. Deduplicating the training data brings every exposure below 2 bits and stops extraction.
 # - **Bias.** Data with 90% stereotyped pronouns gave a model that puts 86% of the probability on the
 #   stereotyped pronoun; greedy decoding writes it in 100% of the probes (the CrowS-Pairs-style score is
-#   100%). Counterfactual augmentation brings the probability to 49% and the score to 47%, but greedy
-#   decoding still turns the remaining small tilt into "he" every time.
+#   100%). Counterfactual augmentation brings the probability to 49% and the score to 47%, and the greedy share
+#   over the 60 probes to 45%; but at a document start, where P(he) is 0.51-0.55 for every profession, greedy
+#   decoding still writes "he" after all 16 of them.
 # - **Harmful content.** A fine-tuned classifier head filters held-out TinyWorld messages without a mistake
 #   but misses four of six new harmful messages written by hand; wrapped around generation it refuses at
 #   the prompt or at the reply, with false positives on fragments.
 # - **Preference tuning.** DPO on 191 review pairs moved the share of positive verdicts from 54% to 73%.
 # - **Transparency.** The logit lens and the attention view explain the biased "he": block 0 decides, with a
-#   head that reads "doctor". A green-list watermark is detectable from the text alone: 50% of 160-token
-#   texts pass z > 3 on predictable TinyWorld text, with no false positives; counting distinct pairs keeps z
-#   honest on a small vocabulary.
+#   head that reads "doctor". A green-list watermark is detectable from the text alone: 43 ± 5% of 100
+#   160-token texts pass z > 3 on predictable TinyWorld text, against 1 of 100 plain texts; counting distinct
+#   pairs keeps z honest on a small vocabulary.
 #
+# ## What we measured
+#
+# Each claim of the chapter, this run's figure (± one standard error where it is a share of independent items)
+# and what it is compared with. The exposures rest on two PINs per copy count, one run: read them as
+# indications, not as estimates with error bars.
+
+# %%
+from IPython.display import Markdown
+
+
+def share(value: float, n: int) -> str:
+    return f"{value:.0%} ± {math.sqrt(value * (1 - value) / n):.0%} of {n}"
+
+
+n_probes = len(contexts) * sum(1 for _, stereotype in professions if stereotype)  # 12 professions x 5 contexts
+rows = [
+    ("A PIN planted 64 times is memorised", f"exposure {means[64]} bits", f"never planted: {means[0]} bits; "
+     "the most possible: 13.3"),
+    ("Deduplication undoes it", f"{mean_exposure(privacy_dedup, 64):.1f} bits, none extracted",
+     f"with the copies: {means[64]} bits, both extracted"),
+    ("A model learns the skew of its data", f"P(stereotyped pronoun) {skewed['mean']:.0%} over {n_probes} probes",
+     f"the data: {sum(in_data) / len(in_data):.0%}"),
+    ("Greedy decoding amplifies it", f"the stereotyped pronoun is the likelier one in {share(skewed['greedy'], n_probes)}",
+     f"sampling writes it {skewed['mean']:.0%} of the time"),
+    ("Counterfactual augmentation removes the preference", f"CrowS-Pairs-style score {share(augmented['crows'], len(pairs))}",
+     f"before: {skewed['crows']:.0%}; no preference: 50%"),
+    ("A fine-tuned filter catches TinyWorld's harmful messages", f"false positives {false_positive:.1%}, false negatives "
+     f"{false_negative:.1%} of {len(test_texts)}", f"hand-written messages: {fp_new:.0%} and {fn_new:.0%} of {len(new_texts)}"),
+    ("A watermark is detectable from the text alone", f"{share(detection_rate, len(z_marked))} texts at z > {THRESHOLD:g}",
+     f"plain texts: {false_positive_rate:.0%} of {len(z_plain)}"),
+    ("Preference tuning moves what the model writes", f"positive verdicts {share(after_dpo, len(openings))}",
+     f"before DPO: {share(before_dpo, len(openings))}"),
+]
+Markdown("| claim | result | compared with |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows))
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. Train the PIN model for 300 steps instead of 600: which secrets are still exposed, and which extracted?
