@@ -11,26 +11,26 @@
 # %% [markdown]
 # # Chapter 3 — The transformer: self-attention
 #
-# *"Alice is reading a book by the river; she loves the peaceful environment."* Who is *she*? You know at
-# once: Alice, not the book and not the river. A model that predicts the next word must find out too, and
-# chapter 1's count model could not: it only sees the last two words. Transformers look back over the
-# whole text with **self-attention**: every token asks a question of every token before it and takes a
-# weighted mix of the answers.
+# *"Alice is reading a book by the river. Tom is painting a picture on the hill. The cat slept on the sofa.
+# She loves the peaceful place."* Who is *she*? You know at once: Alice, named twenty-five words earlier, not
+# Tom. A model that predicts the next word must find out too, and chapter 1's count model cannot: it only
+# sees the last few words. Transformers look back over the whole text with **self-attention**: every token
+# asks a question of every token before it and takes a weighted mix of the answers.
 #
 # After this chapter you will be able to:
 #
 # - compute attention by hand — scores, softmax, weighted sum, scaling, causal mask, query/key/value
 #   projections, several heads — and check it against `helpers.attention` and PyTorch's
 #   `scaled_dot_product_attention` (same numbers);
-# - show why a transformer needs position information (attention alone cannot see word order);
-# - find the heads of a trained transformer that look back from the pronoun to its antecedent, measure how
-#   often they do, switch heads off (one at a time and together) and measure what the model loses;
-# - measure what happens to the model's "memory" when the antecedent falls outside its context window.
+# - read an attention matrix, and show why a transformer needs position information;
+# - find the heads of the chapters' reference model that look back from the pronoun to its antecedent, measure
+#   how much they look against attention spread evenly, and switch them off to measure what the model loses,
+#   against switching off other heads;
+# - measure what the model's "memory" is worth against a count model, and what happens when the antecedent, or
+#   a customer's message, falls outside the context window.
 #
-# **Run time:** about 10 seconds on an idle 2-core CPU with its two models in the helpers' cache: the
-# chapters' pretrained TinyWorld model and this chapter's story model. A first run trains whichever is
-# missing once and caches it (the story model takes about a minute and a half); the last cell prints this
-# run's time.
+# **Run time:** about a minute on an idle 2-core CPU. Nothing is trained: the chapter reads the committed
+# reference model of TinyWorld 2; the last cell prints this run's time.
 
 # %%
 import time
@@ -48,47 +48,62 @@ from helpers.runtime import seed_everything
 
 seed_everything(0)
 torch.set_printoptions(precision=3, sci_mode=False)
+plt.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80})
 print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
 
 # %% [markdown]
 # ## 1. The sentence, as TinyWorld writes it
 #
-# TinyWorld, the series' corpus, writes lowercase words separated by spaces, with the full stop as its own
-# word. The chapter's sentence is one of its documents, so we know exactly how likely it is.
+# TinyWorld 2, the series' corpus, writes lowercase words separated by spaces, with the full stop as its own
+# word. The chapter's sentence is one of its *hero stories*: a hero, a few sentences about other people and
+# animals, then "she" or "he" for the hero, twenty and more words after the name. TinyWorld knows exactly how
+# likely each next word is, so it can tell us what the pronoun depends on.
 
 # %%
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 
-SENTENCE = "alice is reading a book by the river . she loves the peaceful environment ."
+SENTENCE = ("alice is reading a book by the river . tom is painting a picture on the hill . "
+            "the cat slept on the sofa . she loves the peaceful place .")
 world = TinyWorld(0)
+prefix = SENTENCE[: SENTENCE.index(" she ")]
+truth = world.next_word_probabilities(prefix)
 print(SENTENCE)
-print(f"a TinyWorld document: {world.is_valid(SENTENCE)}, probability {math.exp(world.log_prob(SENTENCE)):.2e}")
-assert world.is_valid(SENTENCE)
+print(f"a TinyWorld document: {world.is_valid(SENTENCE)}; after '... sofa .' the true next words are "
+      + ", ".join(f"{word} {p:.3f}" for word, p in list(truth.items())[:4]))
+swapped = world.next_word_probabilities(prefix.replace("alice", "bob", 1))
+print(f"with bob as the hero instead: she {swapped.get('she', 0):.3f}, he {swapped.get('he', 0):.3f}")
+assert world.is_valid(SENTENCE) and truth.get("he", 0) == 0 < truth["she"] and swapped.get("she", 0) == 0
 
 # %% [markdown]
-# We take the token embeddings of the chapters' pretrained model (chapter 5 builds a model like it, chapter 6
-# trains it; here we only read its weights): each token becomes a vector of numbers. For now, no positions.
+# After "sofa ." TinyWorld may start another sentence (about the weather, an animal, someone else) or come to
+# the pronoun; when the pronoun comes, it is "she", never "he". Swap the hero's name twenty-five words back and
+# "she" becomes impossible: the only clue is the name at the start.
+#
+# We take the token embeddings of the chapters' reference model, `tinyworld2-l` (a 6-layer GPT trained on
+# TinyWorld 2; chapter 5 builds a model like it; here we only read its weights): each token becomes a vector of
+# numbers. For now, no positions.
 
 # %%
 from helpers.pretrained import pretrained
 
-model, tokenizer = pretrained("tinyworld", progress=False)
+model, tokenizer = pretrained("tinyworld2-l", progress=False)
 model.eval()
 ids = tokenizer.encode(SENTENCE)
 pieces = [piece.strip() for piece in tokenizer.token_strings(ids)]
 T, C = len(ids), model.config.n_embd
 with torch.no_grad():
-    x = model.wte.weight[ids].clone()  # (T, C) one vector per token
+    x = model.wte.weight[ids].float().clone()  # (T, C) one vector per token
 print(f"{T} tokens: {pieces}")
 print(f"x: {tuple(x.shape)} = (tokens, numbers per token); x[0][:6] = {x[0, :6]}")
 SHE = pieces.index("she")
 
 
-def show_row(values: torch.Tensor, label: str) -> None:
-    """Print one row of numbers under the tokens they belong to."""
+def show_row(values: torch.Tensor, label: str, per_line: int = 11) -> None:
+    """Print a row of numbers under the tokens they belong to, a few tokens per line."""
     print(label)
-    print("  " + " ".join(f"{p:>9}" for p in pieces[: len(values)]))
-    print("  " + " ".join(f"{v:9.3f}" for v in values.tolist()))
+    for start in range(0, len(values), per_line):
+        print("  " + " ".join(f"{p:>7}" for p in pieces[start : start + per_line]))
+        print("  " + " ".join(f"{v:7.3f}" for v in values[start : start + per_line].tolist()))
 
 
 # %% [markdown]
@@ -122,8 +137,8 @@ assert weights[SHE].argmax() == SHE
 
 # %% [markdown]
 # The raw embeddings are short vectors, so the scores are small and the weights come out nearly even. The
-# largest share (about 0.14) goes to "she" itself: a vector matches itself best (its dot product with
-# itself is its squared length). Nothing points at "alice". A model needs a way to ask a *different*
+# largest share (0.088, against about 0.03 for every other token) goes to "she" itself: a vector matches
+# itself best (its dot product with itself is its squared length). Nothing points at "alice". A model needs a way to ask a *different*
 # question than "who looks like me?" — that comes in step 6.
 #
 # ### Step 3: the weighted sum — what each token takes home
@@ -167,9 +182,33 @@ show_row(masked_weights[SHE], "'she' sees alice ... she, nothing after it:")
 assert torch.equal(masked_weights.triu(1), torch.zeros(T, T)) and masked_weights[0, 0] == 1
 
 # %% [markdown]
+# The whole (T, T) table as a picture: row *i* is where token *i* looks (its **query**), column *j* the token
+# looked at (its **key**). Everything above the diagonal is the future, masked to exactly 0 (grey). With raw
+# embeddings each row spreads its weight almost evenly over what it can see: 1 for the first token, then about
+# 1/2, 1/3, ... down the rows.
+
+# %%
+figure, axes = plt.subplots(figsize=(5.6, 5.2))
+shown = masked_weights.masked_fill(~allowed, float("nan"))  # the masked future drawn as blank
+axes.set_facecolor("#e9ecef")
+image = axes.imshow(shown, cmap="Oranges", vmin=0)
+axes.set_xticks(range(T), pieces, rotation=90, fontsize=7)
+axes.set_yticks(range(T), pieces, fontsize=7)
+axes.set_xlabel("key: the token looked at")
+axes.set_ylabel("query: the token looking")
+axes.set_title("raw embeddings, scaled and masked: weights of each query row", fontsize=9)
+figure.colorbar(image, ax=axes, shrink=0.7)
+plt.show()
+
+# %% [markdown]
 # ### Step 6: queries, keys and values — learned questions and answers
-# ![One attention head seen from "she": each token offers a key and a value, "she" brings a query; the
-# weights are the softmax of query · key, the output is the weighted sum of the values](../images/03_query_key_value.png)
+# ![One attention head seen from "she", an illustration with made-up weights: each token offers a key and a
+# value, "she" brings a query; the weights are the softmax of query · key, the output is the weighted sum of the
+# values](../images/03_query_key_value.png)
+#
+# The picture is an illustration: its weights are made up to show the mechanism. Section 5 measures where the
+# trained model's heads really look: from the token *before* the pronoun (whose output predicts it), the two
+# heads that look back put about half their attention on the hero's name.
 #
 # Instead of comparing raw vectors, each token makes three vectors with three learned matrices:
 # a **query** (what am I looking for?), a **key** (what do I offer?) and a **value** (what do I pass on
@@ -278,7 +317,7 @@ except ExerciseMistake as mistake:
 # %% [markdown]
 # ## 3. The same computation inside a trained transformer
 #
-# The chapters' pretrained model is a small GPT trained on TinyWorld (chapter 5 trains one like it).
+# The reference model is a small GPT trained on TinyWorld 2 (chapter 5 builds one like it).
 # Each of its blocks normalises the residual stream (LayerNorm) and runs multi-head attention, then a
 # small feed-forward network. Its first layer's attention weights are exactly our from-scratch
 # computation applied to its trained matrices:
@@ -294,6 +333,35 @@ with torch.no_grad():
                                                  model.h[0].attn.c_proj, config.n_head)
 assert torch.allclose(trained_weights, trace.attentions[0][0], atol=1e-5)
 print("from scratch on the trained layer 0 == model.trace(...).attentions[0]")
+
+# %% [markdown]
+# ### The trained model's attention matrices
+# Every head of every layer makes its own (T, T) table for the sentence, like the one drawn in step 5. All
+# 36 of them, one row of pictures per layer; in each, row *i* is where token *i* looks, and the grey upper
+# triangle is the masked future:
+
+# %%
+figure, grid = plt.subplots(config.n_layer, config.n_head, figsize=(7.2, 7.4))
+for layer in range(config.n_layer):
+    for head in range(config.n_head):
+        axes = grid[layer, head]
+        axes.set_facecolor("#e9ecef")
+        axes.imshow(trace.attentions[layer][0, head].float().masked_fill(~allowed, float("nan")),
+                    cmap="Oranges", vmin=0, vmax=1)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        if layer == 0:
+            axes.set_title(f"head {head}", fontsize=8)
+        if head == 0:
+            axes.set_ylabel(f"layer {layer}", fontsize=8)
+figure.suptitle(f"every head of the reference model on the {T}-token sentence (query rows x key columns)",
+                fontsize=9)
+plt.show()
+
+# %% [markdown]
+# Trained heads are far from even. Many look mostly along the diagonal, at the token itself or the few just
+# before it; others draw dark columns, a token that many later tokens look back at. Which of these heads matters
+# for "she"? Looking at 36 pictures does not tell; section 5 measures it.
 
 # %% [markdown]
 # ## 4. Attention is blind to word order
@@ -325,7 +393,7 @@ assert torch.allclose(shuffled, plain[permutation], atol=1e-5)
 # Shuffle everything before "she" and the output at "she" does not change at all.
 
 # %%
-before_she = x[: SHE + 1]  # "alice ... river . she"
+before_she = x[: SHE + 1]  # "alice ... sofa . she"
 order = torch.cat([torch.randperm(SHE, generator=torch.Generator().manual_seed(2)), torch.tensor([SHE])])
 with torch.no_grad():
     change = (first_layer(before_she)[-1] - first_layer(before_she[order])[-1]).abs().max()
@@ -349,362 +417,370 @@ print(f"largest change of the output at 'she' with positions: {change:.3f} "
 assert change > 0.1 * with_positions.abs().mean()
 
 # %% [markdown]
-# ## 5. A transformer trained on pronoun stories
+# ## 5. Which heads find "alice"? Measure, don't just look
 #
-# The chapters' pretrained model reads every kind of TinyWorld text; pronoun stories are a small part of it.
-# For this chapter we train a smaller transformer on pronoun stories only, so that every training window
-# holds several pronouns to predict: 2 layers of 4 heads, 64 numbers per token, 1,500 steps on 20,000 stories
-# (`helpers.experiments.attention_probes.story_model`, trained once, then cached like the pretrained
-# model; it reads with the pretrained model's tokenizer). Half of its stories have *distractor characters*:
-# a hero, one or more people of the other gender, then the pronoun meaning the hero:
-#
-# > mia is playing with a ball by the river . bob is singing a song in the garden . the cat slept on the
-# > log . jack is writing a letter by the river . **she**
-#
-# the other half none, the chapter's kind ("alice is reading a book by the river . **she**").
-#
-# We test it on 300 **held-out** stories of each kind (from a TinyWorld stream no training text came
-# from). Pronoun accuracy comes from `helpers.probes.pronoun_accuracy`: the share of stories where the model
-# gives the right pronoun a higher probability than the wrong one, a forced choice between "she" and "he"
-# (0.5 is a coin flip).
+# First: does the model know who "she" is? We ask it about 200 **held-out** hero stories, written by TinyWorld
+# from a seed no corpus of the series uses and checked against the 300,000 documents the model was trained on
+# (none of them is one). Each story stops right before its first pronoun, and the model must choose between
+# "she" and "he": P(right) is the probability it gives the right one of the two (0.5 is a coin flip).
 
 # %%
-from helpers.experiments.attention_probes import STORY_MODEL, story_model
-from helpers.probes import pronoun_accuracy, pronoun_stories
+from helpers.experiments.abilities import AbilityResult
+from helpers.experiments.attention_probes import antecedent_distance, hero_stories, pronoun_pairs, right_probabilities
+from helpers.pretrained import corpus_texts, recipe_named
 
-story, _ = story_model()  # the same tokenizer as the pretrained model; a progress bar if it trains now
-story_config = story.config
-print(f"story model: {story.num_parameters():,} parameters; {story_config.n_layer} layers x {story_config.n_head} "
-      f"heads, {story_config.n_embd} numbers per token, context of {story_config.context_length} tokens; "
-      f"{STORY_MODEL.training.max_steps} steps on {STORY_MODEL.documents:,} stories")
-N_STORIES = 300
-stories = pronoun_stories(N_STORIES)  # hero, distractors of the other gender, pronoun
-simple_stories = pronoun_stories(N_STORIES, with_distractors=False)  # hero, pronoun
-accuracy = pronoun_accuracy(story, tokenizer, stories)
-simple_accuracy = pronoun_accuracy(story, tokenizer, simple_stories)
-general_accuracy = pronoun_accuracy(model, tokenizer, stories)
-print(f"pronoun accuracy of the story model: {accuracy:.1%} with distractors, {simple_accuracy:.1%} without")
-print(f"the chapters' general pretrained model, with distractors: {general_accuracy:.1%}")
-assert accuracy > 0.95 and simple_accuracy > 0.95 and general_accuracy < accuracy - 0.1
+
+def mean_and_se(values: torch.Tensor) -> tuple[float, float]:
+    """The mean of per-item values and its standard error, the uncertainty every figure below carries."""
+    return float(values.mean()), float(values.std() / math.sqrt(len(values)))
+
+
+pretraining_text, _ = corpus_texts(recipe_named("tinyworld2-l"))  # the 300,000 documents it was trained on
+N_STORIES = 200
+stories = hero_stories(N_STORIES, pretraining_text=pretraining_text)
+pairs = pronoun_pairs(stories)
+distances = torch.tensor([antecedent_distance(tokenizer, story) for story in stories], dtype=torch.float)
+print(pairs[0].prompt, "->", pairs[0].right, "or", pairs[0].wrong, "?")
+print(f"the hero's name is {distances.mean():.0f} tokens back on average ({distances.min():.0f} to "
+      f"{distances.max():.0f})")
+p_right = right_probabilities(model, tokenizer, pairs)  # (N,)
+pronoun_result = AbilityResult(float((p_right > 0.5).float().mean()), N_STORIES)
+print(f"the reference model chooses the right pronoun in {pronoun_result} of the stories; "
+      f"mean P(right) {mean_and_se(p_right)[0]:.3f} ± {mean_and_se(p_right)[1]:.3f}")
+assert pronoun_result.accuracy - 0.5 > 3 * pronoun_result.se  # far above a coin flip
 
 # %% [markdown]
-# The story model gets every pronoun of the test stories right: 100% with distractors and without. The chapters'
-# general model, which saw far fewer pronoun stories per training step, gets 70% of the stories with
-# distractors. Now: *how* does the story model know?
-#
-# ## 6. Which head finds "alice"? Measure, don't just look
-#
-# For every layer and head we read the attention of the last token before the pronoun — the "." whose
-# output predicts it — over the 300 stories, and ask: how often is the antecedent the token it looks at
-# most, and how much of its attention lands on the antecedent (and, with distractors, on the distractors)?
-#
-# Which heads do what is decided by the accidents of training (the random start, the order of the batches):
-# train the same recipe with another seed and the heads below sit elsewhere (exercise 6). The text quotes the
-# run saved with this notebook; the `assert` cells check what held in all six runs we trained (seeds 0 to 3
-# on two threads, seeds 0 and 1 on one).
+# Now where it looks. For every layer and head we read the attention of the last token before the pronoun —
+# the "." whose output predicts it — and sum the weight it puts on the hero's name. The baseline is attention
+# spread evenly over the tokens it can see: the name's share of them (its tokens over the prompt's length).
 
 # %%
-from helpers.experiments.attention_probes import antecedent_attention, pronoun_items
+from helpers.experiments.attention_probes import look_back_attention, look_back_items
 
-without_distractors = antecedent_attention(story, pronoun_items(tokenizer, simple_stories))
-with_distractors = antecedent_attention(story, pronoun_items(tokenizer, stories))
-on_distractors = with_distractors.on_distractors.mean(-1)  # (n_layer, n_head)
-print("          without distractors                    with distractors")
-print("head   antecedent is top  weight on it    antecedent is top  weight on it  weight on distractors")
-for layer in range(story_config.n_layer):
-    for head in range(story_config.n_head):
-        print(f"L{layer} H{head} {without_distractors.hit_rate[layer, head]:17.0%}"
-              f"  {without_distractors.mean_on_antecedent[layer, head]:12.2f}"
-              f"    {with_distractors.hit_rate[layer, head]:17.0%}"
-              f"  {with_distractors.mean_on_antecedent[layer, head]:12.2f}  {on_distractors[layer, head]:21.2f}")
-alice_layer, alice_head = without_distractors.best_head()
-antecedent_heads = [divmod(int(i), story_config.n_head)  # the two heads with the most weight on the antecedent
-                    for i in without_distractors.mean_on_antecedent.flatten().argsort(descending=True)[:2]]
-print(f"the alice head: L{alice_layer} H{alice_head}, the antecedent is its top token in "
-      f"{without_distractors.hit_rate[alice_layer, alice_head]:.0%} of the stories without distractors")
-print("the two heads with the most weight on the antecedent: " + ", ".join(
-    f"L{i} H{j} ({without_distractors.mean_on_antecedent[i, j]:.2f})" for i, j in antecedent_heads))
-best_hit_rate = without_distractors.hit_rate[alice_layer, alice_head]
-assert best_hit_rate > 0.45 and without_distractors.mean_on_antecedent.max() > 0.35  # a head finds the hero ...
-assert with_distractors.hit_rate.max() < best_hit_rate / 2  # ... and with distractors, no head does
-
-# %% [markdown]
-# Two results:
-#
-# - **Without distractors there are "alice heads"** in layer 1: L1 H1 makes the antecedent the token it
-#   looks at most in 73% of the stories, L1 H2 in 51%; they put on average 0.61 and 0.48 of their attention
-#   on the hero's name. They look from the "." before the pronoun back to the name.
-# - **With distractors no head picks the antecedent**: the best makes it its top token in 6% of the
-#   stories. Instead L1 H2 puts 0.86 of its attention on the *distractors*.
-#
-# A story has about ten tokens before the pronoun, so attention spread evenly would give the name about 0.1.
-#
-# Split by the hero's gender, the two alice heads behave very differently:
-
-# %%
-male_hero = torch.tensor([s.fields["gender"] == "male" for s in simple_stories])  # (N,)
+found = look_back_attention(model, look_back_items(tokenizer, stories))
+print("mean attention weight on the hero's name, from the '.' before the pronoun (rows: layers, columns: heads)")
+print(found.mean_on_target)
+even, even_se = mean_and_se(found.even_share)
+print(f"attention spread evenly would give it {even:.3f} ± {even_se:.3f}")
+antecedent_heads = found.top_heads(2)
 for layer, head in antecedent_heads:
-    weight = without_distractors.on_antecedent[layer, head]  # (N,)
-    print(f"L{layer} H{head}: weight on the hero's name when it is a boy's {weight[male_hero].mean():.2f}, "
-          f"a girl's {weight[~male_hero].mean():.2f}")
-weights_by_gender = [(without_distractors.on_antecedent[i, j][male_hero].mean(),
-                      without_distractors.on_antecedent[i, j][~male_hero].mean()) for i, j in antecedent_heads]
-assert max(abs(boy - girl) for boy, girl in weights_by_gender) > 0.3  # names of one gender draw far more
+    gap, gap_se = mean_and_se(found.on_target[layer, head] - found.even_share)
+    print(f"L{layer} H{head}: {found.mean_on_target[layer, head]:.3f} on the name, {gap:+.3f} ± {gap_se:.3f} over even; "
+          f"the name is its most-attended token in {found.hit_rate[layer, head]:.0%} of the stories")
+    assert gap > 3 * gap_se  # the head looks at the hero's name far more than attention spread evenly would
+third = found.top_heads(3)[-1]
+print(f"the next head, L{third[0]} H{third[1]}, puts {found.mean_on_target[third]:.3f} on it")
 
 # %% [markdown]
-# A boy's name draws most of their attention (0.88 and 0.90), a girl's name much less (0.32 and 0.04):
-# this model has a default, "she", and these heads look for the evidence against it. (Other training runs
-# pick the other default, or split the work: one head looks for boys, the other for girls.) So on the chapter's
-# own sentence the picture is faint. Here is the alice head L1 H1 in the AttentionLab, seen from the "."
-# right before "she" (pick another layer, head or query token; "all heads" shows the whole layer):
+# Two heads of the last layer stand out: **L5 H0** and **L5 H3** put on average 0.57 and 0.40 of their
+# attention on a name about 50 tokens back, where attention spread evenly would give it 0.04; the next head,
+# L4 H1, puts 0.06 there, and none of the other 33 more. These are the **antecedent heads**.
+# (Which heads they are is an accident of training: retrain with another seed and they may sit elsewhere.)
+#
+# `AttentionLab` shows it for the chapter's sentence: the first antecedent head, seen from the "." right before
+# "she", with the text coloured by its attention (pick another layer, head or query token, or another view):
 
 # %%
-from helpers.widgets import AttentionLab
+from helpers.widgets import AttentionLab, attention_from, attention_maps
 
-lab = AttentionLab(story, tokenizer, SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1, view="tokens")
+antecedent_layer, antecedent_head = antecedent_heads[0]
+lab = AttentionLab(model, tokenizer, SENTENCE, layer=antecedent_layer, head=antecedent_head, query=SHE - 1,
+                   view="tokens")
 lab
 
 # %%
-from helpers.widgets import attention_from, attention_maps
-
-HIS_SENTENCE = "bob is reading a book by the river . he loves the peaceful environment ."
-assert world.is_valid(HIS_SENTENCE)
-on_name = {}
-for text in (SENTENCE, HIS_SENTENCE):
-    maps = attention_maps(story, tokenizer, text)
-    weights = attention_from(maps, layer=alice_layer, head=alice_head, query=SHE - 1)  # from the "." before
-    on_name[text.split(" ")[0]] = float(weights[0])
-    top = sorted(zip(map(float, weights), maps.pieces, strict=True), reverse=True)[:3]
-    print(f"{text.split(' . ')[0]} . -> top three: " + ", ".join(f"{piece.strip()} {w:.2f}" for w, piece in top))
-    if text == HIS_SENTENCE:
-        assert top[0][1].strip() == "bob"  # in the sentence about bob, the head looks at bob most
-assert on_name["bob"] > on_name["alice"]
+maps = attention_maps(model, tokenizer, SENTENCE)
+weights_before_she = attention_from(maps, layer=antecedent_layer, head=antecedent_head, query=SHE - 1)
+top = sorted(zip(map(float, weights_before_she), maps.pieces, strict=True), reverse=True)[:3]
+print("from the '.' before 'she', the top three: " + ", ".join(f"{piece.strip()} {w:.2f}" for w, piece in top))
+assert top[0][1].strip() == "alice"
 
 # %% [markdown]
-# "alice" gets 0.15 of the head's attention, about as much as "the" (0.14); the largest share (0.30) stays on
-# the "." itself. "bob", in the same sentence about him, gets 0.89. The picture of the sentence about bob (a
-# fixed picture; type any story into the lab above to explore it):
+# 0.94 of the head's attention from that "." lands on "alice", 26 tokens back. The same head in the "one head"
+# view: its whole query x key matrix for the sentence. The framed row, the "." before "she", is the one coloured
+# above, dark under "alice". No other row looks at "alice" that hard: once "she" is written, the rows after it
+# look at "she" instead (the dark column under it) — the pronoun now carries the gender.
 
 # %%
-AttentionLab(story, tokenizer, HIS_SENTENCE, layer=alice_layer, head=alice_head, query=SHE - 1,
-             view="tokens").snapshot()
+AttentionLab(model, tokenizer, SENTENCE, layer=antecedent_layer, head=antecedent_head, query=SHE - 1,
+             view="one head").snapshot()
 
 # %% [markdown]
-# And with a distractor, the other alice head, L1 H2,
-# looks from the "." before "she" at the distractor "bob", not at alice:
+# And the "all heads" view of its layer, the head framed: the other heads of layer 5 look elsewhere.
 
 # %%
-STORY = "alice is reading a book by the river . bob waves from across the road . she loves the peaceful environment ."
-assert world.is_valid(STORY)
-story_pieces = [p.strip() for p in tokenizer.token_strings(tokenizer.encode(STORY))]
-other_layer, other_head = next(head for head in antecedent_heads if head != (alice_layer, alice_head))
-AttentionLab(story, tokenizer, STORY, layer=other_layer, head=other_head, query=story_pieces.index("she") - 1,
-             view="tokens").snapshot()
+AttentionLab(model, tokenizer, SENTENCE, layer=antecedent_layer, head=antecedent_head, query=SHE - 1,
+             view="all heads").snapshot()
 
 # %% [markdown]
-# ## 7. Switch heads off: does the model use what the heads find?
+# ## 6. Switch heads off: does the model use what the heads find?
 #
-# Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to
-# remove heads and measure. `heads_switched_off` zeroes a head's output inside its block (its slice of the
-# vector that enters the output projection), as if the head were not there. First one head at a time:
+# Attention weights show where a head looks, not whether the model *uses* what it finds. The test is to remove
+# heads and measure. `heads_switched_off` zeroes a head's output inside its block (its slice of the vector that
+# enters the output projection), as if the head were not there. We switch off the two antecedent heads, and,
+# as the baseline, two heads drawn at random from the other 34, in eight draws.
 
 # %%
-from helpers.experiments.attention_probes import ablation_accuracies, heads_switched_off
+import random
 
-simple_ablations = ablation_accuracies(story, tokenizer, simple_stories)  # (n_layer, n_head): one head off
-ablations = ablation_accuracies(story, tokenizer, stories)
-print(f"all heads on: {simple_accuracy:.1%} without distractors, {accuracy:.1%} with")
-print("one head switched off, without distractors (rows: layers, columns: heads):")
-print(simple_ablations)
-print("... with distractors:")
-print(ablations)
-print(f"the alice head L{alice_layer} H{alice_head} off: {simple_ablations[alice_layer, alice_head]:.1%} without "
-      f"distractors, {ablations[alice_layer, alice_head]:.1%} with")
-assert simple_ablations.median() > simple_accuracy - 0.05  # most heads can go, one at a time
+from helpers.experiments.attention_probes import heads_switched_off
 
-# %% [markdown]
-# One head off at a time, the model hardly notices: switching off the alice head L1 H1 costs nothing (100%
-# without distractors, 100% with); switching off L1 H2 costs 11 points without distractors (89.3%) and 20
-# with them (80.0%); every other head, at most 1 point. That does not mean the model ignores L1 H1: the
-# other alice head, L1 H2, reads the same name, so either one is nearly enough — in this run the heads are
-# **redundant**. The test is to switch them off *together*; as a control, every pair of the six other heads:
-
-# %%
-from itertools import combinations
-
-
-def accuracies_without(heads):
-    """Pronoun accuracy (without distractors, with them) with these heads' outputs zeroed."""
-    with heads_switched_off(story, heads):
-        return pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories)
-
-
-other_heads = [(layer, head) for layer in range(story_config.n_layer) for head in range(story_config.n_head)
+with heads_switched_off(model, antecedent_heads):
+    p_without = right_probabilities(model, tokenizer, pairs)  # (N,)
+other_heads = [(layer, head) for layer in range(config.n_layer) for head in range(config.n_head)
                if (layer, head) not in antecedent_heads]
-both_off = accuracies_without(antecedent_heads)
-pairs_off = torch.tensor([accuracies_without(pair) for pair in combinations(other_heads, 2)])  # (15, 2)
-typical_pair, worst_pair = pairs_off.median(dim=0).values, pairs_off.min(dim=0).values
-print(f"{'switched off':>30}   without distractors   with distractors")
-print(f"{'the two alice heads':>30}   {both_off[0]:19.1%}   {both_off[1]:16.1%}")
-print(f"{'a pair of other heads, median':>30}   {typical_pair[0]:19.1%}   {typical_pair[1]:16.1%}")
-print(f"{'the worst of the 15 pairs':>30}   {worst_pair[0]:19.1%}   {worst_pair[1]:16.1%}")
-assert both_off[0] < min(simple_accuracy, typical_pair[0]) - 0.2  # without distractors they carry the pronoun
-assert both_off[1] < accuracy - 0.05  # with distractors they matter too, less
+DRAWS = 8
+draws = random.Random(0)
+random_drops = []  # per draw, the mean drop in P(right) over the stories
+for _ in range(DRAWS):
+    chosen = draws.sample(other_heads, len(antecedent_heads))
+    with heads_switched_off(model, chosen):
+        random_drops.append(float((p_right - right_probabilities(model, tokenizer, pairs)).mean()))
+        print(f"  off: {', '.join(f'L{i} H{j}' for i, j in chosen)}: drop {random_drops[-1]:+.3f}")
+drop, drop_se = mean_and_se(p_right - p_without)
+random_drop, random_drop_se = mean_and_se(torch.tensor(random_drops))
+print(f"P(right) with every head on: {p_right.mean():.3f}")
+print(f"the two antecedent heads off: {p_without.mean():.3f}, a drop of {drop:.3f} ± {drop_se:.3f}; "
+      f"they still choose right in {float((p_without > 0.5).float().mean()):.1%} of the stories")
+print(f"two random other heads off: a drop of {random_drop:.3f} ± {random_drop_se:.3f} (over {DRAWS} draws)")
+ablation_margin = (drop - random_drop) / math.hypot(drop_se, random_drop_se)
+print(f"the antecedent heads cost {drop - random_drop:.3f} more: {ablation_margin:.1f} standard errors")
+assert ablation_margin > 3
 
 # %% [markdown]
-# Zeroed together, the two alice heads take the model from always right down to 64.0% without distractors
-# and 71.3% with them, while switching off a pair of the other heads costs little: the median pair keeps
-# 100% and 98.7%, even the worst of the 15 keeps 98.3% and 92.0%. So the model *uses* what these heads find. Without
-# distractors the two stand in for each other (either one alone zeroed keeps 89.3% or more, both 64.0%);
-# with distractors L1 H2 does most of the work (80.0% without it, 71.3% without both).
+# Switching the two antecedent heads off takes P(right) from 0.995 down to 0.868, a drop of 0.127 ± 0.006; two
+# other heads, in eight random draws, cost nothing measurable (no draw moves it by more than 0.001). So the model
+# *uses* what these heads find. Yet it still prefers the right pronoun in every story: the two heads carry much
+# of the evidence, not all of it, and weaker paths (L4 H1 and L4 H3 look at the name a little) carry the rest.
 #
-# **What do they read with distractors?** TinyWorld's stories have a regularity: every distractor has the
-# *other* gender. So "bob is in view, so *she*" works as well as "the hero is mia, so *she*" — and the
-# distractors are the names L1 H2 looks at. We can test which rule the model learned: turn every distractor
-# into the hero's gender ("mia ... lily ... anna ... she"), a story TinyWorld never writes. Every name now
-# says *she*: a model that reads the hero's gender stays right; one that learned "the pronoun is the gender
-# the distractors do not have" turns wrong.
+# One head at a time:
 
 # %%
-from helpers.experiments.attention_probes import same_gender_pairs
-from helpers.probes import accuracy as pair_accuracy
-
-same_gender = same_gender_pairs(stories)
-print(same_gender[0].prompt, "->", same_gender[0].right, "or", same_gender[0].wrong, "?")
-same_gender_accuracy = pair_accuracy(story, tokenizer, same_gender)
-print(f"pronoun accuracy with same-gender distractors: {same_gender_accuracy:.1%} (the usual stories: {accuracy:.1%})")
-assert same_gender_accuracy < 0.2 < 0.9 < accuracy
+alone = {}
+for layer, head in antecedent_heads:
+    with heads_switched_off(model, [(layer, head)]):
+        alone[(layer, head)] = float(right_probabilities(model, tokenizer, pairs).mean())
+    print(f"only L{layer} H{head} off: P(right) {alone[(layer, head)]:.3f}")
 
 # %% [markdown]
-# 0.7% (2 of 300 stories): with distractors, the model practically never resolves the pronoun. It reads the
-# distractors' names and answers with the other gender — a shortcut that is right in every story TinyWorld
-# writes, and wrong in nearly every story where it no longer holds. The heads that look back at the hero's name are real in the stories
-# without distractors; with distractors L1 H2 looks at "bob" instead and the model answers "not his
-# gender". A model learns what predicts the next token in *its* data, not the rule we had in mind.
+# PLACEHOLDER_ALONE
 
 # %% [markdown]
-# ## 8. The count model of chapter 1 on the same stories
+# ## 7. The count model of chapter 1 on the same stories
 #
 # Chapter 1's count model predicts the next word from the last n − 1 words only. We count the words of the
-# story model's 20,000 training stories and ask it the same question: after "... by the river .", is "she"
-# or "he" more likely? A trigram reads "river ." — nothing about who is in the story. A 6-gram reads five
-# words back, which now and then reaches a name or a "his".
+# first 60,000 of the model's 300,000 pretraining documents (a fifth, to keep this cell to seconds) and ask a
+# 5-gram the same question: after "... the sofa .", is "she" or "he" more likely? Four words back never reach
+# a name twenty and more words away.
 
 # %%
-import re
-
-from helpers.experiments.attention_probes import count_model_margins, story_texts
+from helpers.experiments.abilities import AbilityTest, ChoiceItem, ngram_scorer, words
 from helpers.ngram_model import NGramModel
 
-training_text = story_texts(STORY_MODEL, STORY_MODEL.documents, STORY_MODEL.world_seed)  # the story model's text
-words = re.findall(r"\S+|\n", training_text)  # words, and "\n" between documents
-count_accuracy = {}
-for n in (3, 6):
-    count_model = NGramModel.train(words, n)
-    count_accuracy[n] = {kind: float((count_model_margins(count_model, probes) > 0).float().mean())
-                         for kind, probes in (("with", stories), ("without", simple_stories))}
-    print(f"{n}-gram count model ({len(words):,} training words): pronoun accuracy {count_accuracy[n]['with']:.1%} "
-          f"with distractors, {count_accuracy[n]['without']:.1%} without")
-print(f"story transformer (a window of {story_config.context_length} tokens):   pronoun accuracy {accuracy:.1%} "
-      f"with distractors, {simple_accuracy:.1%} without")
-assert 0.4 < count_accuracy[3]["with"] < 0.6 and max(count_accuracy[6].values()) < 0.8 < min(accuracy, simple_accuracy)
+documents = pretraining_text.split("\n")[:60_000]  # a fifth of the pretraining documents
+five_gram = NGramModel.train(words("".join(document + "\n" for document in documents)), 5)
+pronoun_test = AbilityTest("pronoun", tuple(ChoiceItem(pair.prompt, ((" she",), (" he",)), 0 if pair.right == "she" else 1)
+                                            for pair in pairs), 0.5)
+count_pronoun = pronoun_test.run(ngram_scorer(five_gram))
+print(f"5-gram count model: right pronoun in {count_pronoun} of the stories")
+print(f"the reference transformer:         {pronoun_result}")
+assert abs(count_pronoun.accuracy - 0.5) < 3 * count_pronoun.se  # a coin flip, within noise
+assert pronoun_result.accuracy - count_pronoun.accuracy > 3 * math.hypot(pronoun_result.se, count_pronoun.se)
 
 # %% [markdown]
-# The trigram is a coin flip (50.0% with distractors, 51.7% without): after "river ." it says the same
-# thing whoever the hero is. The 6-gram is no better (52.0% and 50.0%): five words back rarely reach a name
-# or a "his". The transformer, which can attend to any token of its window, gets all of them (100%).
+# The 5-gram is right in 43.5 ± 3.5% of the stories: a coin flip, within noise. After "... along the path ." it
+# says the same thing whoever the hero is. The transformer, which can attend to any token of its window, gets
+# every one.
 
 # %% [markdown]
-# ## 9. Memory: what if the antecedent falls outside the context window?
+# ## 8. Memory: what if the antecedent falls outside the context window?
 #
 # ![Two windows over the same story: one still holds "alice", the other starts right after it and holds
 # only "bob"](../images/03_context_window.png)
 #
-# A transformer looks back only as far as its context window (here 128 tokens): whatever fell out of the
-# window is gone. First we crop each prompt to its last *k* tokens and split the stories by which names are
-# still in view: the antecedent, only distractors, or no name at all.
+# A transformer looks back only as far as its context window (here 128 tokens): whatever fell out of the window
+# is gone. First we crop each prompt to its last *k* tokens and split the stories by whether the hero's name is
+# still in view.
 
 # %%
-from helpers.experiments.attention_probes import VIEWS, distance_accuracies, window_accuracies
+from helpers.probes import pair_margins
 
-WINDOWS = (4, 8, 16, 32, 64, story_config.context_length)
-results = window_accuracies(story, tokenizer, stories, WINDOWS)
-print(f"{'window':>6} {'accuracy':>9}   " + "   ".join(f"{view:>26}" for view in VIEWS))
-for r in results:
-    print(f"{r.window:6d} {r.accuracy:9.1%}   " + "   ".join(
-        f"{n:4d} stories, {acc:6.1%} right" if n else f"{0:4d} stories,       -    " for n, acc in r.by_view.values()))
-for view, (low, high) in zip(VIEWS, ((0.9, 1.0), (0.9, 1.0), (0.0, 0.65)), strict=True):
-    assert all(low < r.by_view[view][1] <= high for r in results if r.by_view[view][0] >= 50), view
+WINDOWS = (16, 32, 64)  # with the whole window (128 tokens) every name is in view: section 5's 100%
+in_view_results, out_of_view_results = {}, {}
+print(f"{'window':>6}   {'name in view':>24}   {'name cut off':>24}")
+for window in WINDOWS:
+    correct = pair_margins(model, tokenizer, pairs, max_prompt_tokens=window) > 0  # (N,)
+    in_view = distances <= window
+    for results, group in ((in_view_results, in_view), (out_of_view_results, ~in_view)):
+        if group.sum() >= 20:
+            results[window] = AbilityResult(float(correct[group].float().mean()), int(group.sum()))
+    print(f"{window:6d}   " + "   ".join(f"{str(results[window]):>13} of {int(group.sum()):3d}" if window in results
+                                         else f"{'-':>13} of {int(group.sum()):3d}"
+                                         for results, group in ((in_view_results, in_view),
+                                                                (out_of_view_results, ~in_view))))
+cut_off = out_of_view_results[32]  # the window that splits the stories most evenly
+kept = in_view_results[32]
+assert abs(cut_off.accuracy - 0.5) < 3 * cut_off.se  # with the name cut off: a coin flip, within noise
+assert kept.accuracy - cut_off.accuracy > 3 * math.hypot(kept.se, cut_off.se)
 
 # %% [markdown]
-# With no name left in the window the model is at a coin flip (45.0% and 52.7% in the rows with at least
-# 50 such stories). With a name in view it is right 98% to 100% of the time, whether that name is the
-# antecedent or only a distractor: cropping the antecedent away costs nothing as long as someone of the
-# other gender is still in view — the shortcut again.
-#
-# Second, the real test of memory: the simple stories, where the hero is the only clue, with harmless
-# scenery sentences ("the cat sat on the mat .", no people in them) pushed in before the pronoun until the
-# antecedent is at least *d* tokens back — eventually beyond the window.
+# With the hero's name in view the model is always right; with it cut off, at every window, it is at a coin
+# flip within noise (52.7 ± 4.1% of 148 stories at a window of 32 tokens). Nothing else in a hero story tells the
+# hero's gender: the people in between are of either gender.
+
+# %% [markdown]
+# Second, memory over distance: harmless scenery sentences ("the cats jumped on the rug .", no people in them)
+# pushed in before the pronoun until the hero's name is at least *d* tokens back — at the end, beyond the window.
 
 # %%
-DISTANCES = (0, 16, 32, 64, 120, 136)
-distances = distance_accuracies(story, tokenizer, simple_stories, DISTANCES)
-print(f"{'antecedent at least':>19} {'on average':>10} {'beyond the window':>18} {'accuracy':>9}")
-for r in distances:
-    print(f"{r.min_distance:12d} tokens {r.mean_distance:10.0f} {r.beyond_window:18d} {r.accuracy:9.1%}")
+from helpers.experiments.attention_probes import stretched_pairs
 
-figure, axes = plt.subplots(figsize=(7, 3.2), dpi=90)
-axes.plot([r.mean_distance for r in distances], [r.accuracy for r in distances], "o-",
-          label="stories without distractors, scenery pushed in")
-axes.axvline(story_config.context_length, color="grey", linestyle="--", label="edge of the context window")
+STRETCH = (72, 108, 136)
+stretched = {0: (float(distances.mean()), pronoun_result)}  # the stories as written: section 5
+for min_distance in STRETCH:
+    far_pairs, far_distances = stretched_pairs(tokenizer, stories, min_distance)
+    far = AbilityResult(float((pair_margins(model, tokenizer, far_pairs) > 0).float().mean()), N_STORIES)
+    stretched[min_distance] = (sum(far_distances) / N_STORIES, far)
+for min_distance, (mean_distance, result) in stretched.items():
+    print(f"the name at least {min_distance:3d} tokens back ({mean_distance:5.1f} on average): {result} right")
+
+figure, axes = plt.subplots(figsize=(6.4, 3.0))
+axes.errorbar([d for d, _ in stretched.values()], [r.accuracy for _, r in stretched.values()],
+              yerr=[r.se for _, r in stretched.values()], fmt="o-", capsize=3, label="reference model")
+axes.axvline(config.context_length, color="grey", linestyle="--", label="edge of the context window")
 axes.axhline(0.5, color="black", linewidth=0.8, linestyle=":", label="coin flip")
-axes.set_xlabel("tokens between the antecedent and the pronoun")
+axes.set_xlabel("tokens between the hero's name and the pronoun")
 axes.set_ylabel("pronoun accuracy")
-axes.set_ylim(0, 1.02)
+axes.set_ylim(0, 1.05)
 axes.legend(fontsize=8, loc="lower left")
-axes.set_title("How far back does the model still find alice?", fontsize=10)
 plt.show()
-assert distances[0].accuracy > 0.9 and all(r.accuracy < 0.65 for r in distances if r.min_distance >= 64)
+beyond = stretched[STRETCH[-1]][1]
+assert abs(beyond.accuracy - 0.5) < 3 * beyond.se and stretched[0][1].accuracy - beyond.accuracy > 3 * beyond.se
 
 # %% [markdown]
-# Right after the hero's sentence (the name about 10 tokens back) the model is right every time; about 19
-# tokens back, 99.7%; about 36 back, 87%; from about 68 tokens back it is near a coin flip (55%), although the
-# name is still well inside the 128-token window; past the window's edge it stays there (46%). The window is
-# an upper bound, not a promise: this small model's grip on a name fades long before the name falls out —
-# it was trained on stories where the name was never that far back.
+# With the name about 78 and even 112 tokens back, further than in almost any story it was trained on, the model
+# is still right (100% and 99.5 ± 0.5%). About 140 tokens back, past the window's edge, it falls to 42.0 ± 3.5%:
+# a coin flip, within noise (2.3 standard errors below it). Inside the window the memory holds; outside it there is
+# none.
+
+# %% [markdown]
+# ## 9. Is self-attention the start of machine memory?
 #
-# ## 10. Is self-attention the start of machine memory?
+# A story is one thing; a conversation is where memory matters. In TinyWorld 2's support conversations the
+# customer names a product, says how they feel, and the agent's reply names the product again:
 #
-# The chapter's numbers, side by side:
+# > customer : i want my money back for the chair . i am really angry . agent : i am so sorry for the trouble .
+# > your refund for the **chair** is on its way .
+#
+# We stop 200 held-out conversations right before the product in the reply and let each model choose among
+# TinyWorld's products. Three readers: the reference model with the whole conversation, the same model given
+# only the agent's reply (the customer's message out of its view), and the 5-gram, which sees four words back.
 
 # %%
+from helpers.experiments.abilities import gpt_scorer
+from helpers.experiments.attention_probes import product_prompt, support_conversations, support_items
+
+PRODUCTS = world.lexicon.products
+conversations = support_conversations(N_STORIES, pretraining_text=pretraining_text)
+
+
+def product_test(prompts: list[str]) -> AbilityTest:
+    """Which product comes next, as a choice among all of TinyWorld's products."""
+    return AbilityTest("product", tuple(
+        ChoiceItem(prompt, tuple((f" {product}",) for product in PRODUCTS), PRODUCTS.index(c.fields["item"]))
+        for prompt, c in zip(prompts, conversations, strict=True)), 1 / len(PRODUCTS))
+
+
+prompts = [product_prompt(c) for c in conversations]
+whole = product_test(prompts)
+reply_only = product_test([prompt[prompt.index("agent :"):] for prompt in prompts])
+print(prompts[0], "->", conversations[0].fields["item"])
+print("   given only the reply:", reply_only.items[0].prompt)
+support_items_ = support_items(tokenizer, conversations)
+product_distance = torch.tensor([len(item.ids) - item.target[0] for item in support_items_], dtype=torch.float)
+print(f"the product in the message is {product_distance.mean():.0f} tokens back on average")
+most_common = max(PRODUCTS, key=[c.fields["item"] for c in conversations].count)
+constant = AbilityResult(sum(c.fields["item"] == most_common for c in conversations) / N_STORIES, N_STORIES)
 memory = {
-    "count model (trigram), no look-back": count_accuracy[3]["without"],
-    "transformer, the antecedent in view": simple_accuracy,
-    "transformer, no name left in view (window of 8)": results[1].by_view["no name in view"][1],
-    "transformer, alice beyond the window": distances[-1].accuracy,
-    "transformer, the two alice heads switched off": both_off[0],
+    "reference model, the whole conversation": whole.run(gpt_scorer(model, tokenizer)),
+    "reference model, only the agent's reply": reply_only.run(gpt_scorer(model, tokenizer)),
+    "5-gram count model, the whole conversation": whole.run(ngram_scorer(five_gram)),
+    f"constant answer ('{most_common}')": constant,
 }
-for name, value in memory.items():
-    print(f"{name:50} {value:6.1%}")
-assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
-    value for name, value in memory.items() if name != "transformer, the antecedent in view")
+for name, result in memory.items():
+    print(f"{name:45} {result}")
+remembered = memory["reference model, the whole conversation"]
+only_reply = memory["reference model, only the agent's reply"]
+for name, result in memory.items():
+    if result is not remembered:  # every other reader is more than 3 standard errors below
+        assert remembered.accuracy - result.accuracy > 3 * math.hypot(remembered.se, result.se), name
+
+# %% [markdown]
+# How does the reply reach back to the message? The same measurement as for the pronoun, from the token before
+# the product in the reply:
+
+# %%
+looking_back = look_back_attention(model, support_items_)
+product_heads = looking_back.top_heads(2)
+product_even, _ = mean_and_se(looking_back.even_share)
+for layer, head in product_heads:
+    gap, gap_se = mean_and_se(looking_back.on_target[layer, head] - looking_back.even_share)
+    print(f"L{layer} H{head}: {looking_back.mean_on_target[layer, head]:.3f} of its attention on the product in the "
+          f"message ({gap:+.3f} ± {gap_se:.3f} over even, {product_even:.3f})")
+    assert gap > 3 * gap_se
+del five_gram  # millions of counts: free them
 
 # %% [markdown]
 # **Yes — the start of one: a short-term memory over the context window, read by attention.** Measured:
 #
-# - *It is a look-up of the context.* With the hero in view the transformer chooses the right pronoun
-#   every time; the count model, which cannot look back past two words, is at a coin flip (52%); with the
-#   two heads that look back at the name switched off (zeroed), the transformer falls to 64%.
-# - *It ends at the window.* With no name left in the window, or with the hero beyond it, the model is at
-#   a coin flip (45% and 46%). Nothing of the text before the window survives.
-# - *It fades, and it is only as good as training made it.* In this small model the memory of the hero is
-#   gone about 70 tokens back, half a window; and what it reads from the names with distractors is a
-#   shortcut of its data ("not the distractors' gender": 0.7% with same-gender distractors).
+# - *It is a look-up of the context.* With the whole conversation the reference model names the customer's
+#   product in all 200 replies, the product about 26 tokens back; the 5-gram, which cannot look back past four
+#   words, names the most common product and is right 12.5 ± 2.3% of the time, as a constant answer is (13.0 ±
+#   2.4%). Two heads of layer 4 put 0.99 and 0.92 of their attention on the product in the message.
+# - *It ends at the window.* Given only the reply, the same model is no better than the constant answer (12.5 ±
+#   2.3%); and in the stories, with the hero's name cropped out of view or pushed beyond the 128-token window, it
+#   is at a coin flip. Nothing of the text before the window survives.
 #
-# It is not the memory of a person who remembers yesterday: once the text is gone, so is what attention
-# could see. What a model keeps *after* the text is gone lives in its weights, learned in training —
-# chapter 8 measures how a model memorizes a secret it saw during training.
+# It is not the memory of a person who remembers yesterday: once the text is gone, so is what attention could
+# see. What a model keeps *after* the text is gone lives in its weights, learned in training — chapter 8 measures
+# how a model memorizes a secret it saw during training.
+
+# %% [markdown]
+# ## What we measured
+#
+# Each claim of the chapter, the reference model's figure (± one standard error) and the baseline it beats by at
+# least three standard errors, from this run ("100.0 ± 0.0%" is no miss in 200; a "guess" row is within three
+# standard errors of its chance level):
+
+# %%
+from IPython.display import Markdown
+
+
+def share(result: AbilityResult) -> str:
+    return f"{100 * result.accuracy:.1f} ± {100 * result.se:.1f}%"
+
+
+best_layer, best_head = antecedent_heads[0]
+rows = [
+    ("From-scratch attention equals `helpers.attention`, PyTorch's fused kernel and the trained layer 0",
+     "equal to 1e-5", "—"),
+    ("Chooses the hero's pronoun 20+ words after the name", share(pronoun_result),
+     f"coin flip 50%; 5-gram {share(count_pronoun)}"),
+    (f"An antecedent head (L{best_layer} H{best_head}) looks back at the name",
+     f"{found.mean_on_target[best_layer, best_head]:.3f} ± "
+     f"{mean_and_se(found.on_target[best_layer, best_head])[1]:.3f} of its attention",
+     f"attention spread evenly: {even:.3f}"),
+    ("Switching the two antecedent heads off lowers P(right pronoun)", f"by {drop:.3f} ± {drop_se:.3f}",
+     f"two random other heads: {random_drop:.3f} ± {random_drop_se:.3f} ({DRAWS} draws)"),
+    ("With the name cropped out of a 32-token window, the pronoun is a guess", share(cut_off),
+     f"name in view: {share(kept)}; coin flip 50%"),
+    (f"With the name pushed {stretched[STRETCH[-1]][0]:.0f} tokens back, beyond the window", share(beyond),
+     f"the stories as written: {share(stretched[0][1])}"),
+    ("A support reply names the product from the customer's message", share(remembered),
+     f"only the reply in view: {share(only_reply)}; "
+     f"5-gram {share(memory['5-gram count model, the whole conversation'])}"),
+]
+Markdown("| claim | result | baseline |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows))
 
 # %% [markdown]
 # ## Recap
@@ -712,20 +788,17 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 # - Attention = scores (query · key), scaled by 1/√d, masked so that no token sees the future, turned into
 #   weights by a softmax, used to mix the values. Queries, keys and values come from learned matrices; a
 #   layer runs several heads side by side and mixes their outputs. Our from-scratch code gives the same
-#   numbers as `helpers.attention` and as PyTorch's `scaled_dot_product_attention`, and as the trained
-#   model's own attention.
-# - Attention alone ignores word order (permutation equivariance, asserted); learned position vectors fix
-#   it.
-# - A 2-layer transformer trained on pronoun stories gets every pronoun of the test stories right; the count
-#   model of chapter 1 is at a coin flip (trigram and 6-gram alike).
-# - Without distractors two heads look from the "." before the pronoun back to the hero's name (in this run
-#   both in layer 1, looking much harder when it is a boy's). Switching off the one that looks hardest
-#   costs nothing, zeroing both costs about a third of the pronouns (64% right): the heads are redundant,
-#   and the ones the model relies on are found by switching heads off, not by looking at pictures. Which
-#   heads they are is an accident of training; that some heads do this, and the shortcut below, are not.
-# - With distractors the model takes a shortcut of its data: it reads the distractors' names and answers
-#   with the other gender (0.7% right once the distractors share the hero's gender).
-# - Attention is a short-term memory bounded by the context window — and, in a small model, by much less.
+#   numbers as `helpers.attention`, as PyTorch's `scaled_dot_product_attention` and as the trained model's
+#   own first layer.
+# - Attention alone ignores word order (permutation equivariance, asserted); learned position vectors fix it.
+# - The reference model chooses the hero's pronoun in every one of 200 held-out stories, the name about 50
+#   tokens back; chapter 1's count model, a 5-gram, is at a coin flip.
+# - Two heads of its last layer look from the "." before the pronoun back to the hero's name, with about half
+#   their attention where even attention would give 0.04. Switching them off costs P(right pronoun) far more
+#   than switching off two other heads; the model still leans the right way without them, so other paths
+#   carry some of the name too. Which heads they are is an accident of training; that some heads do this is not.
+# - Attention is a short-term memory bounded by the context window: with the name, or the customer's message,
+#   out of view, the model guesses.
 #
 # ## Exercises
 #
@@ -741,38 +814,33 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    ```
 #    </details>
 #
-# 2. **Where does "she" itself look?** The chapter read the attention of the "." before the pronoun. Use
-#    `helpers.widgets.attention_maps` and `attention_from` to list the three tokens the alice head attends
-#    to most *from "she"* in the chapter's sentence.
+# 2. **Where does "she" itself look?** Section 5 read the attention of the "." before the pronoun. Use
+#    `attention_maps` and `attention_from` to list the three tokens the antecedent head attends to most *from
+#    "she"*, and from "place" at the end of the sentence.
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    from helpers.widgets import attention_from, attention_maps
-#
-#    maps = attention_maps(story, tokenizer, SENTENCE)
-#    weights = attention_from(maps, layer=alice_layer, head=alice_head, query=SHE)
-#    print(sorted(zip(weights, maps.pieces), reverse=True)[:3])
+#    maps = attention_maps(model, tokenizer, SENTENCE)
+#    for query in (SHE, len(maps.pieces) - 2):
+#        weights = attention_from(maps, layer=antecedent_layer, head=antecedent_head, query=query)
+#        print(maps.pieces[query], sorted(zip(weights, maps.pieces), reverse=True)[:3])
 #    ```
-#    From "she" the head looks at no name at all: "she" itself (0.25), "." (0.15) and "reading" (0.14). The
-#    name matters at the "." before it, whose output predicts the pronoun.
+#    Compare with the "one head" picture of section 5: after the pronoun, the head's rows look at "she", not at
+#    "alice".
 #    </details>
 #
-# 3. **A whole layer off.** Switch off all four heads of one layer at a time. Which layer does the pronoun
+# 3. **A whole layer off.** Switch off all six heads of one layer at a time. Which layer does the pronoun
 #    depend on most?
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    for layer in range(story_config.n_layer):
-#        with heads_switched_off(story, [(layer, head) for head in range(story_config.n_head)]):
-#            print(layer, f"{pronoun_accuracy(story, tokenizer, simple_stories):.1%}",
-#                  f"{pronoun_accuracy(story, tokenizer, stories):.1%}")
+#    for layer in range(config.n_layer):
+#        with heads_switched_off(model, [(layer, head) for head in range(config.n_head)]):
+#            print(layer, f"{right_probabilities(model, tokenizer, pairs).mean():.3f}")
 #    ```
-#    Without layer 0: 84.7% without distractors, 77.7% with; without layer 1 (where the alice heads sit):
-#    90.0% without distractors and 45.7% with — a coin flip. With distractors the pronoun depends most on
-#    layer 1. Without distractors, zeroing all of layer 1 costs *less* than zeroing only the two alice heads
-#    (64.0%): switching heads off is not additive, so measure the combination you care about.
+#    Switching heads off is not additive: a whole layer can cost more or less than its heads one at a time.
 #    </details>
 #
 # 4. **Temperature inside attention.** Divide the trained layer's scores by an extra factor of 2, or
@@ -803,55 +871,24 @@ assert memory["transformer, the antecedent in view"] > 0.9 > 0.8 > max(
 #    over the wrong axis".
 #    </details>
 #
-# 6. **Another training run.** Train the story model again with another seed (about 75 seconds, then
-#    cached) and repeat section 6 and the pair test of section 7 on it. Which heads find the hero now, and
-#    what stays the same?
+# 6. **The product heads.** Section 9 found two heads that look from the reply back to the product. Switch them
+#    off, and as a baseline two random other heads, and measure the product's accuracy each time.
 #
 #    <details><summary>Solution</summary>
 #
 #    ```python
-#    import dataclasses
-#
-#    reseeded = dataclasses.replace(STORY_MODEL, training=dataclasses.replace(STORY_MODEL.training, seed=1))
-#    other, _ = story_model(reseeded)
-#    found = antecedent_attention(other, pronoun_items(tokenizer, simple_stories))
-#    print(found.mean_on_antecedent)  # (n_layer, n_head): the weight each head puts on the hero's name
-#    heads = [divmod(int(i), story_config.n_head) for i in found.mean_on_antecedent.flatten().argsort()[-2:]]
-#    with heads_switched_off(other, heads):
-#        print(heads, pronoun_accuracy(other, tokenizer, simple_stories))
-#    print(pronoun_accuracy(other, tokenizer, stories), pair_accuracy(other, tokenizer, same_gender))
+#    with heads_switched_off(model, product_heads):
+#        print("product heads off:", whole.run(gpt_scorer(model, tokenizer)))
+#    chosen = random.Random(1).sample([h for h in other_heads if h not in product_heads], 2)
+#    with heads_switched_off(model, chosen):
+#        print(chosen, "off:", whole.run(gpt_scorer(model, tokenizer)))
 #    ```
-#    With seed 1 the heads that look hardest at the hero are L0 H1 (0.51) and L1 H2 (0.61): one of them has
-#    moved to layer 0. Zeroing both leaves 42.0% of the pronouns without distractors. What stays: the model
-#    gets every pronoun of the usual stories right (100%), and it takes the same shortcut with distractors
-#    (3.7% with same-gender distractors). Where a mechanism sits is an accident of training; what the data
-#    rewards is not.
-#    </details>
-#
-# 7. **Mean ablation.** Zeroing a head also removes what it adds to *every* story, whoever the hero is.
-#    Mean ablation replaces its output by its average over other stories instead, so only what it reads from
-#    this story is lost. Does it cost less than zeroing the two alice heads?
-#
-#    <details><summary>Solution</summary>
-#
-#    ```python
-#    from helpers.experiments.attention_probes import mean_head_outputs
-#
-#    means = mean_head_outputs(story, tokenizer, [s.text for s in pronoun_stories(100, seed=99)])
-#    with heads_switched_off(story, antecedent_heads, means=means):
-#        print(pronoun_accuracy(story, tokenizer, simple_stories), pronoun_accuracy(story, tokenizer, stories))
-#    ```
-#    In this notebook's run, mean ablation costs less than zeroing: 89.0% without distractors and 77.7% with
-#    (zeroed: 64.0% and 71.3%). Part of what zeroing takes away is what the two heads add in every story,
-#    whoever the hero is. But it depends on the model: on the seed-1 model of exercise 6, mean ablation of
-#    its two heads costs about as much as zeroing them (36.7% against 42.0%). Measure before you say what a
-#    head "does".
 #    </details>
 #
 # ## What comes next
 #
-# Chapter 4 puts the pretrained model to work (stories, translation, sentiment). Chapter 5 builds the whole
-# GPT around the attention of this chapter — embeddings, LayerNorm, the feed-forward block, residual
+# Chapter 4 puts the reference model to work (stories, translation, sentiment, a support bot). Chapter 5 builds
+# the whole GPT around the attention of this chapter — embeddings, LayerNorm, the feed-forward block, residual
 # connections — and chapter 6 trains it. Chapter 7 returns to attention heads: the induction heads that let a
 # model copy from its context, the mechanism behind in-context learning.
 

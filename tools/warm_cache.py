@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 def shared_models() -> dict[str, Callable[[], object]]:
     """Each model the chapters share, by name, with the exact call the chapters make (so the cache keys match)."""
-    from helpers.experiments.attention_probes import story_model
     from helpers.experiments.in_context_regression import train_regression_model
     from helpers.experiments.scaling import run_sweep
     from helpers.pretrained import pretrained
@@ -24,7 +23,6 @@ def shared_models() -> dict[str, Callable[[], object]]:
     return {
         "pretrained TinyWorld model (chapters 2-8)": lambda: pretrained("tinyworld"),
         "scaling sweep (chapters 2 and 7)": run_sweep,
-        "story model (chapter 3)": story_model,
         "in-context regressor (chapter 7)": train_regression_model,
     }
 
