@@ -87,6 +87,15 @@ def test_support_items_locate_the_product_in_the_message(tokenizer):
         assert item.target[-1] < len(tokenizer.encode("\n" + conversation.fields["message"]))  # in the message
 
 
+def test_support_helpers_reject_bad_input():
+    with pytest.raises(ValueError, match="positive int"):
+        support_conversations(-1)
+    account = next(d for d in TinyWorld(0).documents(40, "support") if d.fields["item"] is None)
+    for not_naming_a_product in (account, hero_stories(1)[0]):
+        with pytest.raises(ValueError, match="names the customer's product"):
+            product_prompt(not_naming_a_product)
+
+
 def test_look_back_attention_reads_the_traced_weights(model, tokenizer, stories):
     items = look_back_items(tokenizer, stories)
     measured = look_back_attention(model, items, batch_size=5)  # several batches of different widths

@@ -8,9 +8,10 @@ between are of either gender, so only the hero's name tells. In the order the ch
 hero_stories          held-out hero stories: drawn from a seed no corpus uses, none a pretraining document
 pronoun_pairs         each story as a minimal pair (prompt, right pronoun, wrong pronoun) for helpers.probes
 look_back_items       the stories as token ids ending at the query token (the last token before the pronoun,
-                      whose output predicts it), with the positions of the antecedent's tokens (`LookBackItem`);
-                      `support_items` makes the same from support conversations, where the agent's reply names
-                      the product the customer wrote about
+                      whose output predicts it), with the positions of the antecedent's tokens (`LookBackItem`)
+support_conversations held-out support conversations whose agent's reply names the customer's product again;
+                      `product_prompt` cuts one right before that name, `support_items` makes its LookBackItem
+                      (the product's tokens in the customer's message)
 look_back_attention   for every head, how much the query token attends to the looked-for tokens, against what
                       attention spread evenly over the tokens before it would give (`LookBack`)
 heads_switched_off    a context manager that zeroes chosen heads' outputs (head ablation), with a forward pre-hook
@@ -47,10 +48,14 @@ def _documents_in(text: str) -> set[str]:
     return {normalised(line) for line in text.split(DOCUMENT_SEPARATOR) if line}
 
 
-def hero_stories(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: str = "") -> list[Document]:
-    """n hero stories from TinyWorld(seed), skipping any that is a document of `pretraining_text`."""
+def _check_count(n: object) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}.")
+
+
+def hero_stories(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: str = "") -> list[Document]:
+    """n hero stories from TinyWorld(seed), skipping any that is a document of `pretraining_text`."""
+    _check_count(n)
     world, seen, stories = TinyWorld(seed), _documents_in(pretraining_text), []
     while len(stories) < n:
         stories += [d for d in world.documents(n - len(stories), "story", story_type="hero")
@@ -106,6 +111,7 @@ def look_back_items(tokenizer, stories: Sequence[Document], *, after: str = DOCU
 
 def support_conversations(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: str = "") -> list[Document]:
     """n support conversations whose reply names the customer's product again, none a pretraining document."""
+    _check_count(n)
     world, seen, found = TinyWorld(seed), _documents_in(pretraining_text), []
     while len(found) < n:
         for doc in world.documents(n - len(found), "support"):
@@ -117,7 +123,11 @@ def support_conversations(n: int, *, seed: int = EVALUATION_SEED, pretraining_te
 
 def product_prompt(conversation: Document) -> str:
     """The conversation up to the product's name in the agent's reply: "... agent : ... your order for the"."""
-    reply_char, item = conversation.fields["reply_char"], conversation.fields["item"]
+    item = conversation.fields.get("item") if conversation.kind == "support" else None
+    if not item or f" {item} " not in f" {conversation.fields['reply']} ":
+        raise ValueError("product_prompt needs a support conversation whose reply names the customer's product "
+                         "(see support_conversations).")
+    reply_char = conversation.fields["reply_char"]
     return conversation.text[: reply_char + f" {conversation.fields['reply']} ".index(f" {item} ")].rstrip()
 
 
