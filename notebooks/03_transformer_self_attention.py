@@ -342,7 +342,7 @@ print("from scratch on the trained layer 0 == model.trace(...).attentions[0]")
 # triangle is the masked future:
 
 # %%
-figure, grid = plt.subplots(config.n_layer, config.n_head, figsize=(6.0, 6.2))
+figure, grid = plt.subplots(config.n_layer, config.n_head, figsize=(5.6, 5.8), dpi=64)  # 36 small pictures: low dpi
 for layer in range(config.n_layer):
     for head in range(config.n_head):
         axes = grid[layer, head]
