@@ -40,7 +40,7 @@ from torch import nn
 from helpers.attention import KVCache
 from helpers.checks import check_model, check_tokenizer
 from helpers.runtime import evaluating
-from helpers.tinyworld import DOCUMENT_SEPARATOR
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR
 
 PRECISION = 64  # bits of the coder's interval
 FREQUENCY_BITS = 32  # the model's probabilities become integer frequencies summing to at most 2^32

@@ -32,7 +32,7 @@ from torch import nn
 from helpers.batches import right_padded
 from helpers.checks import check_model, check_tokenizer
 from helpers.runtime import evaluating, model_device
-from helpers.tinyworld import DOCUMENT_SEPARATOR
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR
 
 
 @dataclass(frozen=True)

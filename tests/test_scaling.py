@@ -1,6 +1,8 @@
-"""Tests of helpers.experiments.scaling: the fits recover known laws, the sweep trains once and loads from the cache."""
+"""Tests of helpers.experiments.scaling: the fits recover known laws, the fixed-compute sweep gives every run of a
+budget its compute, trains once and loads from the cache."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -11,18 +13,17 @@ from helpers.experiments.scaling import (
     RunResult,
     Sweep,
     SweepConfig,
-    compute_optimal,
+    best_size,
     fit_power_law,
-    loss_at_budget,
+    parabola_minimum,
     run_sweep,
     training_flops,
 )
 from helpers.scoring import nats_per_character
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 
-TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), steps=4, batch_sizes=(2, 4),
-                   context_length=16, vocab_size=300, tokenizer_documents=200, val_documents=10, probe_items=4,
-                   sample_tokens=4)
+TINY = SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("B", 1, 2, 16)), budgets=(1e7, 2e7), batch_size=2,
+                   context_length=16, val_documents=10)
 
 
 def test_power_law_fit_recovers_a_known_law():
@@ -54,59 +55,55 @@ def test_flops_are_six_n_d():
 
 
 def synthetic_sweep() -> Sweep:
-    """Two sizes whose runs overlap in compute: small spans 6e10-4.8e11 FLOPs, big 2.4e11-1.9e12."""
-    config = SweepConfig(sizes=(ModelSize("small", 1, 1, 8), ModelSize("big", 2, 2, 16)), steps=1000,
-                         batch_sizes=(1, 2, 4, 8), context_length=1000)
+    """Three sizes at two budgets; the loss has a known bottom in log N that moves right with the budget."""
+    config = SweepConfig(sizes=(ModelSize("small", 1, 1, 8), ModelSize("mid", 2, 2, 16), ModelSize("big", 3, 2, 32)),
+                         budgets=(1e10, 1e11))
     runs = []
-    for name, n in (("small", 1e4), ("big", 4e4)):
-        for batch, d in zip(config.batch_sizes, config.data_sizes, strict=True):
-            loss = 0.2 + 30 * n**-0.5 + 100 * d**-0.4
-            runs.append(RunResult(name, 1, 1, 8, int(n), 1000, batch, d, training_flops(n, d), loss, loss, 0.0))
+    for size, n in zip(config.sizes, (1e4, 1e5, 1e6), strict=True):
+        for budget, bottom in zip(config.budgets, (3e4, 3e5), strict=True):
+            loss = 0.3 + 0.05 * (math.log(n) - math.log(bottom)) ** 2
+            runs.append(RunResult(size.name, 1, 1, 8, int(n), budget, 10, int(budget / (6 * n)), budget, loss, 0.0))
     return Sweep(config, runs, folder=None, fingerprint="")
 
 
-def test_compute_optimal_picks_the_lowest_loss_at_the_budget():
+def test_the_best_size_and_the_parabola_find_the_bottom():
     sweep = synthetic_sweep()
-    budget = 4.8e11  # small's longest run (D = 8e6) and big's second (D = 2e6)
-    choice = compute_optimal(sweep, budget)
-    assert set(choice.losses) == {"small", "big"}
-    assert choice.losses["small"] == pytest.approx(sweep.run("small", 8_000_000).val_nats_per_char)
-    assert choice.losses["big"] == pytest.approx(sweep.run("big", 2_000_000).val_nats_per_char)
-    assert choice.best == "big"  # 0.652 against 0.673: the bigger model trained on less data wins
-    assert set(compute_optimal(sweep, 1e11).losses) == {"small"}
-    assert loss_at_budget(sweep, "big", 1e11) is None  # its smallest run costs 2.4e11
-    # past its largest run a size keeps that run's loss: the budget need not be spent
-    assert loss_at_budget(sweep, "small", 1e13) == pytest.approx(sweep.run("small").val_nats_per_char)
-    assert compute_optimal(sweep, 1e13).best == "big"
-    with pytest.raises(ValueError, match="choose a budget"):
-        compute_optimal(sweep, 1.0)
+    assert [best_size(sweep, budget) for budget in sweep.config.budgets] == ["small", "mid"]  # nearest the bottom
+    for budget, bottom in zip(sweep.config.budgets, (3e4, 3e5), strict=True):
+        runs = sweep.at_budget(budget)
+        minimum = parabola_minimum([r.parameters for r in runs], [r.val_nats_per_char for r in runs])
+        assert minimum == pytest.approx(bottom, rel=1e-6)  # the losses are an exact parabola in log N
+    assert [r.budget for r in sweep.of_size("big")] == [1e10, 1e11]
+    with pytest.raises(ValueError, match="does not bracket"):
+        parabola_minimum([1e4, 1e5, 1e6], [0.5, 0.4, 0.35])  # still falling at the largest size
+    with pytest.raises(ValueError, match="at least 3"):
+        parabola_minimum([1e4, 1e5], [0.5, 0.4])
 
 
 def test_sweep_config_says_what_is_wrong():
     with pytest.raises(ValueError, match="increasing"):
-        SweepConfig(batch_sizes=(8, 4))
+        SweepConfig(budgets=(1e11, 1e10))
+    with pytest.raises(ValueError, match="positive numbers"):
+        SweepConfig(budgets=(0, 1e10))
     with pytest.raises(ValueError, match="positive int"):
-        SweepConfig(steps=(100, 200))
+        SweepConfig(batch_size=0)
     with pytest.raises(ValueError, match="distinct names"):
         SweepConfig(sizes=(ModelSize("A", 1, 1, 8), ModelSize("A", 1, 1, 8)))
     with pytest.raises(ValueError, match="no model size"):
         SweepConfig().size("XXL")
     with pytest.raises(TypeError, match="SweepConfig"):
-        run_sweep({"steps": 3})
+        run_sweep({"budgets": (1e10,)})
 
 
-def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
+def test_the_sweep_spends_each_budget_trains_once_then_loads(isolated_cache, monkeypatch):
     sweep = run_sweep(TINY, progress=False)
-    assert [r.key for r in sweep.runs] == ["A-0.128k", "A-0.256k", "B-0.128k", "B-0.256k"]
-    assert TINY.data_sizes == (128, 256)
+    assert [r.key for r in sweep.runs] == ["A-1e+07", "A-2e+07", "B-1e+07", "B-2e+07"]
     for r in sweep.runs:
-        assert r.tokens == TINY.steps * r.batch_size * TINY.context_length and r.steps == TINY.steps
-        assert r.flops == 6 * r.parameters * r.tokens
-        largest = r.tokens == TINY.data_sizes[-1]
-        assert (r.probes is not None) == largest and (r.sample is not None) == largest
-    assert sweep.run("A").parameters < sweep.run("B").parameters
-    assert set(sweep.largest_data()[0].probes) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)",
-                                                         "label (plain)", "label (negated)"}
+        window = TINY.batch_size * TINY.context_length
+        assert r.tokens == r.steps * window and r.flops == 6 * r.parameters * r.tokens
+        assert abs(r.flops - r.budget) <= 6 * r.parameters * window / 2  # D = C / 6N, rounded to whole steps
+    assert sweep.run("A", 1e7).parameters < sweep.run("B", 1e7).parameters
+    assert sweep.run("A", 1e7).tokens > sweep.run("B", 1e7).tokens  # same compute: the bigger model reads less
 
     def no_training(*args, **kwargs):
         raise AssertionError("a warm sweep must not train")
@@ -114,9 +111,10 @@ def test_the_sweep_trains_once_then_loads(isolated_cache, monkeypatch):
     monkeypatch.setattr(cached_models, "train", no_training)
     again = run_sweep(TINY, progress=False)
     assert [dataclasses.asdict(r) for r in again.runs] == [dataclasses.asdict(r) for r in sweep.runs]
-    model, tokenizer = again.model("B", 256), again.tokenizer()
-    val_text = TinyWorld(TINY.world_seed + 1).corpus_text(TINY.val_documents)
-    assert nats_per_character(model, tokenizer, val_text) == pytest.approx(again.run("B").val_nats_per_char, rel=1e-5)
-    assert set(again.models(128)) == {"A", "B"}
+    model, tokenizer = again.model("B", 2e7), again.tokenizer()
+    val_text = TinyWorld(TINY.val_seed).corpus_text(TINY.val_documents)
+    assert nats_per_character(model, tokenizer, val_text) == pytest.approx(again.run("B", 2e7).val_nats_per_char,
+                                                                           rel=1e-5)
+    assert [r.size for r in again.at_budget(2e7)] == ["A", "B"]
     with pytest.raises(ValueError, match="no run"):
-        again.run("A", 100)
+        again.run("A", 3e7)

@@ -22,7 +22,7 @@ def shared_models() -> dict[str, Callable[[], object]]:
 
     return {
         "pretrained TinyWorld model (chapters 2-8)": lambda: pretrained("tinyworld"),
-        "scaling sweep (chapters 2 and 7)": run_sweep,
+        "compute sweep (chapter 2)": run_sweep,
         "in-context regressor (chapter 7)": train_regression_model,
     }
 

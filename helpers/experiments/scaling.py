@@ -1,48 +1,42 @@
-"""Scaling (chapter 2): a sweep of small GPTs over model sizes and data sizes, and the laws fitted to it.
+"""Scaling (chapter 2): a fixed-compute sweep of small GPTs on TinyWorld 2, and the laws fitted to losses.
 
     sweep = run_sweep()                       # trains once (about two minutes on 2 CPU cores), then cached
-    sweep.table()                             # one row per run: size, parameters, tokens, FLOPs, loss
-    model, tokenizer = sweep.model("XL")      # the trained weights of one size (largest data size by default)
-    sweep.model("S", tokens=102_400)          # ... or of one run: a size and a data size
+    sweep.table()                             # one row per run: size, parameters, budget, tokens, FLOPs, loss
+    sweep.at_budget(1e11)                     # the runs of one budget, smallest model first
+    best_size(sweep, 1e11)                    # the size that reached the lowest loss for that budget
+    model = sweep.model("M", 1e11)            # the trained weights of one run
     fit_power_law(parameters, losses)         # L(N) = E + A * N ** -alpha
 
-The sweep. Every model size in `SweepConfig.sizes` is trained on every data size: every run takes the
-same number of optimizer steps (`SweepConfig.steps`), with `batch_size` windows of `context_length`
-tokens per step for each batch size in `SweepConfig.batch_sizes`, so a run sees D = steps * batch_size *
-context_length tokens of fresh TinyWorld text, each exactly once (one epoch: data size = tokens seen).
-Varying the data through the batch rather than the number of steps gives every model the same number of
-updates and the same warmup-cosine schedule: with fewer steps the larger models stay far from trained
-(at 100 steps of 16 windows the largest model was the worst of the five, 1.16 nats per character against
-0.92 for the smallest; at 400 steps of 4 windows, the same data, it was the best, 0.63 against 0.75).
-All runs read the same text (a smaller run reads a prefix of a larger run's text) and a model size starts
-from the same initial weights in every run, so two runs differ only in what the sweep varies. The
-validation loss is measured in nats per character (`helpers.pretrained.nats_per_character`), which does
-not depend on the tokenizer, so it compares with TinyWorld's entropy floor
-(`TinyWorld.entropy_floor().nats_per_char`).
-For the largest data size the probes of `helpers.probes` (agreement, pronouns, sentiment with negation)
-and one generated sample are recorded too.
+The sweep (an "IsoFLOP" sweep, Hoffmann et al., 2022). Every model size in `SweepConfig.sizes` is trained
+once for every compute budget C in `SweepConfig.budgets`, on D = C / (6 N) tokens: a bigger model reads less
+text for the same compute. Every run takes batches of the same `batch_size` windows of `context_length`
+tokens, so only the number of steps (and with it the data) differs between two runs of a budget, and every
+run reads its text once (one epoch: each training token is fresh, seen once). All runs read the same
+TinyWorld 2 stream (a shorter run reads a prefix of a longer run's text), with the reference model's
+tokenizer, and a size starts from the same initial weights at every budget, so two runs differ only in what
+the sweep varies. Every run has the same warmup-then-cosine schedule, stretched to its own number of steps.
+The validation loss is measured in nats per character (`helpers.scoring.nats_per_character`), which does
+not depend on the tokenizer, so it compares with TinyWorld's entropy floor.
 
-Parameters: N counts every weight the model computes with: all parameters except the position
-embeddings (the token embedding is also the output layer, so it does work at every token). Kaplan et al.
-(2020) count non-embedding parameters instead; for these tiny models the output layer is a large part
-of the compute, so leaving it out would misstate 6 N D.
+Parameters: N counts every weight the model computes with: all parameters except the position embeddings
+(the token embedding is also the output layer, so it does work at every token). Kaplan et al. (2020) count
+non-embedding parameters instead; for these tiny models the output layer is a large part of the compute,
+so leaving it out would misstate 6 N D.
 
-The cache. Results and weights go to cache_dir("scaling", <fingerprint>): `tokenizer.json`, and one folder
-per run ("XL-409.6k": the run's checkpoint, trained once by helpers.cached_models, and `result.json`, what
-was measured on it, written last). The fingerprint
-hashes the sweep's settings, a format number and a sample of the generated text, so a change to any of
-them trains a new sweep in a new folder; a warm call only reads JSON. An interrupted sweep keeps its
-finished runs. Chapter 7 reads the same models with `run_sweep().model(size, tokens)`.
+The cache. Results and weights go to cache_dir("scaling", <fingerprint>): one folder per run ("M-1e+11": the
+run's checkpoint, trained once by helpers.cached_models, and `result.json`, what was measured on it, written
+last). The fingerprint hashes the sweep's settings, a format number and a sample of the generated text, so a
+change to any of them trains a new sweep in a new folder; a warm call only reads JSON. An interrupted sweep
+keeps its finished runs.
 
 The laws. `fit_power_law` fits L = E + A x^-alpha (loss against parameters, or against tokens) by least
 squares on log L: for each E on a grid the rest is a straight line in log-log space; the best E is then
-refined. `compute_optimal` asks which size reaches the lowest loss with a given budget of C = 6 N D
-floating-point operations, interpolating each size's runs in log-log space (a size whose largest run
-costs less than the budget keeps that run's loss: the sweep has no more data for it).
+refined. `best_size` reads a budget's runs and keeps the lowest loss; `parabola_minimum` fits a parabola to
+loss against log N, the way Hoffmann et al. find the compute-optimal size between the sizes they trained.
 
-Simplified on purpose: one seed per run (no error bars), learning rates from a rule of thumb checked on
-two sizes (no hyper-parameter search), and sizes and data sizes a laptop trains in minutes: the fits span
-about one and a half orders of magnitude, far less than the published laws (Kaplan et al., 2020: seven).
+Simplified on purpose: one seed per run, learning rates from a rule of thumb (no hyper-parameter search),
+and sizes and budgets a laptop trains in minutes: the budgets span one order of magnitude, the published
+laws (Kaplan et al., 2020; Hoffmann et al., 2022) about seven.
 """
 
 from __future__ import annotations
@@ -51,27 +45,25 @@ import dataclasses
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from helpers.cached_models import TrainingJob, cached_tokenizer, trained_once
+from helpers.cached_models import TrainingJob, trained_once
 from helpers.checkpoints import load_checkpoint
 from helpers.files import write_text_atomically
-from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
-from helpers.pretrained import PreparedData
-from helpers.probes import phenomenon_pairs, probe_accuracies
+from helpers.pretrained import pretrained
 from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.scoring import nats_per_character
-from helpers.tinyworld import TinyWorld
-from helpers.tokenizers import Tokenizer, load_tokenizer
+from helpers.tinyworld2 import TinyWorld
+from helpers.tokenizers import Tokenizer
 from helpers.training import TrainingConfig
 
-SWEEP_FORMAT = 3  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
+SWEEP_FORMAT = 4  # bump when the way a sweep is trained or measured changes, so caches are rebuilt
 
 
 @dataclass(frozen=True)
@@ -87,41 +79,32 @@ class ModelSize:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """Everything that decides a sweep: sizes, data sizes, the data, the tokenizer and the training settings."""
+    """Everything that decides a sweep: sizes, compute budgets, the data, the tokenizer and the training settings."""
 
-    # narrower models take larger steps (about 1e-2 * sqrt(64 / n_embd), kept at 1e-2 for the widest): with 400
-    # steps of 16 windows XS reached 0.90 / 0.67 / 0.58 nats per character at 3e-3 / 1e-2 / 2e-2, XL 0.33 / 0.28 / 0.34
+    # narrower models take larger steps (about 1e-2 * sqrt(64 / n_embd), kept at 1e-2 for the widest)
     sizes: tuple[ModelSize, ...] = (
-        ModelSize("XS", 1, 2, 16, 2e-2), ModelSize("S", 2, 2, 32, 1.4e-2), ModelSize("M", 2, 4, 48, 1.2e-2),
-        ModelSize("L", 3, 4, 64, 1e-2), ModelSize("XL", 4, 4, 96, 1e-2))
-    steps: int = 400  # optimizer steps of every run
-    batch_sizes: tuple[int, ...] = (2, 4, 8, 16)  # windows per step: one data size each (D = steps * batch * context)
+        ModelSize("XS", 1, 2, 16, 2e-2), ModelSize("S", 1, 2, 32, 1.4e-2), ModelSize("M", 2, 4, 48, 1.2e-2),
+        ModelSize("L", 3, 4, 64, 1e-2), ModelSize("XL", 3, 4, 96, 1e-2))
+    budgets: tuple[float, ...] = (1e11, 3e11, 1e12)  # FLOPs of every run of a budget: D = C / (6 N)
+    batch_size: int = 16  # windows per step, the same for every run
     context_length: int = 64
     warmup_fraction: float = 0.1
-    vocab_size: int = 768
-    world_seed: int = 0  # TinyWorld(world_seed) writes the training text, TinyWorld(world_seed + 1) the validation
-    tokenizer_documents: int = 2000  # the BPE tokenizer learns its merges from the first documents
+    tokenizer: str = "tinyworld2-l"  # the pretrained model whose tokenizer every run reads
+    world_seed: int = 0  # TinyWorld(world_seed) writes the training text
+    val_seed: int = 3_000_001  # ... and TinyWorld(val_seed) the validation text, which no corpus uses
     val_documents: int = 300
-    probe_items: int = 200  # minimal pairs per phenomenon (helpers.probes)
-    sample_prompt: str = "alice is"
-    sample_tokens: int = 60
     seed: int = 0  # initial weights and data order
 
     def __post_init__(self):
         if not self.sizes or len({s.name for s in self.sizes}) != len(self.sizes):
             raise ValueError("sizes must be a non-empty tuple of ModelSize with distinct names.")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be a positive int (the same for every run), got {self.steps!r}.")
-        sizes = self.batch_sizes
-        if not sizes or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in sizes):
-            raise ValueError(f"batch_sizes must be positive ints (one per data size), got {sizes!r}.")
-        if list(sizes) != sorted(set(sizes)):
-            raise ValueError(f"batch_sizes must be distinct and increasing, e.g. (2, 4, 8, 16); got {sizes!r}.")
-
-    @property
-    def data_sizes(self) -> tuple[int, ...]:
-        """Training tokens D of each data size: steps * batch_size * context_length, smallest first."""
-        return tuple(self.steps * batch * self.context_length for batch in self.batch_sizes)
+        budgets = self.budgets
+        if not budgets or any(isinstance(b, bool) or not isinstance(b, (int, float)) or b <= 0 for b in budgets):
+            raise ValueError(f"budgets must be positive numbers of FLOPs, e.g. (3e10, 1e11); got {budgets!r}.")
+        if list(budgets) != sorted(set(budgets)):
+            raise ValueError(f"budgets must be distinct and increasing, e.g. (3e10, 1e11, 3e11); got {budgets!r}.")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int (the same for every run), got {self.batch_size!r}.")
 
     def size(self, name: str) -> ModelSize:
         """The ModelSize called `name`, or a ValueError listing the names."""
@@ -135,11 +118,15 @@ class SweepConfig:
         return GPTConfig(vocab_size=vocab_size, context_length=self.context_length, n_layer=size.n_layer,
                          n_head=size.n_head, n_embd=size.n_embd)
 
-    def training_config(self, size: ModelSize, batch_size: int) -> TrainingConfig:
-        """The settings of one run: warmup, then cosine decay ending at the last step."""
-        return TrainingConfig(max_steps=self.steps, batch_size=batch_size, learning_rate=size.learning_rate,
-                              warmup_steps=max(1, round(self.warmup_fraction * self.steps)), min_lr_ratio=0.1,
-                              weight_decay=0.1, eval_every=self.steps, eval_batches=2, seed=self.seed)
+    def steps(self, parameters: int, budget: float) -> int:
+        """Optimizer steps of a run: D = C / (6 N) tokens in batches of batch_size x context_length (at least 1)."""
+        return max(1, round(budget / (6 * parameters) / (self.batch_size * self.context_length)))
+
+    def training_config(self, size: ModelSize, steps: int) -> TrainingConfig:
+        """The settings of one run: warmup, then cosine decay ending at its last step."""
+        return TrainingConfig(max_steps=steps, batch_size=self.batch_size, learning_rate=size.learning_rate,
+                              warmup_steps=max(1, round(self.warmup_fraction * steps)), min_lr_ratio=0.1,
+                              weight_decay=0.1, eval_every=steps, eval_batches=2, seed=self.seed)
 
 
 @dataclass
@@ -151,81 +138,75 @@ class RunResult:
     n_head: int
     n_embd: int
     parameters: int  # N: every parameter except the position embeddings
+    budget: float  # the compute the run was given
     steps: int
-    batch_size: int
     tokens: int  # D = steps * batch_size * context_length: training tokens, each seen once
-    flops: float  # C = 6 N D
-    val_nats_per_char: float  # on held-out TinyWorld text
-    val_loss_per_token: float  # what helpers.training measured at the end (nats per token)
+    flops: float  # C = 6 N D: the budget, up to rounding D to whole steps
+    val_nats_per_char: float  # on held-out TinyWorld 2 text
     seconds: float  # training time on the machine that ran it
-    probes: dict[str, float] | None = None  # accuracy per phenomenon (largest data size only)
-    sample: str | None = None  # text generated from config.sample_prompt (largest data size only)
 
     @property
     def key(self) -> str:
-        """The run's name: size and thousands of training tokens, e.g. "XL-409.6k"."""
-        return run_key(self.size, self.tokens)
+        """The run's name: size and budget, e.g. "M-1e+11"."""
+        return run_key(self.size, self.budget)
 
 
-def run_key(size: str, tokens: int) -> str:
-    """The name of a run (and of its cache folder): "XL-409.6k" for size XL on 409,600 tokens."""
-    return f"{size}-{tokens / 1000:g}k"
+def run_key(size: str, budget: float) -> str:
+    """The name of a run (and of its cache folder): "M-1e+11" for size M with 1e11 FLOPs."""
+    return f"{size}-{budget:.0e}"
 
 
 @dataclass
 class Sweep:
-    """A finished sweep: its settings, one RunResult per (size, data size), and where its weights are cached."""
+    """A finished sweep: its settings, one RunResult per (size, budget), and where its weights are cached."""
 
     config: SweepConfig
     runs: list[RunResult]
     folder: Path
     fingerprint: str
-    _tokenizer: Tokenizer | None = field(default=None, repr=False)
 
-    def run(self, size: str, tokens: int | None = None) -> RunResult:
-        """The result of one run (tokens: the largest data size by default)."""
+    def run(self, size: str, budget: float) -> RunResult:
+        """The result of one run."""
         self.config.size(size)
-        tokens = self.config.data_sizes[-1] if tokens is None else tokens
         for result in self.runs:
-            if result.size == size and result.tokens == tokens:
+            if result.size == size and result.budget == budget:
                 return result
-        raise ValueError(f"no run of {size} on {tokens!r} tokens; the data sizes are {self.config.data_sizes}.")
+        raise ValueError(f"no run of {size} with {budget!r} FLOPs; the budgets are {self.config.budgets}.")
 
-    def largest_data(self) -> list[RunResult]:
-        """The run of every size on the largest data size, smallest model first."""
-        return [self.run(size.name) for size in self.config.sizes]
+    def at_budget(self, budget: float) -> list[RunResult]:
+        """The run of every size with one budget, smallest model first."""
+        return [self.run(size.name, budget) for size in self.config.sizes]
+
+    def of_size(self, size: str) -> list[RunResult]:
+        """Every run of one size, smallest budget first."""
+        return [self.run(size, budget) for budget in self.config.budgets]
 
     def tokenizer(self) -> Tokenizer:
         """The BPE tokenizer every model of the sweep reads."""
-        if self._tokenizer is None:
-            self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
-        return self._tokenizer
+        return sweep_tokenizer(self.config)
 
-    def model(self, size: str, tokens: int | None = None) -> GPT:
-        """The trained model of one run (tokens: the largest data size by default), in eval mode."""
-        result = self.run(size, tokens)
-        return load_checkpoint(self.folder / result.key).build_model()
-
-    def models(self, tokens: int | None = None) -> dict[str, GPT]:
-        """Every size's trained model on one data size (the largest by default), by size name."""
-        return {size.name: self.model(size.name, tokens) for size in self.config.sizes}
+    def model(self, size: str, budget: float) -> GPT:
+        """The trained model of one run, in eval mode."""
+        return load_checkpoint(self.folder / self.run(size, budget).key).build_model()
 
     def table(self) -> list[dict]:
-        """One plain dict per run (for printing or a DataFrame), smallest model and data first."""
-        return [{name: value for name, value in dataclasses.asdict(r).items() if name not in ("probes", "sample")}
-                for r in self.runs]
+        """One plain dict per run (for printing or a DataFrame), smallest model and budget first."""
+        return [dataclasses.asdict(r) for r in self.runs]
 
 
 # ----- running the sweep
 
 
-def sweep_texts(config: SweepConfig) -> tuple[str, str]:
-    """The training text (enough for the longest run, plus margin) and the validation text."""
-    characters_needed = config.data_sizes[-1] * 6  # generous: a BPE token holds about 3.4 characters
-    documents = math.ceil(characters_needed / 90)  # a TinyWorld document has ~93 characters
-    train_text = TinyWorld(config.world_seed).corpus_text(documents)
-    val_text = TinyWorld(config.world_seed + 1).corpus_text(config.val_documents)
-    return train_text, val_text
+def sweep_tokenizer(config: SweepConfig) -> Tokenizer:
+    """The tokenizer of the pretrained model named in the config (committed: nothing to train)."""
+    return pretrained(config.tokenizer, progress=False)[1]
+
+
+def sweep_texts(config: SweepConfig, tokens: int) -> tuple[str, str]:
+    """The training text (at least `tokens` tokens, with margin) and the validation text."""
+    documents = math.ceil(tokens / 30) + 20  # a TinyWorld 2 document has about 43 tokens: a margin
+    return (TinyWorld(config.world_seed).corpus_text(documents),
+            TinyWorld(config.val_seed).corpus_text(config.val_documents))
 
 
 def sweep_fingerprint(config: SweepConfig) -> str:
@@ -250,47 +231,48 @@ def _read_result(folder: Path) -> RunResult | None:
         return None
 
 
-def _sweep_data(config: SweepConfig, folder: Path, key: str) -> PreparedData:
-    """What every run reads: the tokenizer (trained once on the first documents) and the token ids."""
-    train_text, val_text = sweep_texts(config)
-    tokenizer_text = "".join(train_text.splitlines(keepends=True)[: config.tokenizer_documents])
-    tokenizer = cached_tokenizer(folder / "tokenizer.json", tokenizer_text, config.vocab_size, progress=False)
-    train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
-    if len(train_ids) <= config.data_sizes[-1]:
-        raise ValueError("the generated training text is too short for the longest run; raise the margin in "
-                         "sweep_texts.")
-    val_ids = torch.tensor(tokenizer.encode(val_text), dtype=torch.long)  # (N_val,)
-    return PreparedData(tokenizer, train_ids, val_ids, val_text, key)
+def _new_model(config: SweepConfig, size: ModelSize, vocab_size: int) -> GPT:
+    """A size's initial weights: the same at every budget."""
+    with torch.random.fork_rng():
+        torch.manual_seed(config.seed)
+        return GPT(config.model_config(size, vocab_size))
 
 
-def _train_run(config: SweepConfig, size: ModelSize, batch_size: int, data: PreparedData, probe_pairs: dict,
+def _train_run(config: SweepConfig, size: ModelSize, budget: float, tokenizer: Tokenizer, data: dict,
                folder: Path) -> RunResult:
-    """Train one (size, data size) run once (cached), measure it and save the result next to its weights."""
-    tokens = config.steps * batch_size * config.context_length
-    training = config.training_config(size, batch_size)
+    """Train one (size, budget) run once (cached), measure it and save the result next to its weights."""
+    parameters = _new_model(config, size, tokenizer.vocab_size).num_parameters(exclude_position_embeddings=True)
+    steps = config.steps(parameters, budget)
+    tokens = steps * config.batch_size * config.context_length
 
     def prepare() -> TrainingJob:
-        with torch.random.fork_rng():
-            torch.manual_seed(config.seed)
-            model = GPT(config.model_config(size, data.tokenizer.vocab_size))
         # exactly `steps` batches of windows: every token is seen once
-        return TrainingJob(model, data.train_ids[: tokens + 1], data.val_ids)
+        return TrainingJob(_new_model(config, size, tokenizer.vocab_size), data["train_ids"][: tokens + 1],
+                           data["val_ids"])
 
-    checkpoint = trained_once(folder, training, prepare, what=f"sweep run {run_key(size.name, tokens)}",
-                              progress=False)
-    model, history = checkpoint.build_model(), checkpoint.history
-    parameters = model.num_parameters(exclude_position_embeddings=True)
+    checkpoint = trained_once(folder, config.training_config(size, steps), prepare,
+                              what=f"sweep run {run_key(size.name, budget)}", progress=False)
     result = RunResult(
         size=size.name, n_layer=size.n_layer, n_head=size.n_head, n_embd=size.n_embd, parameters=parameters,
-        steps=config.steps, batch_size=batch_size, tokens=tokens, flops=training_flops(parameters, tokens),
-        val_nats_per_char=nats_per_character(model, data.tokenizer, data.val_text),
-        val_loss_per_token=history["val_loss"][-1], seconds=history["elapsed"][-1])
-    if batch_size == config.batch_sizes[-1]:  # the largest data size: probes and a sample too
-        result.probes = probe_accuracies(model, data.tokenizer, probe_pairs)
-        result.sample = generate(model, data.tokenizer, config.sample_prompt, config.sample_tokens, temperature=0.8,
-                                 seed=config.seed)
+        budget=budget, steps=steps, tokens=tokens, flops=training_flops(parameters, tokens),
+        val_nats_per_char=nats_per_character(checkpoint.build_model(), tokenizer, data["val_text"]),
+        seconds=checkpoint.history["elapsed"][-1])
     write_text_atomically(folder / "result.json", json.dumps(dataclasses.asdict(result), indent=1))
     return result
+
+
+def _sweep_data(config: SweepConfig, tokenizer: Tokenizer) -> dict:
+    """The token ids every run reads (enough for the longest run) and the validation text."""
+    longest = max(config.steps(_new_model(config, size, tokenizer.vocab_size).num_parameters(
+        exclude_position_embeddings=True), config.budgets[-1]) for size in config.sizes)
+    tokens = longest * config.batch_size * config.context_length
+    train_text, val_text = sweep_texts(config, tokens)
+    train_ids = torch.tensor(tokenizer.encode(train_text), dtype=torch.long)  # (N_train,)
+    if len(train_ids) <= tokens:
+        raise ValueError("the generated training text is too short for the longest run; raise the margin in "
+                         "sweep_texts.")
+    return {"train_ids": train_ids, "val_ids": torch.tensor(tokenizer.encode(val_text), dtype=torch.long),
+            "val_text": val_text}
 
 
 def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sweep:
@@ -300,16 +282,16 @@ def run_sweep(config: SweepConfig | None = None, *, progress: bool = True) -> Sw
         raise TypeError(f"config must be a SweepConfig, got {type(config).__name__}.")
     key = sweep_fingerprint(config)
     folder = cache_dir("scaling", key[:16])
-    plan = [(size, batch, run_key(size.name, config.steps * batch * config.context_length))
-            for size in config.sizes for batch in config.batch_sizes]
+    plan = [(size, budget, run_key(size.name, budget)) for size in config.sizes for budget in config.budgets]
     done = {run: _read_result(folder / run) for _, _, run in plan}  # measured runs: their results
-    missing = [(size, batch, run) for size, batch, run in plan if done[run] is None]
+    missing = [(size, budget, run) for size, budget, run in plan if done[run] is None]
     if missing:
-        data, probe_pairs = _sweep_data(config, folder, key), phenomenon_pairs(config.probe_items)
+        tokenizer = sweep_tokenizer(config)
+        data = _sweep_data(config, tokenizer)
         bar = tqdm(total=len(missing), desc="scaling sweep", unit="run", disable=not progress, dynamic_ncols=True)
-        for size, batch, run in missing:
+        for size, budget, run in missing:
             bar.set_postfix_str(run)
-            done[run] = _train_run(config, size, batch, data, probe_pairs, folder / run)
+            done[run] = _train_run(config, size, budget, tokenizer, data, folder / run)
             bar.update(1)
         bar.close()
     return Sweep(config, [done[run] for _, _, run in plan], folder, key)
@@ -366,34 +348,24 @@ def fit_power_law(x: Sequence[float] | np.ndarray, losses: Sequence[float] | np.
     return PowerLaw(irreducible, *_line_fit(log_x, y, irreducible))
 
 
-@dataclass(frozen=True)
-class BudgetChoice:
-    """The size that reaches the lowest loss for a compute budget, and every size's loss at that budget."""
-
-    budget: float  # FLOPs
-    best: str
-    losses: dict[str, float]  # size -> lowest loss within the budget (sizes whose smallest run fits in it)
+def best_size(sweep: Sweep, budget: float) -> str:
+    """The size whose run of this budget reached the lowest validation loss."""
+    return min(sweep.at_budget(budget), key=lambda r: r.val_nats_per_char).size
 
 
-def loss_at_budget(sweep: Sweep, size: str, budget: float) -> float | None:
-    """The lowest loss a size reached with at most `budget` FLOPs on this sweep (None: its smallest run costs more).
+def parabola_minimum(parameters: Sequence[float], losses: Sequence[float]) -> float:
+    """The N at the bottom of a parabola fitted to loss against log N (at least three runs of one budget).
 
-    Between two runs the loss is interpolated in log-log space; past its largest run a size keeps that run's
-    loss (the sweep has no more data for it, and the budget need not be spent).
+    Between the sizes a sweep trained, this estimates the compute-optimal size (Hoffmann et al., 2022, the
+    IsoFLOP approach). A parabola that opens downward, or whose bottom lies outside the sizes, says the sweep
+    did not bracket the optimum: that is an error, not an estimate.
     """
-    runs = sorted((r for r in sweep.runs if r.size == size), key=lambda r: r.flops)
-    log_c = np.log([r.flops for r in runs])
-    log_l = np.log([r.val_nats_per_char for r in runs])
-    if math.log(budget) < log_c[0] - 1e-9:
-        return None
-    return float(np.exp(np.interp(math.log(budget), log_c, log_l)))  # constant past the last run
-
-
-def compute_optimal(sweep: Sweep, budget: float) -> BudgetChoice:
-    """Which model size reaches the lowest loss with at most `budget` FLOPs (C = 6 N D) on this sweep."""
-    losses = {s.name: loss_at_budget(sweep, s.name, budget) for s in sweep.config.sizes}
-    losses = {name: loss for name, loss in losses.items() if loss is not None}
-    if not losses:
-        low = min(r.flops for r in sweep.runs)
-        raise ValueError(f"every run costs more than {budget:.3g} FLOPs; choose a budget of at least {low:.3g}.")
-    return BudgetChoice(budget, min(losses, key=losses.get), losses)
+    x, y = np.log(np.asarray(parameters, dtype=float)), np.asarray(losses, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
+        raise ValueError(f"parameters and losses must be 1-D, of the same length, at least 3; got {x.shape} and "
+                         f"{y.shape}.")
+    a, b, _ = np.polyfit(x, y, 2)
+    if a <= 0 or not x.min() <= -b / (2 * a) <= x.max():
+        raise ValueError("the losses have no minimum between the smallest and the largest size: the sweep does not "
+                         "bracket the optimum for this budget.")
+    return float(math.exp(-b / (2 * a)))

@@ -1,7 +1,7 @@
-"""SweepSamplesLab: a slider over the model sizes of chapter 2's sweep, showing what each one wrote.
+"""SweepSamplesLab: a slider over the model sizes of chapter 2's ladder, showing what each one wrote.
 
-Every size continued the same prompt with the same seed (helpers.experiments.scaling records the sample of
-each size's largest run), so moving the slider shows the text getting better with size and nothing else.
+Every size continued the same prompt with the same seed (chapter 2 generates them), so moving the slider
+shows the text getting better with size and nothing else.
 
 Simplified on purpose: the texts are given; the lab generates nothing itself.
 """
