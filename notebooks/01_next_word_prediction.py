@@ -1402,8 +1402,8 @@ Markdown("\n".join(["| claim | result ± standard error | baseline |", "|---|---
 #
 # ## Next
 #
-# Chapter 2 trains real (small) transformers on TinyWorld across model sizes and data sizes, and measures
-# how their loss approaches the same entropy floor: why scale is what makes LLMs powerful. Chapter 3 comes
+# Chapter 2 climbs a ladder of real (small) transformers trained on TinyWorld 2, and measures how their loss
+# approaches the same entropy floor and what each size learns: why scale is what makes LLMs powerful. Chapter 3 comes
 # back to the pronoun this chapter's models could not resolve, and chapter 4 to the support conversations.
 # `helpers.ngram_model.NGramModel` and `helpers.word_count_classifier.WordCountClassifier` are the
 # baselines later chapters compare with.
