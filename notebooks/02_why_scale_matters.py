@@ -498,8 +498,9 @@ assert bits["GPT l"] < best_classic / 4  # ... the reference model by more than 
 # ## 8. What do bigger models learn?
 #
 # A lower loss is an average over everything. To see *what* a model has learned, we ask it to choose,
-# on held-out documents cut just before the words that give the answer (`helpers.experiments.abilities`,
-# the tests chapter 4 uses):
+# on documents cut just before the words that give the answer (`helpers.experiments.abilities`, the tests
+# chapter 4 uses). They come from a TinyWorld stream no model was trained on, and any document that also
+# occurs in the pretraining text is skipped (short support conversations often do):
 #
 # - **pronoun**: a story cut before its pronoun, twenty and more words after the hero's name: *she* or
 #   *he*?
@@ -514,8 +515,10 @@ assert bits["GPT l"] < best_classic / 4  # ... the reference model by more than 
 
 # %%
 from helpers.experiments.abilities import ability_tests, gpt_scorer, ngram_scorer
+from helpers.pretrained import corpus_texts, recipe_named
 
-all_tests = ability_tests(200)  # items from a TinyWorld stream no model was trained on
+training_text = corpus_texts(recipe_named(LADDER[-1]))[0]  # the 300,000 documents every size of the ladder read
+all_tests = ability_tests(200, pretraining_text=training_text)  # no item is, or comes from, a document they read
 tests = {name: test for name, test in all_tests.items() if name.startswith(("pronoun", "sentiment"))}
 readers = {name.replace("tinyworld2-", ""): gpt_scorer(ladder[name]["model"], tokenizer) for name in LADDER}
 readers = {"4-gram": ngram_scorer(four_gram)} | readers
@@ -541,11 +544,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The 4-gram, reading three words, is at chance on all four (50–58%): the words that decide are too far
-# back. XS, one layer of width 32, reads some of it: plain reviews 62%, sarcastic ones 78%, but negated ones
-# 41%, below chance (it takes "not bad" as bad), and pronouns at chance (53%). From S up (two layers of
+# The 4-gram, reading three words, is at chance on all four (49.5–50%): the words that decide are too far
+# back. XS, one layer of width 32, reads some of it: plain reviews 62.5%, sarcastic ones 78.5%, but negated
+# ones 41.5%, below chance (it takes "not bad" as bad), and pronouns at chance (51.5%). From S up (two layers of
 # width 64) every sentiment test is at 99–100%; the pronoun waits one more step, until M (four layers of
-# width 128): S 56.5%, M and L 100%. Each ability appears at its own size, and once learned it stays.
+# width 128): S 55.5%, M and L 100%. Each ability appears at its own size, and once learned it stays.
 
 # %%
 top, bottom = LADDER[-1].replace("tinyworld2-", ""), LADDER[0].replace("tinyworld2-", "")
@@ -618,9 +621,9 @@ print(f"{mood.name:>22} " + " ".join(f"{str(moods[reader]):>13}" for reader in r
 # %% [markdown]
 # **Yes, to some degree, and it takes scale for the harder part.** Emotion said in words is easy: every
 # model of the ladder reads an upset or a calm customer from the message (100%), where the 4-gram manages
-# 42.5% (chance 33%). Sentiment carried across a review (a recommendation that follows from the evidence)
-# needs more: the smallest model reads plain reviews 62% of the time and sarcastic ones 78%, but turns
-# negated ones upside down (41%); the next size up reads all three at 99–100%. TinyWorld's sarcasm is simple
+# 39.5% (chance 33%). Sentiment carried across a review (a recommendation that follows from the evidence)
+# needs more: the smallest model reads plain reviews 62.5% of the time and sarcastic ones 78.5%, but
+# turns negated ones upside down (41.5%); the next size up reads all three at 99–100%. TinyWorld's sarcasm is simple
 # (a "well , that was wonderful" next to a cold shower), and our models only had to learn it from text that
 # used it; large models reading real sarcasm still slip, and negation stays a known weak spot even for
 # them (Ettinger, 2020; Truong et al., 2023).
