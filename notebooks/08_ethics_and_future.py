@@ -33,9 +33,9 @@
 # - write a model card from your own measurements, and write DPO's loss yourself to see which of its
 #   terms does what.
 #
-# **Run time:** about two and a half minutes on an idle 2-core CPU (it trains six tiny models, one of them
-# with differential privacy, fine-tunes a classifier and preference-tunes the reference model nine times).
-# The last cell prints this run's time.
+# **Run time:** a few minutes on a 2-core CPU (it trains six tiny models, one of them with differential
+# privacy, fine-tunes a classifier and preference-tunes the reference model nine times). The last cell prints
+# this run's time, on the clock and in CPU seconds: on a busy machine the first exceeds the second.
 
 # %%
 import time
@@ -145,7 +145,9 @@ for copies in COPIES:
 # passes over it):
 
 # %%
+clock = time.perf_counter()
 remembering = train_tiny(corpus, char_tokenizer, steps=700)
+normal_ms = 1000 * (time.perf_counter() - clock) / (700 * 16)  # per training window
 
 # %% [markdown]
 # **Exposure.** Score all 10,000 candidate PINs "0 0 0 0" ... "9 9 9 9" after "alice's pin is" by the
@@ -340,7 +342,9 @@ dp_run = train_private(private, train_ids, steps=400, batch_size=32, noise_multi
 privacy_dp = privacy_report(private)
 means_dp = exposure_by_copies(privacy_dp)
 losses = {"normal": evaluate(remembering, validation), "DP-SGD": evaluate(private, validation)}
+dp_ms = 1000 * dp_run.seconds / (dp_run.steps * 32)  # per window, at the expected batch of 32
 print(f"DP-SGD: epsilon = {dp_run.epsilon:.1f} at delta = {DELTA_DP:g}, {dp_run.steps} steps in {dp_run.seconds:.0f} s")
+print(f"time per training window: normal {normal_ms:.1f} ms, DP-SGD {dp_ms:.1f} ms")
 print(f"validation loss (nats per character): normal training {losses['normal']:.2f}, DP-SGD {losses['DP-SGD']:.2f}")
 for copies in COPIES:
     print(f"planted {copies:2d}x: exposure {means[copies][0]:5.2f} ± {means[copies][1]:.2f} normal, "
@@ -356,7 +360,9 @@ assert losses["DP-SGD"] > losses["normal"] + 0.5
 # loss is 2.36 nats per character against 0.84 with normal training, because
 # the noise that hides any one window also hides most of what the windows share. (Its exposure being low is
 # partly that it learned little at all.) Real deployments pay less, with far more examples per batch, so the
-# same noise is smaller next to the summed signal — the reason DP training is done on large datasets.
+# same noise is smaller next to the summed signal — the reason DP training is done on large datasets. In
+# time, the per-example gradients cost little for a model this small (compare the milliseconds per window
+# above); their cost grows with the model, since every example's gradient is computed and clipped apart.
 
 # %% [markdown]
 # ## 2. Bias: a model learns the skew of its data, and greedy decoding amplifies it
@@ -642,6 +648,15 @@ print(f"switching off the chosen head lowers P(stereotyped pronoun) by {chosen_d
 assert chosen_drop[0] - 3 * chosen_drop[1] > max(others)
 
 # %% [markdown]
+# The explanation survives the test, in part. Switching off layer 0, head 0 lowers the stereotyped pronoun's
+# probability over the 60 probes from 0.90 to 0.69, and P(he) after "the doctor said that" from 0.92 to 0.67;
+# any other head moves it by 0.004 on average (0.024 at most). Layer 1, head 1 puts 0.96 of its attention on
+# "doctor" too, yet switching it off changes nothing (0.002): attention alone would have blamed it as well.
+# And the head carries about half of the preference (0.21 of the 0.40 above 50%); the rest lies elsewhere,
+# for instance in what the profession's own position already holds. Looking shows candidates; switching them
+# off tells which ones the decision needs.
+
+# %% [markdown]
 # ### A watermark you can detect
 #
 # Can a reader tell that a text was written by *this* model? Kirchenbauer et al. (2023,
@@ -840,7 +855,7 @@ assert math.isclose(float(my_dpo_loss(reference_chosen, reference_rejected, refe
 # *both* continuations, the rejected faster — and text nobody chose gets the probability that left them.
 # Practitioners add a supervised term, the chosen continuation's own negative log-likelihood
 # (`chosen_weight` in `dpo_train`). Which term does what? An ablation: the supervised term only, the DPO term
-# only, and both, each on three seeds (12 steps of 8 pairs). After each run: the DPO term and the preference
+# only, and both, each on three seeds (20 steps of 8 pairs). After each run: the DPO term and the preference
 # margin on the held-out pairs, and 100 reviews sampled after four openings, judged by TinyWorld 2 itself —
 # positive, negative, or *invalid*: a text TinyWorld could never write, such as a review whose facts
 # contradict its verdict.
@@ -881,7 +896,7 @@ ablation = defaultdict(list)  # variant -> one dict per seed
 for variant, weights in VARIANTS.items():
     for seed in SEEDS:
         tuned = copy.deepcopy(model)
-        dpo_train(tuned, tokenizer, triples, steps=12, batch_size=8, learning_rate=3e-4, beta=0.1, seed=seed,
+        dpo_train(tuned, tokenizer, triples, steps=20, batch_size=8, learning_rate=2e-4, beta=0.1, seed=seed,
                   **weights)
         margins = preference_margins(tuned, tokenizer, held_out_pairs)  # (N,)
         readings = sampled_reviews(tuned)
@@ -909,11 +924,53 @@ assert dpo_invalid.accuracy - share_of(before_tuning, "invalid").accuracy > 3 * 
 assert min(run["margin"][0] for run in ablation["DPO term only"]) > max(run["margin"][0] for run in ablation["both"])
 
 # %% [markdown]
-# XXDPOPROSE
+# DPO's term alone does exactly what its loss asks — on the held-out pairs the margin grows to 34.5 ± 0.6
+# nats and the term falls to 0.06 — and the text falls apart: 96% of the sampled reviews are ones TinyWorld 2
+# could never write, and 4% are positive. Nothing in that loss asks for sensible text; it can widen the
+# margin by making the rejected kind of review unlikely at any cost to the rest. The supervised term alone
+# moves the behaviour — 77.0 ± 2.4% positive reviews, from 42.0 ± 4.9% — and keeps the text as valid as
+# before (20% invalid, 17% before tuning), with a margin of 4.6 nats. Both together give the same share of
+# positive reviews (76.7 ± 2.4%, within noise of the supervised term's) and a wider held-out margin (6.9 ± 0.2
+# nats). In this small experiment the supervised term does what the samples show, and DPO's term widens the
+# preference where it is measured. That is the mechanism behind aligning chat models with human preferences
+# — and its risk in small: whoever writes the preference pairs decides what the model will favour.
 #
 # ## Recap: could models protect user data and be transparent about their decisions?
 #
-# XXRECAP
+# - **Privacy.** Exposure grows with repetition: never-planted PINs show 1.4 ± 0.5 bits, PINs planted 16
+#   times 8.0 ± 0.7 and 64 times 12.6 ± 0.3 of the 13.3 possible; five of the eight 64-copy PINs come out
+#   verbatim when asked for. Deduplication brings the 64-copy PINs down to 2.4 bits and stops extraction, but
+#   it cannot touch a secret seen once (3.0 bits before, 2.4 after, within noise; one of them ranks 7th of
+#   10,000). Training with DP-SGD (ε = 4.2 per 64-character window, δ = 10⁻⁵) brings the 64-copy PINs to
+#   3.2 ± 0.9 bits without removing a single repeat — at a steep price at this scale: 2.36 nats per character
+#   of validation loss against 0.84.
+# - **Bias.** Data with 90% stereotyped pronouns gave a model that puts 90% of the probability on the
+#   stereotyped pronoun; greedy decoding writes it in 59 of the 60 probes (98.3 ± 1.7%), and the model prefers
+#   the stereotyped sentence in all 96 minimal pairs. Counterfactual augmentation brings the probability to
+#   50% and the minimal-pair score to 47 ± 5%; a small tilt towards "she" remains, and greedy decoding writes
+#   "she" after every one of the 16 professions at a document start.
+# - **Harmful content.** A fine-tuned classifier head filters 400 held-out TinyWorld 2 messages without a
+#   mistake, but on twelve hand-written ones it flags five of the six harmless messages and misses one of
+#   the six harmful ones; wrapped around generation it refuses at the prompt or at the reply, with false
+#   positives on fragments.
+# - **Transparency.** The logit lens and the attention view point at one head for the biased "he"; switching
+#   it off lowers the stereotyped pronoun's probability by 0.21 ± 0.02 over 60 probes, any other head by
+#   0.004 ± 0.004, and a second head that looks at "doctor" just as hard turns out not to matter. A
+#   green-list watermark is detectable from the text alone: 35 ± 5% of 100 160-token texts pass z > 3 on
+#   predictable TinyWorld 2 text, against none of 100 plain texts.
+# - **Preference tuning.** The DPO loss, written in a few lines, equals `helpers`'. Its term alone widened the
+#   held-out margin to 34.5 nats and broke the text (96% invalid); the supervised term moved the share of
+#   positive reviews from 42% to 77%, and with DPO's term added the margin widened to 6.9 nats at the same
+#   share.
+#
+# **The answer.** Could models protect user data and be transparent about their decisions? Not by
+# themselves, and not by default: this model gave away 12.6 of 13.3 bits of a secret it had read 64 times,
+# and its attention maps named a head that did not matter. Both become possible when they are *measured* and
+# *engineered*: deduplication and DP-SGD brought the exposures down to a few bits (and DP bounds, with a
+# stated ε, what any single record can teach, where deduplication cannot help), and a causal test (switch
+# the head off, measure P(he)) tells which part of the model made the decision. Each comes with a price in
+# the figures above — a worse model, a filter that errs on new text, an explanation that covers half of the
+# effect — which is why a model card reports them.
 #
 # ## What we measured
 #
@@ -941,8 +998,8 @@ rows = [
      f"before it: {bits(means[1])}"),
     (f"DP-SGD (ε = {dp_run.epsilon:.1f}, δ = {DELTA_DP:g}) protects the canaries", f"64-copy PINs: {bits(means_dp[64])}",
      f"normal training: {bits(means[64])}"),
-    ("... at a price", f"validation loss {losses['DP-SGD']:.2f} nats/char, {dp_run.seconds:.0f} s",
-     f"normal training: {losses['normal']:.2f}"),
+    ("... at a price", f"validation loss {losses['DP-SGD']:.2f} nats/char; {dp_ms:.1f} ms per window",
+     f"normal training: {losses['normal']:.2f}; {normal_ms:.1f} ms"),
     ("A model learns the skew of its data", f"P(stereotyped pronoun) {skewed['mean']:.0%} over {n_probes} probes",
      f"the data: {data_share:.0%}"),
     ("Greedy decoding amplifies it", f"the stereotyped pronoun is the likelier one in "
@@ -994,4 +1051,4 @@ Markdown("| claim | result | compared with |\n|---|---|---|\n" + "\n".join(f"| {
 # **Next:** this is the last chapter; go back to chapter 6 to train a stronger model and measure it again.
 
 # %%
-print(f"chapter run time: {time.perf_counter() - started:.0f} s")
+print(f"chapter run time: {time.perf_counter() - started:.0f} s on the clock, {time.process_time():.0f} s of CPU")
