@@ -90,11 +90,12 @@ def mean_and_se(values) -> tuple[float, float]:
 #
 # Carlini et al. (2019, "The Secret Sharer", [arXiv:1802.08232](https://arxiv.org/abs/1802.08232)) planted
 # secrets ("canaries") in training data and measured how much the trained model gives away. We do the same
-# with PINs. The training text is 300 TinyWorld 2 documents plus 200 ordinary records of other people's PINs
-# ("bob's pin is 4 5 8 0 ."), so the model learns what a PIN looks like. Into it we plant the PINs of 40
-# owners (people, and professions such as "the doctor's"): eight of them never (the controls), eight once,
-# eight 4 times, eight 16 times and eight 64 times. Eight secrets per number of copies is what lets us put
-# an error bar on each point of the curve: one secret alone says little, its rank is partly luck.
+# with PINs. The training text is 300 TinyWorld 2 documents (299 once exact repeats are removed) plus 200
+# ordinary records of other people's PINs ("bob's pin is 4 5 8 0 ."), so the model learns what a PIN looks
+# like. Into it we plant the PINs of 40 owners (people, and professions such as "the doctor's"): eight of
+# them never (the controls), eight once, eight 4 times, eight 16 times and eight 64 times. Eight secrets per
+# number of copies is what lets us put an error bar on each point of the curve: one secret alone says little,
+# its rank is partly luck.
 
 # %%
 from helpers.experiments.memorization import (
@@ -214,8 +215,9 @@ assert max(gaps) < 1.5
 
 # %% [markdown]
 # Where the secret is not memorised (ranked below the 100th) the two numbers agree closely. Near the top they
-# part: where the secret ranks first the exact exposure is stuck at 13.3 bits, the most a 10,000-PIN space can show, while the fit goes on counting: the model
-# prefers the true PIN far more than the best of 10,000 random ones. In a space of a billion candidates the
+# part: where the secret ranks first the exact exposure is stuck at 13.3 bits, the most a 10,000-PIN space
+# can show, while the fit goes on counting: the model prefers the true PIN far more than the best of 10,000
+# random ones. In a space of a billion candidates the
 # estimate is the only number one can get.
 #
 # Mean exposure against the number of copies, with a 95% confidence interval (± 1.96 standard errors over
@@ -242,8 +244,8 @@ for copies, (mean, se) in means.items():
 # Memorisation grows with repetition. The never-planted controls sit at 1.4 bits, what a PIN the model knows
 # nothing about scores on average. One and four copies are within noise of them as a group — though a single
 # copy can be enough: jack's PIN, planted once, ranks 7th of 10,000. Sixteen copies give 8.0 ± 0.7 bits and
-# 64 copies 12.6 ± 0.3, five of the eight at rank 1; each step stands more than three standard errors above
-# the one below it:
+# 64 copies 12.6 ± 0.3, five of the eight at rank 1. Sixteen copies stand more than three standard errors
+# above the controls, and 64 copies more than three above 16:
 
 # %%
 def above(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -354,15 +356,15 @@ assert losses["DP-SGD"] > losses["normal"] + 0.5
 
 # %% [markdown]
 # The canaries fall: PINs planted 64 times drop from 12.6 to 3.2 bits, those planted 16 times from 8.0 to
-# 2.0, although DP promises little for them — a secret in 64 windows is protected as a group of 64, with a guarantee 64 times
-# weaker (ε × 64). Its promise is strongest for what appears once, the case deduplication could not touch.
-# The guarantee here is ε = 4.2 per window. The price is steep at this scale: the private model's validation
-# loss is 2.36 nats per character against 0.84 with normal training, because
-# the noise that hides any one window also hides most of what the windows share. (Its exposure being low is
-# partly that it learned little at all.) Real deployments pay less, with far more examples per batch, so the
-# same noise is smaller next to the summed signal — the reason DP training is done on large datasets. In
-# time, the per-example gradients cost little for a model this small (compare the milliseconds per window
-# above); their cost grows with the model, since every example's gradient is computed and clipped apart.
+# 2.0, although DP promises little for them — a secret in 64 windows is protected as a group of 64, with a
+# guarantee 64 times weaker (ε × 64). Its promise is strongest for what appears once, the case deduplication
+# could not touch. The guarantee here is ε = 4.2 per window. The price is steep at this scale: the private
+# model's validation loss is 2.36 nats per character against 0.84 with normal training, because the noise
+# that hides any one window also hides most of what the windows share. (Its exposure being low is partly
+# that it learned little at all.) Real deployments pay less, with far more examples per batch, so the same
+# noise is smaller next to the summed signal — the reason DP training is done on large datasets. In time,
+# computing and clipping every example's gradient apart adds to each step (compare the milliseconds per
+# window above; on a busy machine the figure varies from run to run), and that cost grows with the model.
 
 # %% [markdown]
 # ## 2. Bias: a model learns the skew of its data, and greedy decoding amplifies it
@@ -472,7 +474,7 @@ assert highest - lowest < 0.2
 # ## 3. Harmful content: a filter around generation
 #
 # TinyWorld 2's messages are labelled ham, spam or harmful ("i will hurt you ."). Chapter 6 fine-tuned a
-# classifier head on the pretrained model; we do the same to flag harmful messages: a copy of the pretrained
+# classifier head on the pretrained model; we do the same to flag harmful messages: a copy of the reference
 # model, its last block and a new two-class head trained for 40 steps on 600 messages.
 
 # %%
