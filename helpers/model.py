@@ -231,7 +231,8 @@ class GPT(nn.Module):
         unbatched = isinstance(ids, torch.Tensor) and ids.dim() == 1
         ids = self.check_ids(ids, past)
         B, T = ids.size()
-        positions = torch.arange(past, past + T, device=ids.device)  # (T,)
+        # (B, T), one row per sequence: DP-SGD (Opacus, chapter 8) needs each sequence's own position gradients.
+        positions = torch.arange(past, past + T, device=ids.device).expand(B, T)
         x = self.drop(self.wte(ids) + self.wpe(positions))  # (B, T, C)
         hidden_states, attentions = [x], []
         for block in self.h:

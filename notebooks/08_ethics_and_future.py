@@ -14,24 +14,28 @@
 # LLMs learn from text people wrote, so they can leak private data, repeat and amplify the biases of that
 # text, and produce harmful content. Building responsible, fair and transparent systems — above all in
 # healthcare, finance and law — starts with *measuring* these risks. *Could models protect user data and be
-# transparent about their decisions?* This chapter answers with experiments on TinyWorld, where we know
-# exactly what went into the training data.
+# transparent about their decisions?* This chapter answers with experiments on TinyWorld 2, where we know
+# exactly what went into the training data, and closes with the answer in figures.
 #
 # After this chapter you will be able to:
 #
 # - measure how much a model memorised a secret (its *exposure*), exactly and with a skew-normal estimate,
-#   try to extract it, and show that deduplication reduces it;
+#   with eight secrets per number of copies so the curve has error bars; try to extract the secrets; see what
+#   deduplication does and what it cannot do;
+# - train with differential privacy (DP-SGD, with Opacus), state its guarantee ε, and measure what it
+#   protects and what it costs;
 # - measure a gender-profession bias, see greedy decoding amplify it, and shrink it with counterfactual
 #   data augmentation;
 # - fine-tune a classifier that flags harmful messages, wrap generation in it, and measure its false
 #   positives and false negatives;
-# - explain one decision of a model with its attention and the logit lens, and mark generated text with a
-#   statistical watermark you can detect;
-# - write a model card from your own measurements.
+# - explain one decision of a model with the logit lens and its attention, then test the explanation
+#   causally by switching heads off; mark generated text with a statistical watermark you can detect;
+# - write a model card from your own measurements, and write DPO's loss yourself to see which of its
+#   terms does what.
 #
-# **Run time:** about 45 seconds on an idle 2-core CPU once the pretrained model is cached (it trains four
-# tiny models, fine-tunes a classifier and preference-tunes the pretrained model). The last cell prints
-# this run's time.
+# **Run time:** a few minutes on a 2-core CPU (it trains six tiny models, one of them with differential
+# privacy, fine-tunes a classifier and preference-tunes the reference model nine times). The last cell prints
+# this run's time, on the clock and in CPU seconds: on a busy machine the first exceeds the second.
 
 # %%
 import time
@@ -45,19 +49,21 @@ import random
 import matplotlib.pyplot as plt
 import torch
 
+from helpers.experiments.abilities import AbilityResult
+from helpers.experiments.few_shot import pooled_mean
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
 from helpers.pretrained import pretrained
 from helpers.runtime import seed_everything
-from helpers.tinyworld import DOCUMENT_SEPARATOR, TinyWorld
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
 from helpers.tokenizers import CharacterTokenizer
 from helpers.training import TrainingConfig, train
 from helpers.windows import split_ids
 
 torch.set_num_threads(1)  # tiny models gain nothing from more threads
 seed_everything(0)
-model, tokenizer = pretrained("tinyworld", progress=False)
-print(f"pretrained model: {model.num_parameters():,} parameters, vocabulary {tokenizer.vocab_size} tokens")
+model, tokenizer = pretrained("tinyworld2-l", progress=False)
+print(f"reference model: {model.num_parameters():,} parameters, vocabulary {tokenizer.vocab_size} tokens")
 
 
 def train_tiny(texts, tokenizer, *, steps, context_length=64, seed=0):
@@ -69,8 +75,14 @@ def train_tiny(texts, tokenizer, *, steps, context_length=64, seed=0):
     history = train(tiny, train_ids, val_ids,
                     TrainingConfig(max_steps=steps, batch_size=16, learning_rate=1e-2, warmup_steps=20,
                                    eval_every=steps, eval_batches=2, seed=seed), progress=False)
-    print(f"trained {steps} steps on {len(train_ids):,} tokens: validation loss {history.val_loss[-1]:.2f}")
+    print(f"trained {steps} steps on {len(train_ids):,} tokens in {history.elapsed[-1]:.0f} s: "
+          f"validation loss {history.val_loss[-1]:.2f}")
     return tiny
+
+
+def mean_and_se(values) -> tuple[float, float]:
+    """The mean of independent values and its standard error."""
+    return pooled_mean([[value] for value in values])
 
 
 # %% [markdown]
@@ -78,11 +90,12 @@ def train_tiny(texts, tokenizer, *, steps, context_length=64, seed=0):
 #
 # Carlini et al. (2019, "The Secret Sharer", [arXiv:1802.08232](https://arxiv.org/abs/1802.08232)) planted
 # secrets ("canaries") in training data and measured how much the trained model gives away. We do the same
-# with PINs. The training text is 1,000 TinyWorld documents (917 once exact repeats are removed) plus 200
-# ordinary records of other people's PINs ("owen's pin is 4 5 8 0 ."), so the model learns what a PIN looks
-# like. Into it we plant the PINs of ten
-# people: two of them never (a control), two once, two 4 times, two 16 times and two 64 times. Alice, with
-# "alice's pin is 4 7 1 9 .", is one of the 64.
+# with PINs. The training text is 300 TinyWorld 2 documents (299 once exact repeats are removed) plus 200
+# ordinary records of other people's PINs ("bob's pin is 4 5 8 0 ."), so the model learns what a PIN looks
+# like. Into it we plant the PINs of 40 owners (people, and professions such as "the doctor's"): eight of
+# them never (the controls), eight once, eight 4 times, eight 16 times and eight 64 times. Eight secrets per
+# number of copies is what lets us put an error bar on each point of the curve: one secret alone says little,
+# its rank is partly luck.
 
 # %%
 from helpers.experiments.memorization import (
@@ -95,36 +108,47 @@ from helpers.experiments.memorization import (
     pin_log_likelihoods,
     rank_of,
 )
-from helpers.tinyworld import insert_secret
+from helpers.tinyworld2 import insert_secret
 
 COPIES = (0, 1, 4, 16, 64)
-PEOPLE = {0: ("oscar", "grace"), 1: ("tom", "emma"), 4: ("bob", "lily"), 16: ("sam", "mia"), 64: ("alice", "leo")}
-rng = random.Random(3)
-pins = {name: " ".join(rng.choice("0123456789") for _ in range(4)) for copies in COPIES for name in PEOPLE[copies]}
-pins["alice"] = "4 7 1 9"
-ALICE = f"alice's pin is {pins['alice']} ."
+PER_COUNT = 8  # secrets per number of copies
 lexicon = TinyWorld(1).lexicon
-strangers = [n for n in lexicon.female_names + lexicon.male_names if all(n not in p for p in PEOPLE.values())]
+owners = [f"{name}'s" for name in lexicon.female_names + lexicon.male_names] + [
+    f"the {job}'s" for job, _ in lexicon.professions]
+random.Random(2).shuffle(owners)
+PEOPLE = {copies: owners[i * PER_COUNT:(i + 1) * PER_COUNT] for i, copies in enumerate(COPIES)}
+strangers = owners[len(COPIES) * PER_COUNT:]  # the 8 owners left are the records' people
+
+
+def random_pin(rng: random.Random) -> str:
+    """Four random digits, written as TinyWorld writes numbers: "4 7 1 9"."""
+    return " ".join(rng.choice("0123456789") for _ in range(4))
+
+
+rng = random.Random(3)
+pins = {owner: random_pin(rng) for copies in COPIES for owner in PEOPLE[copies]}
 rng = random.Random(5)
-records = [f"{rng.choice(strangers)}'s pin is {' '.join(rng.choice('0123456789') for _ in range(4))} ."
-           for _ in range(200)]
-documents = deduplicate([doc.text for doc in TinyWorld(1).documents(1000)]) + records  # no repeats but the secrets
+records = [f"{rng.choice(strangers)} pin is {random_pin(rng)} ." for _ in range(200)]
+documents = deduplicate([doc.text for doc in TinyWorld(1).documents(300)]) + records  # no repeats but the secrets
 random.Random(6).shuffle(documents)
 corpus = documents
 for copies in COPIES:
-    for i, name in enumerate(PEOPLE[copies]):
-        corpus = insert_secret(corpus, f"{name}'s pin is {pins[name]} .", copies, seed=10 * copies + i)
+    for i, owner in enumerate(PEOPLE[copies]):
+        corpus = insert_secret(corpus, f"{owner} pin is {pins[owner]} .", copies, seed=100 * copies + i)
 char_tokenizer = CharacterTokenizer.train("".join(d + DOCUMENT_SEPARATOR for d in corpus))
 print(f"{len(documents)} documents + {len(corpus) - len(documents)} planted secrets; "
       f"{char_tokenizer.vocab_size} characters; e.g. {records[0]!r}")
-print("planted:", {name: pins[name] for copies in COPIES for name in PEOPLE[copies]})
+for copies in COPIES:
+    print(f"planted {copies:2d}x:", ", ".join(f"{owner} {pins[owner]}" for owner in PEOPLE[copies]))
 
 # %% [markdown]
-# A tiny character-level GPT trains on this text for 600 steps of 16 windows of 64 characters (about six
+# A tiny character-level GPT trains on this text for 700 steps of 16 windows of 64 characters (about ten
 # passes over it):
 
 # %%
-remembering = train_tiny(corpus, char_tokenizer, steps=600)
+clock = time.perf_counter()
+remembering = train_tiny(corpus, char_tokenizer, steps=700)
+normal_ms = 1000 * (time.perf_counter() - clock) / (700 * 16)  # per training window
 
 # %% [markdown]
 # **Exposure.** Score all 10,000 candidate PINs "0 0 0 0" ... "9 9 9 9" after "alice's pin is" by the
@@ -139,112 +163,123 @@ sample = torch.randperm(len(CANDIDATES), generator=torch.Generator().manual_seed
 
 
 def privacy_report(tiny):
-    """Per person: copies, rank of the true PIN among 10,000, exact and estimated exposure, and the scores."""
+    """Per owner: copies, rank of the true PIN among 10,000, exact and estimated exposure, and the scores."""
     report = {}
     for copies in COPIES:
-        for name in PEOPLE[copies]:
-            scores = pin_log_likelihoods(tiny, char_tokenizer, f"{DOCUMENT_SEPARATOR}{name}'s pin is", 4)  # (10000,)
-            index = CANDIDATES.index(pins[name])
+        for owner in PEOPLE[copies]:
+            scores = pin_log_likelihoods(tiny, char_tokenizer, f"{DOCUMENT_SEPARATOR}{owner} pin is", 4)  # (10000,)
+            index = CANDIDATES.index(pins[owner])
             rank = rank_of(scores, index)
-            report[name] = dict(copies=copies, rank=rank, exposure=exposure(rank, len(CANDIDATES)),
-                                estimate=estimated_exposure(float(scores[index]), scores[sample]), scores=scores)
+            report[owner] = dict(copies=copies, rank=rank, exposure=exposure(rank, len(CANDIDATES)),
+                                 estimate=estimated_exposure(float(scores[index]), scores[sample]), scores=scores)
     return report
 
 
-def mean_exposure(report, copies, key="exposure"):
-    """The mean exposure of the people whose secret was planted `copies` times."""
-    return sum(report[name][key] for name in PEOPLE[copies]) / len(PEOPLE[copies])
+def exposure_by_copies(report, key="exposure"):
+    """{copies: (mean exposure of the 8 secrets planted that often, its standard error)}."""
+    return {copies: mean_and_se([report[owner][key] for owner in PEOPLE[copies]]) for copies in COPIES}
 
 
 privacy = privacy_report(remembering)
-for name, row in privacy.items():
-    print(f"{name:6s} planted {row['copies']:2d}x: rank {row['rank']:5d} of 10,000, exposure {row['exposure']:5.2f} bits "
-          f"(skew-normal estimate {row['estimate']:5.2f})")
+for owner, row in privacy.items():
+    print(f"{owner:18s} planted {row['copies']:2d}x: rank {row['rank']:5d} of 10,000, exposure {row['exposure']:5.2f} "
+          f"bits (skew-normal estimate {row['estimate']:5.2f})")
 
 # %% [markdown]
 # **A skew-normal estimate for spaces too large to rank.** Ten thousand PINs can all be scored; the
 # nine-digit numbers of a real identity card cannot. Carlini et al. score a random sample instead, fit a
 # skew-normal distribution to the candidates' log-perplexities (here: minus their log-likelihoods) and read
 # off the share of the space expected to beat the secret. Above we fitted it to 1,000 sampled candidates
-# and put it next to the exact value. The fit for Alice, with her PIN marked:
+# and put it next to the exact value. The fit for the best-remembered secret, with its PIN marked:
 
 # %%
-alice = privacy["alice"]
-log_perplexities = -alice["scores"][sample]  # (1000,)
+best = max(privacy, key=lambda owner: privacy[owner]["estimate"])
+log_perplexities = -privacy[best]["scores"][sample]  # (1000,)
 fit = fit_skew_normal(log_perplexities)
-grid = torch.linspace(float(-alice["scores"].max()) - 1, float(log_perplexities.max()), 200, dtype=torch.float64)
+secret_value = float(-privacy[best]["scores"][CANDIDATES.index(pins[best])])
+grid = torch.linspace(secret_value - 1, float(log_perplexities.max()), 200, dtype=torch.float64)
 fig, ax = plt.subplots(figsize=(5.5, 3), dpi=80)
 ax.hist(log_perplexities.numpy(), bins=40, density=True, alpha=0.5, label="1,000 sampled PINs")
 ax.plot(grid.numpy(), fit.log_pdf(grid).exp().numpy(), label=f"skew-normal fit (shape {fit.shape:.1f})")
-secret_value = float(-alice["scores"][CANDIDATES.index(pins["alice"])])
-ax.axvline(secret_value, color="crimson", linestyle="--", label="alice's real PIN")
+ax.axvline(secret_value, color="crimson", linestyle="--", label=f"{best} real PIN")
 ax.set_xlabel("minus log-likelihood of the PIN (nats)")
 ax.set_ylabel("density")
 ax.legend(fontsize=8)
 plt.show()
-print(f"alice: exact exposure {alice['exposure']:.1f} bits (rank {alice['rank']}), estimate {alice['estimate']:.1f} bits")
+print(f"{best}: exact exposure {privacy[best]['exposure']:.1f} bits (rank {privacy[best]['rank']}), "
+      f"estimate {privacy[best]['estimate']:.1f} bits")
+gaps = [abs(row["estimate"] - row["exposure"]) for row in privacy.values() if row["rank"] > 100]
+print(f"where the secret ranks below 100th ({len(gaps)} secrets), estimate and exact value differ by at most "
+      f"{max(gaps):.2f} bits")
+assert max(gaps) < 1.5
 
 # %% [markdown]
-# Where the secret is not memorised the two numbers agree within 0.3 bits. Where it ranks first the exact
-# exposure is stuck at 13.3 bits, the most a 10,000-PIN space can show, while the fit goes on counting (25
-# and 28 bits): the model prefers the true PIN far more than the best of 10,000 random ones. In a space of
-# a billion candidates the estimate is the only number one can get.
+# Where the secret is not memorised (ranked below the 100th) the two numbers agree closely. Near the top they
+# part: where the secret ranks first the exact exposure is stuck at 13.3 bits, the most a 10,000-PIN space
+# can show, while the fit goes on counting: the model prefers the true PIN far more than the best of 10,000
+# random ones. In a space of a billion candidates the
+# estimate is the only number one can get.
 #
-# Mean exposure against the number of copies:
+# Mean exposure against the number of copies, with a 95% confidence interval (± 1.96 standard errors over
+# the eight secrets):
 
 # %%
+means = exposure_by_copies(privacy)
 fig, ax = plt.subplots(figsize=(5.5, 3), dpi=80)
 positions = range(len(COPIES))
-for key, marker, label in [("exposure", "o-", "exact (rank among 10,000)"), ("estimate", "s--", "skew-normal estimate")]:
-    ax.plot(positions, [mean_exposure(privacy, c, key) for c in COPIES], marker, label=label)
-ax.axhline(13.29, color="grey", linewidth=0.8)
+ax.errorbar(positions, [means[c][0] for c in COPIES], yerr=[1.96 * means[c][1] for c in COPIES], fmt="o-",
+            capsize=4, label="exact exposure (rank among 10,000)")
+ax.plot(positions, [exposure_by_copies(privacy, "estimate")[c][0] for c in COPIES], "s--",
+        label="skew-normal estimate")
+ax.axhline(math.log2(len(CANDIDATES)), color="grey", linewidth=0.8)
 ax.set_xticks(list(positions), [str(c) for c in COPIES])
 ax.set_xlabel("copies of the secret in the training text")
 ax.set_ylabel("exposure (bits)")
 ax.legend(fontsize=8)
 plt.show()
-means = {c: round(mean_exposure(privacy, c), 1) for c in COPIES}
-print("mean exact exposure by copies:", means)
+for copies, (mean, se) in means.items():
+    print(f"planted {copies:2d}x: exposure {mean:5.2f} ± {se:.2f} bits")
 
 # %% [markdown]
-# A single copy can leave a trace (tom's PIN ranks 556th, 4.2 bits), but one or four copies are not reliably
-# above the never-planted controls (0.3 and 0.9 bits); sixteen copies give about 5 bits to both people, and
-# 64 copies put both PINs first among 10,000. Memorisation grows with repetition:
+# Memorisation grows with repetition. The never-planted controls sit at 1.4 bits, what a PIN the model knows
+# nothing about scores on average. One and four copies are within noise of them as a group — though a single
+# copy can be enough: jack's PIN, planted once, ranks 7th of 10,000. Sixteen copies give 8.0 ± 0.7 bits and
+# 64 copies 12.6 ± 0.3, five of the eight at rank 1. Sixteen copies stand more than three standard errors
+# above the controls, and 64 copies more than three above 16:
 
 # %%
-assert mean_exposure(privacy, 64) > mean_exposure(privacy, 16) > max(mean_exposure(privacy, c) for c in (0, 1, 4))
-assert mean_exposure(privacy, 64) > 12 and max(mean_exposure(privacy, c) for c in (0, 1, 4)) < 3
-assert all(abs(row["estimate"] - row["exposure"]) < 1.5 for row in privacy.values() if row["rank"] > 10)
+def above(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """How many standard errors mean a lies above mean b (independent groups)."""
+    return (a[0] - b[0]) / math.hypot(a[1], b[1])
+
+
+print(f"16 copies above the controls by {above(means[16], means[0]):.1f} SE; 64 above 16 by "
+      f"{above(means[64], means[16]):.1f} SE; 1 copy above the controls by {above(means[1], means[0]):.1f} SE")
+assert above(means[16], means[0]) > 3 and above(means[64], means[16]) > 3 and means[64][0] > 11
 
 # %% [markdown]
 # **Extraction.** Exposure needs the true PIN to compare against; an attacker does not have it. Can they
-# just *ask*? Prompt with "alice's pin is" and decode greedily (always the likeliest character), or with
+# just *ask*? Prompt with "... pin is" and decode greedily (always the likeliest character), or with
 # constrained decoding, which only lets a digit through at each digit slot:
 
 # %%
 extracted = {}
 for copies in COPIES:
-    for name in PEOPLE[copies]:
-        prompt = f"{DOCUMENT_SEPARATOR}{name}'s pin is"
+    for owner in PEOPLE[copies]:
+        prompt = f"{DOCUMENT_SEPARATOR}{owner} pin is"
         greedy = generate(remembering, char_tokenizer, prompt, 10, temperature=0)[len(prompt):]
         constrained = constrained_digits(remembering, char_tokenizer, prompt, 4)
-        extracted[name] = dict(greedy=greedy.startswith(f" {pins[name]} ."), constrained=constrained == pins[name],
-                               answer=constrained)
-        print(f"{name:6s} (PIN {pins[name]}, planted {copies:2d}x): greedy {greedy!r:14s} constrained {constrained!r}")
-
-# %%
-assert all(extracted[name]["greedy"] and extracted[name]["constrained"] for name in PEOPLE[64])
-assert not any(extracted[name]["constrained"] for copies in (0, 1, 4, 16) for name in PEOPLE[copies])
-memorised = {pins[name] for name in PEOPLE[64]}
-leaked_to = [name for name in extracted if name not in PEOPLE[64] and extracted[name]["answer"] in memorised]
-print(f"asked for one of the other {len(extracted) - 2} PINs, the model answers with a 64-copy PIN "
-      f"{len(leaked_to)} times")
-assert len(leaked_to) >= 6
+        extracted[owner] = dict(greedy=greedy.startswith(f" {pins[owner]} ."), constrained=constrained == pins[owner])
+    found = [owner for owner in PEOPLE[copies] if extracted[owner]["constrained"]]
+    print(f"planted {copies:2d}x: {len(found)} of {PER_COUNT} PINs come out under constrained decoding, "
+          f"{sum(extracted[o]['greedy'] for o in PEOPLE[copies])} under greedy decoding {found}")
+extraction = {copies: AbilityResult(sum(extracted[o]["constrained"] for o in PEOPLE[copies]) / PER_COUNT, PER_COUNT)
+              for copies in COPIES}
+assert extraction[64].accuracy >= 0.5 and not any(extracted[o]["constrained"] for o in PEOPLE[0] + PEOPLE[1])
 
 # %% [markdown]
-# Both 64-copy PINs come out verbatim, under greedy and under constrained decoding; no other PIN does. Worse,
-# asked for *anyone's* PIN the model answers with alice's or leo's: a memorised sequence leaks to prompts
-# that have nothing to do with its owner.
+# Five of the eight PINs planted 64 times come out verbatim when asked for, under greedy and under constrained
+# decoding; no PIN planted fewer times does, not even the 16-copy ones that rank near the top.
 #
 # **Defence: deduplicate the training data.** Exact repeats are what the model memorises fastest; Kandpal
 # et al. (2022, [arXiv:2202.06539](https://arxiv.org/abs/2202.06539)) found that deduplication strongly
@@ -253,26 +288,90 @@ assert len(leaked_to) >= 6
 
 # %%
 deduplicated = deduplicate(corpus)
-print(f"{len(corpus)} documents -> {len(deduplicated)} after deduplication; "
-      f"copies of {ALICE!r}: {corpus.count(ALICE)} -> {deduplicated.count(ALICE)}")
-forgetting = train_tiny(deduplicated, char_tokenizer, steps=600)
+print(f"{len(corpus)} documents -> {len(deduplicated)} after deduplication")
+forgetting = train_tiny(deduplicated, char_tokenizer, steps=700)
 privacy_dedup = privacy_report(forgetting)
-print("mean exposure by copies planted, after deduplication:",
-      {c: round(mean_exposure(privacy_dedup, c), 1) for c in COPIES})
-extracted_dedup = [name for name in privacy if constrained_digits(forgetting, char_tokenizer,
-                                                                  f"{DOCUMENT_SEPARATOR}{name}'s pin is", 4) == pins[name]]
+means_dedup = exposure_by_copies(privacy_dedup)
+for copies, (mean, se) in means_dedup.items():
+    print(f"planted {copies:2d}x, one copy left: exposure {mean:5.2f} ± {se:.2f} bits (before: {means[copies][0]:.2f})")
+extracted_dedup = [owner for owner in privacy if constrained_digits(
+    forgetting, char_tokenizer, f"{DOCUMENT_SEPARATOR}{owner} pin is", 4) == pins[owner]]
 print("PINs extracted by constrained decoding after deduplication:", extracted_dedup)
-print(f"highest exposure of anyone after deduplication: {max(row['exposure'] for row in privacy_dedup.values()):.1f} bits")
-assert mean_exposure(privacy_dedup, 64) < mean_exposure(privacy, 64) - 8 and not extracted_dedup
-assert max(row["exposure"] for row in privacy_dedup.values()) < 2.5
+assert above(means[64], means_dedup[64]) > 3 and len(extracted_dedup) <= 1
+
+# %% [markdown]
+# The former 64-copy PINs fall from 12.6 to 2.4 bits and none is extracted any more. **What deduplication
+# cannot do:** it removes *repeats*; a secret that appears once has nothing to remove. The PINs planted once
+# are as exposed after deduplication as before (3.0 and 2.4 bits, within noise), and every formerly repeated
+# PIN is now a once-planted one, at that level. Whatever a model learns from a single record stays; a defence
+# for that has to limit what any one record can teach.
+
+# %%
+print(f"planted once: {means[1][0]:.2f} ± {means[1][1]:.2f} bits before deduplication, "
+      f"{means_dedup[1][0]:.2f} ± {means_dedup[1][1]:.2f} after: {above(means[1], means_dedup[1]):+.1f} SE apart")
+assert abs(above(means[1], means_dedup[1])) < 3
+
+# %% [markdown]
+# ### Differential privacy: a guarantee for each record
+#
+# Differentially private training (DP-SGD; Abadi et al., 2016, [arXiv:1607.00133](https://arxiv.org/abs/1607.00133))
+# limits what any one training example can teach. In each step every example's gradient is clipped to a
+# norm of at most C, and Gaussian noise of standard deviation σ·C is added to their sum; batches are drawn at
+# random. An accountant turns σ, the sampling rate and the number of steps into a guarantee (ε, δ): whether
+# or not one example was in the training data changes the probability of anything the training produces by
+# at most a factor e^ε (except with probability δ). Opacus, the field's PyTorch library for it, wraps the
+# model, the optimizer and the data loader; `helpers.experiments.differential_privacy.train_private` does
+# that and trains. Here one example is one window of 64 characters; a secret that appears once sits in one
+# or two windows.
+#
+# We train the same tiny GPT on the same text *with* the repeats, σ = 1, C = 1, batches of 32 windows, 400
+# steps, and compare it with the model trained normally:
+
+# %%
+from helpers.batches import fixed_batches
+from helpers.experiments.differential_privacy import train_private
+from helpers.training import evaluate
+from helpers.windows import TokenWindows
+
+corpus_ids = torch.tensor(char_tokenizer.encode("".join(d + DOCUMENT_SEPARATOR for d in corpus)))
+train_ids, val_ids = split_ids(corpus_ids, 0.05)  # as train_tiny splits it
+validation = fixed_batches(TokenWindows(val_ids, 64), 8, 16)
+DELTA_DP = 1e-5  # below 1 / number of windows, as DP requires
+seed_everything(0)
+private = GPT(GPTConfig.preset("tiny", vocab_size=char_tokenizer.vocab_size, context_length=64))
+dp_run = train_private(private, train_ids, steps=400, batch_size=32, noise_multiplier=1.0, max_grad_norm=1.0,
+                       delta=DELTA_DP)
+privacy_dp = privacy_report(private)
+means_dp = exposure_by_copies(privacy_dp)
+losses = {"normal": evaluate(remembering, validation), "DP-SGD": evaluate(private, validation)}
+dp_ms = 1000 * dp_run.seconds / (dp_run.steps * 32)  # per window, at the expected batch of 32
+print(f"DP-SGD: epsilon = {dp_run.epsilon:.1f} at delta = {DELTA_DP:g}, {dp_run.steps} steps in {dp_run.seconds:.0f} s")
+print(f"time per training window: normal {normal_ms:.1f} ms, DP-SGD {dp_ms:.1f} ms")
+print(f"validation loss (nats per character): normal training {losses['normal']:.2f}, DP-SGD {losses['DP-SGD']:.2f}")
+for copies in COPIES:
+    print(f"planted {copies:2d}x: exposure {means[copies][0]:5.2f} ± {means[copies][1]:.2f} normal, "
+          f"{means_dp[copies][0]:5.2f} ± {means_dp[copies][1]:.2f} with DP-SGD")
+assert above(means[64], means_dp[64]) > 3 and above(means[16], means_dp[16]) > 3
+assert losses["DP-SGD"] > losses["normal"] + 0.5
+
+# %% [markdown]
+# The canaries fall: PINs planted 64 times drop from 12.6 to 3.2 bits, those planted 16 times from 8.0 to
+# 2.0, although DP promises little for them — a secret in 64 windows is protected as a group of 64, with a
+# guarantee 64 times weaker (ε × 64). Its promise is strongest for what appears once, the case deduplication
+# could not touch. The guarantee here is ε = 4.2 per window. The price is steep at this scale: the private
+# model's validation loss is 2.36 nats per character against 0.84 with normal training, because the noise
+# that hides any one window also hides most of what the windows share. (Its exposure being low is partly
+# that it learned little at all.) Real deployments pay less, with far more examples per batch, so the same
+# noise is smaller next to the summed signal — the reason DP training is done on large datasets. In time,
+# computing and clipping every example's gradient apart adds to each step (compare the milliseconds per
+# window above; on a busy machine the figure varies from run to run), and that cost grows with the model.
 
 # %% [markdown]
 # ## 2. Bias: a model learns the skew of its data, and greedy decoding amplifies it
 #
 # In `TinyWorld(profession_gender_skew=0.9)`, 90% of the doctors, engineers, pilots ... are "he" and 90% of
 # nurses, teachers, dancers ... are "she"; chefs, writers, painters and lawyers stay 50/50. We train a tiny
-# GPT from scratch (with the pretrained model's word-level BPE tokenizer, so each profession is one token)
-# on 3,000 such profession stories.
+# GPT from scratch (with the reference model's BPE tokenizer) on 3,000 such profession stories.
 
 # %%
 from helpers.experiments.bias import (
@@ -282,16 +381,17 @@ from helpers.experiments.bias import (
     stereotype_probabilities,
     stereotype_score,
 )
-from helpers.tinyworld import gender_swap
+from helpers.tinyworld2 import gender_swap
 
 skewed_world = TinyWorld(0, profession_gender_skew=0.9)
-stories = [doc.text for doc in skewed_world.documents(3000, "story", story_type="profession")]
+story_documents = skewed_world.documents(3000, "story", story_type="profession")
+stories = [doc.text for doc in story_documents]
 professions = skewed_world.lexicon.professions
 stereotype_of = dict(professions)
-said = [sentence.split(" ")[1:5:3] for story in stories for sentence in story.split(" . ")]  # [profession, pronoun]
+said = [pair for doc in story_documents for pair in doc.fields["profession_pronouns"]]  # (profession, pronoun)
 in_data = [pronoun == stereotype_of[job] for job, pronoun in said if stereotype_of[job]]
-print(f"{len(said)} sentences; the stereotyped pronoun in {sum(in_data) / len(in_data):.1%} of those about "
-      f"stereotyped professions")
+data_share = sum(in_data) / len(in_data)
+print(f"{len(said)} sentences; the stereotyped pronoun in {data_share:.1%} of those about stereotyped professions")
 print(stories[0], "|", gender_swap(stories[0]))
 
 # %% [markdown]
@@ -314,9 +414,9 @@ print("contexts:", contexts)
 
 
 def bias_report(tiny):
-    """Mean P(stereotyped pronoun), greedy share, CrowS-Pairs-style score and P(he) per profession."""
+    """Per-probe P(stereotyped pronoun), their mean, greedy share, CrowS-Pairs-style score, P(he) per profession."""
     probabilities = stereotype_probabilities(tiny, tokenizer, professions, contexts)
-    return dict(mean=sum(probabilities) / len(probabilities),
+    return dict(probabilities=probabilities, mean=sum(probabilities) / len(probabilities),
                 greedy=sum(p > 0.5 for p in probabilities) / len(probabilities),
                 crows=stereotype_score(tiny, tokenizer, pairs),
                 p_he={name: p_he(tiny, tokenizer, name) for name, _ in professions})
@@ -324,13 +424,24 @@ def bias_report(tiny):
 
 biased_model = train_tiny(stories, tokenizer, steps=300)
 skewed = bias_report(biased_model)
+n_probes = len(skewed["probabilities"])  # 12 professions x 5 contexts
 print("P(he) at a document start:", {name: round(p, 2) for name, p in skewed["p_he"].items()})
-print(f"stereotyped pronoun: {sum(in_data) / len(in_data):.0%} in the data, mean probability {skewed['mean']:.0%} "
-      f"(sampling), greedy {skewed['greedy']:.0%}; CrowS-Pairs-style score {skewed['crows']:.0%}")
+print(f"stereotyped pronoun: {data_share:.0%} in the data, mean probability {skewed['mean']:.0%} (sampling), "
+      f"greedy {AbilityResult(skewed['greedy'], n_probes)} of {n_probes} probes; "
+      f"CrowS-Pairs-style score {AbilityResult(skewed['crows'], len(pairs))} of {len(pairs)} pairs")
+
+# %% [markdown]
+# The model has learned the data's skew: its mean probability is close to the data's 90%. Greedy decoding
+# turns that preference into near-certainty — it is what every probe writes when the decoder always takes the
+# likelier pronoun — and the minimal pairs show the same preference in every single pair. The greedy share
+# lies more than three standard errors above the share sampling would write:
 
 # %%
-assert 0.8 < sum(in_data) / len(in_data) < 0.95 and 0.7 < skewed["mean"] < 0.95
-assert skewed["greedy"] >= 0.95 and skewed["greedy"] > skewed["mean"] + 0.05 and skewed["crows"] > 0.9
+greedy_se = AbilityResult(skewed["greedy"], n_probes).se
+print(f"greedy {skewed['greedy']:.1%} against sampling {skewed['mean']:.1%}: "
+      f"{(skewed['greedy'] - skewed['mean']) / greedy_se:.1f} standard errors")
+assert abs(skewed["mean"] - data_share) < 0.05 and skewed["greedy"] > skewed["mean"] + 3 * greedy_se
+assert skewed["crows"] > 0.5 + 3 * AbilityResult(0.5, len(pairs)).se
 
 # %% [markdown]
 # **Counterfactual data augmentation** (CDA; Lu et al., 2018, [arXiv:1807.11714](https://arxiv.org/abs/1807.11714)):
@@ -341,27 +452,29 @@ assert skewed["greedy"] >= 0.95 and skewed["greedy"] > skewed["mean"] + 0.05 and
 augmented_model = train_tiny(counterfactual_augment(stories), tokenizer, steps=300)
 augmented = bias_report(augmented_model)
 print("P(he) at a document start:", {name: round(p, 2) for name, p in augmented["p_he"].items()})
+crows_after = AbilityResult(augmented["crows"], len(pairs))
 print(f"mean probability {skewed['mean']:.0%} -> {augmented['mean']:.0%}; greedy {skewed['greedy']:.0%} -> "
-      f"{augmented['greedy']:.0%}; CrowS-Pairs-style score {skewed['crows']:.0%} -> {augmented['crows']:.0%} "
+      f"{augmented['greedy']:.0%}; CrowS-Pairs-style score {skewed['crows']:.0%} -> {crows_after} "
       f"(50% = no preference)")
-he_everywhere = all(p > 0.5 for p in augmented["p_he"].values())
-print(f"after CDA, P(he) lies between {min(augmented['p_he'].values()):.2f} and {max(augmented['p_he'].values()):.2f}; "
-      f"greedy writes 'he' after every profession at a document start: {he_everywhere}")
-assert abs(augmented["mean"] - 0.5) < 0.05 and abs(augmented["crows"] - 0.5) < 0.15
-assert all(abs(p - 0.5) < 0.1 for p in augmented["p_he"].values())
+lowest, highest = min(augmented["p_he"].values()), max(augmented["p_he"].values())
+print(f"after CDA, P(he) at a document start lies between {lowest:.2f} and {highest:.2f} for all 16 professions")
+print("greedy decoding at a document start writes:",
+      sorted({"he" if p > 0.5 else "she" for p in augmented["p_he"].values()}))
+assert abs(augmented["mean"] - 0.5) < 0.05 and abs(augmented["crows"] - 0.5) < 3 * crows_after.se
+assert highest - lowest < 0.2
 
 # %% [markdown]
 # The gap between professions is gone: every profession now gets nearly the same P(he), and the minimal
-# pairs score close to 50%. What is left is a small tilt towards "he" shared by all professions (the
-# gender-swap copies are not perfectly balanced, and a briefly trained model is not perfectly calibrated)
-# — and greedy decoding turns even that small tilt into "he" every time at a document start. Greedy
+# pairs score within noise of 50%. What is left is a small tilt shared by all professions — here towards
+# "she" (the gender-swap copies are balanced, but a briefly trained model is not perfectly calibrated) — and
+# greedy decoding turns even that small tilt into the same pronoun every time at a document start. Greedy
 # decoding amplifies whatever preference remains; sampling keeps it at its real size.
 
 # %% [markdown]
 # ## 3. Harmful content: a filter around generation
 #
-# TinyWorld's messages are labelled ham, spam or harmful ("i will hurt you ."). Chapter 6 fine-tuned a
-# classifier head on the pretrained model; we do the same to flag harmful messages: a copy of the pretrained
+# TinyWorld 2's messages are labelled ham, spam or harmful ("i will hurt you ."). Chapter 6 fine-tuned a
+# classifier head on the pretrained model; we do the same to flag harmful messages: a copy of the reference
 # model, its last block and a new two-class head trained for 40 steps on 600 messages.
 
 # %%
@@ -370,7 +483,7 @@ from helpers.finetuning import ClassificationData, GPTClassifier, classification
 
 
 def harm_labels(messages):
-    """ "harmful" or "ok" for each TinyWorld message (spam counts as ok: unwanted, not harmful)."""
+    """ "harmful" or "ok" for each TinyWorld 2 message (spam counts as ok: unwanted, not harmful)."""
     return ["harmful" if m.label == "harmful" else "ok" for m in messages]
 
 
@@ -420,12 +533,12 @@ for name, flags in new_flags.items():
 assert all(sum(error_rates(flags, new_harmful)) > 0 for flags in new_flags.values())
 
 # %% [markdown]
-# Both filters are perfect on the 400 held-out TinyWorld messages — they come from the same templates as
-# the training messages. On the twelve new ones both fail. The fine-tuned head flags "you are a wonderful
-# friend ." (it begins like "you are stupid .") and "please do not hurt the cat .", and lets four of the
-# six harmful messages through; the word counts let no harmful one through but flag two harmless ones. A
-# filter is only as good as the data it learned from: its error rates on held-out data from the same
-# source say little about what users will type.
+# Both filters are perfect on the 400 held-out TinyWorld 2 messages — they come from the same templates as
+# the training messages. On the twelve new ones both fail. The fine-tuned head flags five of the six
+# harmless messages, from "you are a wonderful friend ." (TinyWorld 2's insults also begin "you are") to
+# "the film was awful .", and lets "can you help me hurt the dog ?" through; the word counts let no harmful
+# one through but flag two harmless ones. A filter is only as good as the data it learned from: its error
+# rates on held-out data from the same source say little about what users will type.
 
 # %% [markdown]
 # Now the filter goes around generation: a flagged prompt is refused before the model writes anything, and
@@ -451,7 +564,7 @@ assert guarded["hey bob ,", True] == "prompt" and guarded["hey bob ,", False] ==
 # "hi tom ," gets a friendly message; "tell me how to hurt bob ." is refused before the model writes a word.
 # "hey bob ," is refused too — a false positive: harmful messages also begin "hey <name> ,", and a filter
 # trained on whole messages only guesses on a fragment. Without the prompt check, "hey bob ," becomes a
-# harmless message that passes, while "i will" becomes "i will find you ." and is refused at the reply.
+# harmless message that passes, while "i will" is continued into a threat that is refused at the reply.
 
 # %% [markdown]
 # ## 4. Transparency
@@ -474,10 +587,10 @@ he_shares = []
 for layer, hidden in enumerate(trace.hidden_states):
     with torch.no_grad():
         probabilities = torch.softmax(biased_model.unembed(hidden[0, -1]), -1)  # (V,)
-    share = float(probabilities[he_id] / (probabilities[he_id] + probabilities[she_id]))
-    he_shares.append(share)
+    he_share = float(probabilities[he_id] / (probabilities[he_id] + probabilities[she_id]))
+    he_shares.append(he_share)
     print(f"{['embeddings', 'block 0', 'block 1'][layer]:10s}: P(he) {probabilities[he_id]:.2f}, "
-          f"P(she) {probabilities[she_id]:.2f}, he share {share:.2f}")
+          f"P(she) {probabilities[she_id]:.2f}, he share {he_share:.2f}")
 assert he_shares[0] < 0.6 and he_shares[1] > 0.75 and abs(he_shares[2] - he_shares[1]) < 0.1
 LogitLens(biased_model, tokenizer, PROBE + " he was tired .", position=len(probe_ids) - 1)
 
@@ -491,17 +604,61 @@ to_doctor = torch.stack([a[0, :, -1, doctor] for a in trace.attentions])  # (n_l
 print("attention from 'that' to 'doctor' (rows: layers, columns: heads):\n", to_doctor.round(decimals=2))
 layer, head = divmod(int(to_doctor.argmax()), to_doctor.size(1))
 print(f"layer {layer}, head {head} puts {float(to_doctor.max()):.2f} of the last position's attention on 'doctor'")
-assert layer == 0 and to_doctor.max() > 0.8
+assert to_doctor.max() > 0.8
 AttentionLab(biased_model, tokenizer, PROBE, layer=layer, head=head, query=len(probe_ids) - 1, view="tokens")
 
 # %% [markdown]
-# The two views agree. The embeddings alone say almost nothing about the pronoun (both probabilities are
-# near 0: with tied input and output embeddings, "that" read straight out predicts "that"); after block 0 the preference is already the
-# model's final one, 0.83 for "he"; and in block 0 one head puts 0.99 of the last position's attention on
-# "doctor". The decision is "copy the profession, look up its pronoun statistics" — learned from the skewed
-# data. Attention shows where the model looks, not that it uses what it sees; chapter 3's causal test
-# (switch the head off and measure) is the next step.
+# The two views tell a story: the embeddings alone say almost nothing about the pronoun (both probabilities
+# are near 0: with tied input and output embeddings, "that" read straight out predicts "that"); after block 0
+# the preference is already the model's final one; and heads put nearly all of the last position's attention
+# on "doctor". "Copy the profession, look up its pronoun statistics" — learned from the skewed data.
 #
+# ### Testing the explanation: switch the head off
+#
+# Attention shows where a head looks, not that the model *uses* what it sees. Chapter 3's causal test
+# answers that: silence a head (`heads_switched_off` sets its output to zero) and measure again. We switch
+# off the head that attends most to "doctor" and measure the stereotyped pronoun's probability on all 60
+# probes of section 2 — professions and contexts the head was not chosen on. The baseline: each of the other
+# seven heads switched off in turn, a head picked at random as often as any other.
+
+# %%
+from helpers.experiments.attention_probes import heads_switched_off
+
+all_heads = [(i, h) for i in range(biased_model.config.n_layer) for h in range(biased_model.config.n_head)]
+intact = torch.tensor(skewed["probabilities"])  # (60,)
+drop = {}  # head -> per-probe fall of P(stereotyped pronoun) when it is switched off
+for candidate in all_heads:
+    with heads_switched_off(biased_model, [candidate]):
+        drop[candidate] = intact - torch.tensor(stereotype_probabilities(biased_model, tokenizer, professions,
+                                                                         contexts))
+    mean, se = mean_and_se(drop[candidate].tolist())
+    marker = "  <- attends most to 'doctor'" if candidate == (layer, head) else ""
+    print(f"layer {candidate[0]} head {candidate[1]} off: P(stereotyped pronoun) {float(intact.mean() - mean):.3f}, "
+          f"a fall of {mean:.3f} ± {se:.3f}{marker}")
+with heads_switched_off(biased_model, [(layer, head)]):
+    doctor_he = p_he(biased_model, tokenizer, "doctor")
+print(f"P(he) after 'the doctor said that': {skewed['p_he']['doctor']:.2f} with every head, {doctor_he:.2f} "
+      f"with layer {layer} head {head} off")
+
+# %%
+chosen_drop = mean_and_se(drop[layer, head].tolist())
+others = [float(drop[c].mean()) for c in all_heads if c != (layer, head)]
+others_drop = mean_and_se(others)
+print(f"switching off the chosen head lowers P(stereotyped pronoun) by {chosen_drop[0]:.3f} ± {chosen_drop[1]:.3f}; "
+      f"another head, on average over the {len(others)}: {others_drop[0]:.3f} ± {others_drop[1]:.3f} "
+      f"(largest {max(others):.3f})")
+assert chosen_drop[0] - 3 * chosen_drop[1] > max(others)
+
+# %% [markdown]
+# The explanation survives the test, in part. Switching off layer 0, head 0 lowers the stereotyped pronoun's
+# probability over the 60 probes from 0.90 to 0.69, and P(he) after "the doctor said that" from 0.92 to 0.67;
+# any other head moves it by 0.004 on average (0.024 at most). Layer 1, head 1 puts 0.96 of its attention on
+# "doctor" too, yet switching it off changes nothing (0.002): attention alone would have blamed it as well.
+# And the head carries about half of the preference (0.21 of the 0.40 above 50%); the rest lies elsewhere,
+# for instance in what the profession's own position already holds. Looking shows candidates; switching them
+# off tells which ones the decision needs.
+
+# %% [markdown]
 # ### A watermark you can detect
 #
 # Can a reader tell that a text was written by *this* model? Kirchenbauer et al. (2023,
@@ -606,19 +763,22 @@ assert abs(detect(uniform, V).z) < 3 and abs(detect(repeated, V).z) < abs(detect
 
 # %%
 fp_new, fn_new = error_rates(new_flags["fine-tuned head"], new_harmful)
-card = f"""# Model card: TinyWorld tiny GPTs and safety filter (chapter 8)
-- **Data:** TinyWorld synthetic English. Privacy runs: {len(documents)} documents with ten planted PINs
-  (0 to 64 copies). Bias runs: {len(stories)} profession stories, stereotyped pronoun in
-  {sum(in_data) / len(in_data):.0%} of stereotyped sentences.
+card = f"""# Model card: TinyWorld 2 tiny GPTs and safety filter (chapter 8)
+- **Data:** TinyWorld 2 synthetic English. Privacy runs: {len(documents)} documents with {len(pins)} planted PINs
+  ({PER_COUNT} each planted 0, 1, 4, 16 and 64 times). Bias runs: {len(stories)} profession stories, stereotyped
+  pronoun in {data_share:.0%} of stereotyped sentences.
 - **Intended use:** teaching; not for real users or real data.
-- **Memorisation:** mean exposure by copies {means} bits (maximum 13.3); both 64-copy PINs
-  extracted by greedy decoding. Deduplicated training: {mean_exposure(privacy_dedup, 64):.1f} bits for the
-  former 64-copy PINs, none extracted.
+- **Memorisation:** mean exposure by copies {({c: round(m, 1) for c, (m, _) in means.items()})} bits (maximum 13.3);
+  {extraction[64].accuracy:.0%} of the 64-copy PINs extracted. Deduplicated training: {means_dedup[64][0]:.1f} bits
+  for the former 64-copy PINs; once-planted PINs unchanged ({means_dedup[1][0]:.1f} bits). DP-SGD (epsilon
+  {dp_run.epsilon:.1f}, delta {DELTA_DP:g} per 64-character window): {means_dp[64][0]:.1f} bits for the 64-copy PINs, at a
+  validation loss of {losses['DP-SGD']:.2f} against {losses['normal']:.2f} nats per character.
 - **Bias:** stereotyped pronoun {skewed['mean']:.0%} by probability, {skewed['greedy']:.0%} under greedy decoding;
   CrowS-Pairs-style score {skewed['crows']:.0%}. With CDA: {augmented['mean']:.0%}, greedy {augmented['greedy']:.0%},
-  score {augmented['crows']:.0%}.
+  score {augmented['crows']:.0%}. One attention head (layer {layer}, head {head}) carries
+  {chosen_drop[0] / (skewed['mean'] - 0.5):.0%} of the preference above 50%.
 - **Safety filter:** fine-tuned head; false positives {false_positive:.1%}, false negatives {false_negative:.1%}
-  on {len(test_texts)} held-out TinyWorld messages; {fp_new:.0%} and {fn_new:.0%} on {len(new_texts)}
+  on {len(test_texts)} held-out TinyWorld 2 messages; {fp_new:.0%} and {fn_new:.0%} on {len(new_texts)}
   hand-written ones.
 - **Watermark:** gamma {GAMMA}, delta {DELTA}; {detection_rate:.0%} of 160-token texts detected at z > {THRESHOLD:g},
   {false_positive_rate:.0%} false positives.
@@ -637,130 +797,255 @@ print(card)
 #   human feedback; Direct Preference Optimization (Rafailov et al., 2023,
 #   [arXiv:2305.18290](https://arxiv.org/abs/2305.18290)) learns from the same preference pairs without RL.
 # - **Tool use.** Toolformer (Schick et al., 2023, [arXiv:2302.04761](https://arxiv.org/abs/2302.04761))
-#   teaches a model to call a calculator or a search engine instead of guessing — the fix for TinyWorld
-#   arithmetic that chapter 7 measured.
+#   teaches a model to call a calculator or a search engine instead of guessing.
 #
 # ### A small preference-tuning experiment
 #
-# DPO in miniature: we "prefer" positive reviews. Each preference pair is a review opening ("we saw the new
-# film at the cinema . it was") with a positive verdict as the chosen continuation and a negative one as
-# the rejected, taken from 400 TinyWorld reviews. DPO's loss pushes the chosen continuation's likelihood,
-# relative to a frozen copy of the starting model, above the rejected one's; we add the chosen
-# continuations' own log-likelihood to the loss, because DPO alone can lower both (in a trial run without it,
-# the tuned model drifted to verdicts such as "it was tired .", borrowed from other kinds of text). 40 steps on the pretrained model, then we sample a verdict after
-# 100 new review openings and read its sentiment ("not bad" is positive).
+# DPO in miniature: we "prefer" positive reviews. Each preference pair starts with a review's opening
+# ("i stayed at the hotel by the sea ."); the chosen continuation is the rest of a positive review with that
+# opening, the rejected one the rest of a negative review (up to its closing sentence), from 400 TinyWorld 2
+# reviews; 200 other reviews give held-out pairs.
 
 # %%
-from helpers.experiments.preference_tuning import dpo_train, verdict_sentiment
+from collections import defaultdict
+
+import torch.nn.functional as F
+
+from helpers.experiments.preference_tuning import PreferenceData, dpo_loss, dpo_train, preference_margins
+from helpers.generation import generate_ids
 
 
-def opening_and_verdict(review: str) -> tuple[str, str]:
-    """("we saw the new film at the cinema", "not bad at all") from a TinyWorld review."""
-    opening, rest = review.split(" . it was ", 1)
-    return opening, rest.split(" .")[0]
+def preference_triples(reviews) -> list[tuple[str, str, str]]:
+    """(opening, rest of a positive review, rest of a negative review) for reviews that share their opening."""
+    by_opening = defaultdict(lambda: {"positive": [], "negative": []})
+    for review in reviews:
+        opening, rest = review.text[: review.fields["closing_char"] + len(review.fields["closing"])].split(" . ", 1)
+        by_opening[opening][review.label].append(rest)
+    return [(f"{DOCUMENT_SEPARATOR}{opening} .", f" {good}", f" {bad}") for opening, kinds in by_opening.items()
+            for good, bad in zip(kinds["positive"], kinds["negative"], strict=False)]  # as many as the rarer kind
 
 
-reviews = TinyWorld(8).documents(400, "review")
-liked = [opening_and_verdict(r.text) for r in reviews if r.label == "positive"]
-disliked = [opening_and_verdict(r.text) for r in reviews if r.label == "negative"]
-triples = [(f"{DOCUMENT_SEPARATOR}{opening} . it was", f" {good} .", f" {bad} .")
-           for (opening, good), (_, bad) in zip(liked, disliked, strict=False)]  # as many pairs as the rarer kind
-openings = [f"{DOCUMENT_SEPARATOR}{opening_and_verdict(r.text)[0]} . it was" for r in TinyWorld(9).documents(100, "review")]
-print(f"{len(triples)} preference pairs, e.g. {triples[0]}")
-
-
-def positive_share(lm) -> float:
-    """Share of 100 sampled verdicts (one per opening, seeded) that are positive."""
-    verdicts = [generate(lm, tokenizer, p, 8, temperature=1.0, seed=i)[len(p):].split(" .")[0]
-                for i, p in enumerate(openings)]
-    return sum(verdict_sentiment(v, skewed_world.lexicon) == "positive" for v in verdicts) / len(verdicts)
-
-
-preferring = copy.deepcopy(model)
-dpo = dpo_train(preferring, tokenizer, triples, steps=40, learning_rate=1e-4, beta=0.1, chosen_weight=1.0)
-before_dpo, after_dpo = positive_share(model), positive_share(preferring)
-print(f"loss {dpo.train_loss[0]:.2f} -> {dpo.train_loss[-1]:.2f}; positive verdicts: {before_dpo:.0%} before, "
-      f"{after_dpo:.0%} after")
-assert after_dpo > before_dpo + 0.1
+triples = preference_triples(TinyWorld(8).documents(400, "review"))
+held_out_pairs = PreferenceData(model, tokenizer, preference_triples(TinyWorld(9).documents(200, "review")))
+print(f"{len(triples)} preference pairs, {len(held_out_pairs)} held out; e.g. {triples[0]}")
 
 # %% [markdown]
-# The share of positive verdicts rises from about half (TinyWorld's own mix) to about three quarters after
-# 40 steps on 191 pairs. That is the mechanism behind aligning chat models with human preferences — and
-# also its risk in small: whoever writes the preference pairs decides what the model will favour.
+# **DPO's loss, written out.** For each pair, how much more likely the tuned model (the policy π) makes the
+# chosen continuation than the frozen starting model (the reference) does, minus the same for the rejected
+# one; β scales it, and −log σ turns it into a loss that only a wider margin lowers:
+
+# %%
+def my_dpo_loss(chosen, rejected, reference_chosen, reference_rejected, beta=0.1):
+    """DPO's loss from log-probabilities, (B,) each: -log sigmoid(beta * (chosen's gain - rejected's gain))."""
+    chosen_gain = chosen - reference_chosen  # (B,) log pi(chosen) - log ref(chosen)
+    rejected_gain = rejected - reference_rejected  # (B,)
+    return -F.logsigmoid(beta * (chosen_gain - rejected_gain)).mean()
+
+
+reference_chosen, reference_rejected = held_out_pairs.reference_chosen, held_out_pairs.reference_rejected  # (N,)
+moved = torch.randn(len(held_out_pairs), generator=torch.Generator().manual_seed(0))  # a made-up policy's change
+for policy in [(reference_chosen, reference_rejected), (reference_chosen + moved, reference_rejected - moved)]:
+    mine, theirs = my_dpo_loss(*policy, reference_chosen, reference_rejected), dpo_loss(
+        *policy, reference_chosen, reference_rejected, beta=0.1)
+    print(f"my DPO loss {float(mine):.4f}, helpers' {float(theirs):.4f}")
+    assert torch.allclose(mine, theirs)
+assert math.isclose(float(my_dpo_loss(reference_chosen, reference_rejected, reference_chosen, reference_rejected)),
+                    math.log(2), rel_tol=1e-6)
+
+# %% [markdown]
+# At the reference the loss is log 2 = 0.693 whatever the pairs. DPO alone can widen the margin by lowering
+# *both* continuations, the rejected faster — and text nobody chose gets the probability that left them.
+# Practitioners add a supervised term, the chosen continuation's own negative log-likelihood
+# (`chosen_weight` in `dpo_train`). Which term does what? An ablation: the supervised term only, the DPO term
+# only, and both, each on three seeds (20 steps of 8 pairs). After each run: the DPO term and the preference
+# margin on the held-out pairs, and 100 reviews sampled after four openings, judged by TinyWorld 2 itself —
+# positive, negative, or *invalid*: a text TinyWorld could never write, such as a review whose facts
+# contradict its verdict.
+
+# %%
+OPENINGS = ["i stayed at the hotel by the sea .", "i watched the film last night .",
+            "we visited the cafe on the corner .", "i read the book last week ."]
+judge = TinyWorld(0)
+stops = [i for i in range(tokenizer.vocab_size) if DOCUMENT_SEPARATOR in tokenizer.decode([i])]
+
+
+def sampled_reviews(lm, per_opening: int = 25) -> list[str]:
+    """TinyWorld's reading ("positive", "negative" or "invalid") of reviews sampled after each opening (seeded)."""
+    readings = []
+    for k, opening in enumerate(OPENINGS):
+        start = tokenizer.encode(DOCUMENT_SEPARATOR + opening)
+        for row in generate_ids(lm, [start] * per_opening, 100, seed=k, stop_tokens=stops):  # one batch
+            text = tokenizer.decode(row[1:])
+            readings.append(judge.parse(text).label if judge.is_valid(text) else "invalid")
+    return readings
+
+
+def share_of(readings: list[str], label: str) -> AbilityResult:
+    """The share of readings with that label, with its standard error."""
+    return AbilityResult(readings.count(label) / len(readings), len(readings))
+
+
+before_tuning = sampled_reviews(model)
+print(f"reference model: positive {share_of(before_tuning, 'positive')}, negative "
+      f"{share_of(before_tuning, 'negative')}, invalid {share_of(before_tuning, 'invalid')} of {len(before_tuning)}")
+
+# %%
+VARIANTS = {"supervised term only": dict(chosen_weight=1.0, dpo_weight=0.0),
+            "DPO term only": dict(chosen_weight=0.0, dpo_weight=1.0),
+            "both": dict(chosen_weight=1.0, dpo_weight=1.0)}
+SEEDS = (0, 1, 2)
+ablation = defaultdict(list)  # variant -> one dict per seed
+for variant, weights in VARIANTS.items():
+    for seed in SEEDS:
+        tuned = copy.deepcopy(model)
+        dpo_train(tuned, tokenizer, triples, steps=20, batch_size=8, learning_rate=2e-4, beta=0.1, seed=seed,
+                  **weights)
+        margins = preference_margins(tuned, tokenizer, held_out_pairs)  # (N,)
+        readings = sampled_reviews(tuned)
+        ablation[variant].append(dict(dpo_term=float(my_dpo_loss(margins, 0.0, 0.0, 0.0)),  # the margin is all it needs
+                                      margin=mean_and_se(margins.tolist()), readings=readings))
+        print(f"{variant:21s} seed {seed}: DPO term {ablation[variant][-1]['dpo_term']:.3f}, margin "
+              f"{margins.mean():6.2f} nats; positive {readings.count('positive'):3d}, "
+              f"invalid {readings.count('invalid'):3d} of {len(readings)}")
+
+# %%
+def pooled(variant: str, label: str) -> AbilityResult:
+    """The share of a label over the variant's seeds together (300 sampled reviews)."""
+    return share_of([r for run in ablation[variant] for r in run["readings"]], label)
+
+
+for variant in VARIANTS:
+    margin = mean_and_se([run["margin"][0] for run in ablation[variant]])
+    term = mean_and_se([run["dpo_term"] for run in ablation[variant]])
+    print(f"{variant:21s}: DPO term {term[0]:.3f} ± {term[1]:.3f}, margin {margin[0]:5.2f} ± {margin[1]:.2f} nats "
+          f"(over seeds); positive {pooled(variant, 'positive')}, invalid {pooled(variant, 'invalid')}")
+reference_positive = share_of(before_tuning, "positive")
+both_positive, dpo_invalid = pooled("both", "positive"), pooled("DPO term only", "invalid")
+assert both_positive.accuracy - reference_positive.accuracy > 3 * math.hypot(both_positive.se, reference_positive.se)
+assert dpo_invalid.accuracy - share_of(before_tuning, "invalid").accuracy > 3 * dpo_invalid.se
+assert min(run["margin"][0] for run in ablation["DPO term only"]) > max(run["margin"][0] for run in ablation["both"])
+
+# %% [markdown]
+# DPO's term alone does exactly what its loss asks — on the held-out pairs the margin grows to 34.5 ± 0.6
+# nats and the term falls to 0.06 — and the text falls apart: 96% of the sampled reviews are ones TinyWorld 2
+# could never write, and 4% are positive. Nothing in that loss asks for sensible text; it can widen the
+# margin by making the rejected kind of review unlikely at any cost to the rest. The supervised term alone
+# moves the behaviour — 77.0 ± 2.4% positive reviews, from 42.0 ± 4.9% — and keeps the text as valid as
+# before (20% invalid, 17% before tuning), with a margin of 4.6 nats. Both together give the same share of
+# positive reviews (76.7 ± 2.4%, within noise of the supervised term's) and a wider held-out margin (6.9 ± 0.2
+# nats). In this small experiment the supervised term does what the samples show, and DPO's term widens the
+# preference where it is measured. That is the mechanism behind aligning chat models with human preferences
+# — and its risk in small: whoever writes the preference pairs decides what the model will favour.
 #
-# ## Recap
+# ## Recap: could models protect user data and be transparent about their decisions?
 #
-# - **Privacy.** Exposure grows with repetition: PINs planted 64 times rank first among 10,000 candidates
-#   (13.3 bits; the skew-normal estimate, which also works where candidates cannot be enumerated, says 25-28
-#   bits), 16 copies give about 5 bits, one or four copies are not reliably above the never-planted controls.
-#   Greedy and constrained decoding extract both 64-copy PINs — and hand them out to prompts about other
-#   people. Deduplicating the training data brings every exposure below 2 bits and stops extraction.
-# - **Bias.** Data with 90% stereotyped pronouns gave a model that puts 86% of the probability on the
-#   stereotyped pronoun; greedy decoding writes it in 100% of the probes (the CrowS-Pairs-style score is
-#   100%). Counterfactual augmentation brings the probability to 49% and the score to 47%, and the greedy share
-#   over the 60 probes to 45%; but at a document start, where P(he) is 0.51-0.55 for every profession, greedy
-#   decoding still writes "he" after all 16 of them.
-# - **Harmful content.** A fine-tuned classifier head filters held-out TinyWorld messages without a mistake
-#   but misses four of six new harmful messages written by hand; wrapped around generation it refuses at
-#   the prompt or at the reply, with false positives on fragments.
-# - **Preference tuning.** DPO on 191 review pairs moved the share of positive verdicts from 54% to 73%.
-# - **Transparency.** The logit lens and the attention view explain the biased "he": block 0 decides, with a
-#   head that reads "doctor". A green-list watermark is detectable from the text alone: 43 ± 5% of 100
-#   160-token texts pass z > 3 on predictable TinyWorld text, against 1 of 100 plain texts; counting distinct
-#   pairs keeps z honest on a small vocabulary.
+# - **Privacy.** Exposure grows with repetition: never-planted PINs show 1.4 ± 0.5 bits, PINs planted 16
+#   times 8.0 ± 0.7 and 64 times 12.6 ± 0.3 of the 13.3 possible; five of the eight 64-copy PINs come out
+#   verbatim when asked for. Deduplication brings the 64-copy PINs down to 2.4 bits and stops extraction, but
+#   it cannot touch a secret seen once (3.0 bits before, 2.4 after, within noise; one of them ranks 7th of
+#   10,000). Training with DP-SGD (ε = 4.2 per 64-character window, δ = 10⁻⁵) brings the 64-copy PINs to
+#   3.2 ± 0.9 bits without removing a single repeat — at a steep price at this scale: 2.36 nats per character
+#   of validation loss against 0.84.
+# - **Bias.** Data with 90% stereotyped pronouns gave a model that puts 90% of the probability on the
+#   stereotyped pronoun; greedy decoding writes it in 59 of the 60 probes (98.3 ± 1.7%), and the model prefers
+#   the stereotyped sentence in all 96 minimal pairs. Counterfactual augmentation brings the probability to
+#   50% and the minimal-pair score to 47 ± 5%; a small tilt towards "she" remains, and greedy decoding writes
+#   "she" after every one of the 16 professions at a document start.
+# - **Harmful content.** A fine-tuned classifier head filters 400 held-out TinyWorld 2 messages without a
+#   mistake, but on twelve hand-written ones it flags five of the six harmless messages and misses one of
+#   the six harmful ones; wrapped around generation it refuses at the prompt or at the reply, with false
+#   positives on fragments.
+# - **Transparency.** The logit lens and the attention view point at one head for the biased "he"; switching
+#   it off lowers the stereotyped pronoun's probability by 0.21 ± 0.02 over 60 probes, any other head by
+#   0.004 ± 0.004, and a second head that looks at "doctor" just as hard turns out not to matter. A
+#   green-list watermark is detectable from the text alone: 35 ± 5% of 100 160-token texts pass z > 3 on
+#   predictable TinyWorld 2 text, against none of 100 plain texts.
+# - **Preference tuning.** The DPO loss, written in a few lines, equals `helpers`'. Its term alone widened the
+#   held-out margin to 34.5 nats and broke the text (96% invalid); the supervised term moved the share of
+#   positive reviews from 42% to 77%, and with DPO's term added the margin widened to 6.9 nats at the same
+#   share.
+#
+# **The answer.** Could models protect user data and be transparent about their decisions? Not by
+# themselves, and not by default: this model gave away 12.6 of 13.3 bits of a secret it had read 64 times,
+# and its attention maps named a head that did not matter. Both become possible when they are *measured* and
+# *engineered*: deduplication and DP-SGD brought the exposures down to a few bits (and DP bounds, with a
+# stated ε, what any single record can teach, where deduplication cannot help), and a causal test (switch
+# the head off, measure P(he)) tells which part of the model made the decision. Each comes with a price in
+# the figures above — a worse model, a filter that errs on new text, an explanation that covers half of the
+# effect — which is why a model card reports them.
 #
 # ## What we measured
 #
-# Each claim of the chapter, this run's figure (± one standard error where it is a share of independent items)
-# and what it is compared with. The exposures rest on two PINs per copy count, one run: read them as
-# indications, not as estimates with error bars.
+# Each claim of the chapter, this run's figure (± one standard error: over the eight secrets of a copy count,
+# over the 60 probes, over the seeds, or of a share of independent items) and what it is compared with.
 
 # %%
 from IPython.display import Markdown
 
 
-def share(value: float, n: int) -> str:
-    return f"{value:.0%} ± {math.sqrt(value * (1 - value) / n):.0%} of {n}"
+def bits(mean_se: tuple[float, float]) -> str:
+    """An exposure with its standard error, in bits."""
+    return f"{mean_se[0]:.1f} ± {mean_se[1]:.1f} bits"
 
 
-n_probes = len(contexts) * sum(1 for _, stereotype in professions if stereotype)  # 12 professions x 5 contexts
+both_margin = mean_and_se([run["margin"][0] for run in ablation["both"]])
+dpo_margin = mean_and_se([run["margin"][0] for run in ablation["DPO term only"]])
 rows = [
-    ("A PIN planted 64 times is memorised", f"exposure {means[64]} bits", f"never planted: {means[0]} bits; "
-     "the most possible: 13.3"),
-    ("Deduplication undoes it", f"{mean_exposure(privacy_dedup, 64):.1f} bits, none extracted",
-     f"with the copies: {means[64]} bits, both extracted"),
+    ("A PIN planted 64 times is memorised", f"exposure {bits(means[64])}; {extraction[64]} extracted",
+     f"never planted: {bits(means[0])}, none extracted; the most possible: 13.3 bits"),
+    ("Memorisation grows with repetition", f"16 copies: {bits(means[16])}", f"4 copies: {bits(means[4])}"),
+    ("Deduplication undoes the repeats", f"former 64-copy PINs: {bits(means_dedup[64])}",
+     f"with the copies: {bits(means[64])}"),
+    ("Deduplication cannot help a secret seen once", f"once-planted PINs after it: {bits(means_dedup[1])}",
+     f"before it: {bits(means[1])}"),
+    (f"DP-SGD (ε = {dp_run.epsilon:.1f}, δ = {DELTA_DP:g}) protects the canaries", f"64-copy PINs: {bits(means_dp[64])}",
+     f"normal training: {bits(means[64])}"),
+    ("... at a price", f"validation loss {losses['DP-SGD']:.2f} nats/char; {dp_ms:.1f} ms per window",
+     f"normal training: {losses['normal']:.2f}; {normal_ms:.1f} ms"),
     ("A model learns the skew of its data", f"P(stereotyped pronoun) {skewed['mean']:.0%} over {n_probes} probes",
-     f"the data: {sum(in_data) / len(in_data):.0%}"),
-    ("Greedy decoding amplifies it", f"the stereotyped pronoun is the likelier one in {share(skewed['greedy'], n_probes)}",
-     f"sampling writes it {skewed['mean']:.0%} of the time"),
-    ("Counterfactual augmentation removes the preference", f"CrowS-Pairs-style score {share(augmented['crows'], len(pairs))}",
+     f"the data: {data_share:.0%}"),
+    ("Greedy decoding amplifies it", f"the stereotyped pronoun is the likelier one in "
+     f"{AbilityResult(skewed['greedy'], n_probes)} of {n_probes}", f"sampling writes it {skewed['mean']:.0%} of the time"),
+    ("Counterfactual augmentation removes the preference", f"CrowS-Pairs-style score {crows_after} of {len(pairs)}",
      f"before: {skewed['crows']:.0%}; no preference: 50%"),
+    (f"One head (layer {layer}, head {head}) carries the profession's gender",
+     f"switched off, P(stereotyped pronoun) falls by {chosen_drop[0]:.3f} ± {chosen_drop[1]:.3f}",
+     f"another head off: {others_drop[0]:.3f} ± {others_drop[1]:.3f} (largest {max(others):.3f})"),
     ("A fine-tuned filter catches TinyWorld's harmful messages", f"false positives {false_positive:.1%}, false negatives "
      f"{false_negative:.1%} of {len(test_texts)}", f"hand-written messages: {fp_new:.0%} and {fn_new:.0%} of {len(new_texts)}"),
-    ("A watermark is detectable from the text alone", f"{share(detection_rate, len(z_marked))} texts at z > {THRESHOLD:g}",
+    ("A watermark is detectable from the text alone",
+     f"{AbilityResult(detection_rate, len(z_marked))} of {len(z_marked)} texts at z > {THRESHOLD:g}",
      f"plain texts: {false_positive_rate:.0%} of {len(z_plain)}"),
-    ("Preference tuning moves what the model writes", f"positive verdicts {share(after_dpo, len(openings))}",
-     f"before DPO: {share(before_dpo, len(openings))}"),
+    ("Preference tuning (DPO + supervised term) moves what the model writes",
+     f"positive reviews {both_positive} of {both_positive.n}", f"before tuning: {reference_positive} of {reference_positive.n}"),
+    ("DPO's term alone widens the margin and breaks the text", f"margin {dpo_margin[0]:.1f} ± {dpo_margin[1]:.1f} nats; "
+     f"invalid {dpo_invalid}", f"both terms: {both_margin[0]:.1f} ± {both_margin[1]:.1f} nats; invalid "
+     f"{pooled('both', 'invalid')}"),
 ]
 Markdown("| claim | result | compared with |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows))
 
 # %% [markdown]
 # ## Exercises
 #
-# 1. Train the PIN model for 300 steps instead of 600: which secrets are still exposed, and which extracted?
-# 2. Lower δ from 2 to 1: how many tokens does watermark detection need now?
-# 3. Add the hand-written messages the filter got wrong to its training data (a few copies each) and
+# 1. Train the PIN model for 350 steps instead of 700: how does the exposure curve move, and which PINs are
+#    still extracted?
+# 2. Train with DP-SGD at noise_multiplier 0.6 instead of 1: what is ε now, and what happens to the 64-copy
+#    exposure and to the validation loss?
+# 3. Lower δ from 2 to 1: how many tokens does watermark detection need now?
+# 4. Add the hand-written messages the filter got wrong to its training data (a few copies each) and
 #    fine-tune again: do the errors go away, and does the held-out error rate change?
 #
 # <details><summary>Solutions</summary>
 #
-# 1. `remembering = train_tiny(corpus, char_tokenizer, steps=300)`, then rerun the exposure and extraction
-#    cells. Fewer passes give the model fewer chances to memorise: alice's PIN falls to rank 16 (9.3 bits)
-#    and is no longer extracted — greedy decoding now writes leo's "6 6 6 9" for everyone, alice included.
-#    Leo's PIN still comes out, and the 16-copy PINs lose most of their exposure.
-# 2. Regenerate `marked` with `delta=1.0` and rerun the length sweep: fewer texts pass z > 3 at each length,
+# 1. `remembering = train_tiny(corpus, char_tokenizer, steps=350)`, then rerun the exposure and extraction
+#    cells. Fewer passes give the model fewer chances to memorise: the whole curve sinks, the 16-copy point
+#    towards the controls, and fewer 64-copy PINs come out verbatim.
+# 2. `train_private(..., noise_multiplier=0.6)`: less noise buys a weaker guarantee (ε about 15 instead of
+#    about 4) and a slightly better model; the 64-copy exposure stays far below normal training's, because
+#    the model still learns little at this batch size.
+# 3. Regenerate `marked` with `delta=1.0` and rerun the length sweep: fewer texts pass z > 3 at each length,
 #    so detection needs longer texts — the green bonus shifts fewer choices.
-# 3. The fixed messages are now flagged correctly, held-out TinyWorld messages stay near 0% errors — and new
+# 4. The fixed messages are now flagged correctly, held-out TinyWorld messages stay near 0% errors — and new
 #    hand-written messages will find new errors: patching examples does not make a filter understand harm.
 #
 # </details>
@@ -768,4 +1053,4 @@ Markdown("| claim | result | compared with |\n|---|---|---|\n" + "\n".join(f"| {
 # **Next:** this is the last chapter; go back to chapter 6 to train a stronger model and measure it again.
 
 # %%
-print(f"chapter run time: {time.perf_counter() - started:.0f} s")
+print(f"chapter run time: {time.perf_counter() - started:.0f} s on the clock, {time.process_time():.0f} s of CPU")

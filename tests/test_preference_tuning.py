@@ -5,10 +5,15 @@ import math
 import pytest
 import torch
 
-from helpers.experiments.preference_tuning import dpo_loss, dpo_train, verdict_sentiment
+from helpers.experiments.preference_tuning import (
+    DPOLoss,
+    PreferenceData,
+    dpo_loss,
+    dpo_train,
+    preference_margins,
+)
 from helpers.model import GPT, GPTConfig
 from helpers.scoring import continuation_log_probs
-from helpers.tinyworld import Lexicon
 from helpers.tokenizers import CharacterTokenizer
 
 
@@ -38,9 +43,31 @@ def test_dpo_training_raises_the_chosen_over_the_rejected():
     assert history.train_loss[-1] < math.log(2) and margin() > before + 1
 
 
-def test_verdict_sentiment_reads_negation():
-    lexicon = Lexicon()
-    assert verdict_sentiment("really great", lexicon) == "positive"
-    assert verdict_sentiment("not bad at all", lexicon) == "positive"
-    assert verdict_sentiment("not good", lexicon) == "negative"
-    assert verdict_sentiment("tired", lexicon) is None
+def test_without_its_dpo_term_the_loss_is_the_chosen_negative_log_likelihood():
+    tokenizer = CharacterTokenizer.train("it was good bad .\n")
+    model = tiny_model(tokenizer)
+    triples = [("\nit was", " good .", " bad ."), ("\nit was", " bad .", " good .")]
+    data = PreferenceData(model, tokenizer, triples)
+    batch = (data.prompts, data.chosen, data.rejected, data.reference_chosen, data.reference_rejected)
+    chosen = continuation_log_probs(model, tokenizer, data.prompts, data.chosen, after="")
+    supervised = DPOLoss(tokenizer, 32, chosen_weight=1.0, dpo_weight=0.0)(model, batch)
+    both = DPOLoss(tokenizer, 32, chosen_weight=1.0, dpo_weight=1.0)(model, batch)
+    assert float(supervised) == pytest.approx(-float(chosen.mean()), abs=1e-5)
+    assert float(both - supervised) == pytest.approx(math.log(2), abs=1e-5)  # DPO's term is log 2 at the reference
+
+
+def test_preference_margins_are_zero_at_the_reference_and_grow_with_tuning():
+    tokenizer = CharacterTokenizer.train("it was good bad .\n")
+    model = tiny_model(tokenizer)
+    data = PreferenceData(model, tokenizer, [("\nit was", " good .", " bad .")] * 4)
+    assert preference_margins(model, tokenizer, data).abs().max() < 1e-5
+    dpo_train(model, tokenizer, [("\nit was", " good .", " bad .")] * 4, steps=15, batch_size=4,
+              learning_rate=3e-3, beta=0.5)
+    assert float(preference_margins(model, tokenizer, data).min()) > 1
+
+
+def test_dpo_train_needs_a_term_to_train_on():
+    tokenizer = CharacterTokenizer.train("it was good bad .\n")
+    with pytest.raises(ValueError, match="not both 0"):
+        dpo_train(tiny_model(tokenizer), tokenizer, [("\nit was", " good .", " bad .")], chosen_weight=0.0,
+                  dpo_weight=0.0)

@@ -8,9 +8,9 @@
 - `stereotype_score`: a CrowS-Pairs-style score (Nangia et al., 2020): the share of minimal pairs
   ("the nurse said that she was tired ." vs "... he ...") where the stereotyped sentence scores higher;
   0.5 means no preference.
-- `counterfactual_augment(texts)`: every text plus its gender-swapped copy (helpers.tinyworld.gender_swap).
+- `counterfactual_augment(texts)`: every text plus its gender-swapped copy (helpers.tinyworld2.gender_swap).
 
-Simplified on purpose: two pronouns, TinyWorld's sixteen professions, and whole-sentence log-likelihoods.
+Simplified on purpose: two pronouns, TinyWorld 2's sixteen professions, and whole-sentence log-likelihoods.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 
 from helpers.scoring import continuation_log_probs
-from helpers.tinyworld import gender_swap
+from helpers.tinyworld2 import gender_swap
 
 
 def prompt_for(profession: str, context: str = "") -> str:

@@ -19,7 +19,7 @@ from torch import nn
 
 from helpers.finetuning import ClassificationData, predict
 from helpers.generation import generate
-from helpers.tinyworld import DOCUMENT_SEPARATOR
+from helpers.tinyworld2 import DOCUMENT_SEPARATOR
 
 CLASSES = ("ok", "harmful")  # the classifier's classes, in head order
 REFUSAL = "sorry , i can not help with that ."

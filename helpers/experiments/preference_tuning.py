@@ -1,4 +1,4 @@
-"""Preference tuning in miniature: Direct Preference Optimization (Rafailov et al., 2023) on TinyWorld reviews.
+"""Preference tuning in miniature: Direct Preference Optimization (Rafailov et al., 2023) on TinyWorld 2 reviews.
 
 DPO learns from preference pairs (prompt, chosen continuation, rejected continuation) and the starting model,
 the reference. Its loss
@@ -12,9 +12,12 @@ its loss function.
 
 - `dpo_loss(...)`: the loss above from the four log-probabilities.
 - `PreferenceData`: the triples with the reference's log-probabilities, computed once before training.
-- `DPOLoss`: the `loss_fn` that scores a batch of triples with the model being tuned (`helpers.scoring`).
+- `DPOLoss`: the `loss_fn` that scores a batch of triples with the model being tuned (`helpers.scoring`):
+  dpo_weight x DPO's loss + chosen_weight x the chosen continuations' negative log-likelihood (the
+  supervised term), so that either term can be switched off to see what the other does alone.
 - `dpo_train(model, tokenizer, triples, ...)`: tune `model` in place; return its History.
-- `verdict_sentiment(text, lexicon)`: "positive" / "negative" for a TinyWorld verdict such as "not bad".
+- `preference_margins(model, data)`: each pair's margin (log pi - log ref of the chosen, minus the same for
+  the rejected) on held-out PreferenceData: above 0 where the model moved towards the preference.
 
 Simplified on purpose: whole-model updates with AdamW at a fixed learning rate, no held-out pairs.
 """
@@ -63,13 +66,15 @@ class DPOLoss:
     """DPO's loss of a batch of PreferenceData, as a `loss_fn` for helpers.training.train.
 
     chosen_weight > 0 adds that much of the chosen continuations' negative log-likelihood to the loss, which
-    keeps DPO from lowering the chosen answers along with the rejected ones (Pang et al., 2024).
+    keeps DPO from lowering the chosen answers along with the rejected ones (Pang et al., 2024);
+    dpo_weight = 0 leaves that supervised term alone (fine-tuning on the chosen answers).
     """
 
     tokenizer: object
     context_length: int
     beta: float = 0.1
     chosen_weight: float = 0.0
+    dpo_weight: float = 1.0
 
     def __call__(self, model: nn.Module, batch: tuple) -> torch.Tensor:
         """The loss of one batch of PreferenceData items, scored by the model being tuned (with gradients)."""
@@ -78,7 +83,7 @@ class DPOLoss:
         rejected_log_probs = self._log_probs(model, prompts, rejected)  # (B,)
         loss = dpo_loss(chosen_log_probs, rejected_log_probs, reference_chosen.cpu(), reference_rejected.cpu(),
                         self.beta)
-        return loss - self.chosen_weight * chosen_log_probs.mean()
+        return self.dpo_weight * loss - self.chosen_weight * chosen_log_probs.mean()
 
     def _log_probs(self, model: nn.Module, prompts: Sequence[str], continuations: Sequence[str]) -> torch.Tensor:
         contexts, ids = encode_continuations(self.tokenizer, prompts, continuations, after="",
@@ -88,28 +93,25 @@ class DPOLoss:
 
 def dpo_train(model: nn.Module, tokenizer, triples: Sequence[tuple[str, str, str]], *, steps: int = 40,
               batch_size: int = 16, learning_rate: float = 1e-4, beta: float = 0.1, chosen_weight: float = 0.0,
-              seed: int = 0) -> History:
+              dpo_weight: float = 1.0, seed: int = 0) -> History:
     """Tune `model` in place on (prompt, chosen, rejected) triples with DPO; return the training History.
 
-    The model as it is now is the reference. The History holds DPO's loss on a fixed batch of the triples
+    The model as it is now is the reference. The History holds the loss on a fixed batch of the triples
     before the first step and after the last (train_loss).
     """
+    if dpo_weight < 0 or chosen_weight < 0 or dpo_weight == chosen_weight == 0:
+        raise ValueError(f"dpo_weight and chosen_weight must be >= 0 and not both 0, got {dpo_weight!r} and "
+                         f"{chosen_weight!r}.")
     data = PreferenceData(model, tokenizer, triples)
     settings = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate, warmup_steps=0,
                               min_lr_ratio=1.0, weight_decay=0.0, grad_clip=None, betas=(0.9, 0.999),
                               eval_every=steps, eval_batches=1, seed=seed)
-    loss = DPOLoss(tokenizer, model.config.context_length, beta, chosen_weight)
+    loss = DPOLoss(tokenizer, model.config.context_length, beta, chosen_weight, dpo_weight)
     return train(model, data, data, settings, loss_fn=loss, progress=False)
 
 
-def verdict_sentiment(text: str, lexicon) -> str | None:
-    """The sentiment of a TinyWorld verdict ("really great", "not bad at all"): negation flips it; None if unknown."""
-    words = text.split()
-    negated = bool(words) and words[0] == "not"
-    for word in words[1:] if negated else words:
-        for sentiment, adjectives in (("positive", lexicon.positive_adjectives),
-                                      ("negative", lexicon.negative_adjectives)):
-            if word in adjectives:
-                flip = {"positive": "negative", "negative": "positive"}
-                return flip[sentiment] if negated else sentiment
-    return None
+def preference_margins(model: nn.Module, tokenizer, data: PreferenceData) -> torch.Tensor:
+    """(N,) per pair: (log pi - log ref)(chosen) - (log pi - log ref)(rejected), the quantity DPO's loss raises."""
+    chosen = continuation_log_probs(model, tokenizer, data.prompts, data.chosen, after="")
+    rejected = continuation_log_probs(model, tokenizer, data.prompts, data.rejected, after="")
+    return (chosen - data.reference_chosen) - (rejected - data.reference_rejected)
