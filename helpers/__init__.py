@@ -7,13 +7,13 @@ runtime               seeds, the one cache folder, evaluation mode              
 files                 atomic writes and checksums, so a learner's files are never half written
 checks                is this a model, a tokenizer, and do they fit each other: checks at the edges
 downloads             optional real datasets, checksummed and cached                            (chapters 1, 5, 6)
-tinyworld             the synthetic corpus whose true probabilities are known                   (chapters 6, 8)
-tinyworld2            its successor, where knowing what a text means pays in next-token loss    (chapters 1-5, 7)
+tinyworld             the synthetic corpus whose true probabilities are known                   (chapter 6)
+tinyworld2            its successor, where knowing what a text means pays in next-token loss    (chapters 1-5, 7, 8)
 tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                   (chapters 1, 5, 6, 8)
 ngram_model           count-based next-word prediction                                          (chapters 1-3, 7)
 word_count_classifier the narrow spam tagger that came before LLMs                              (chapters 1, 6, 8)
 windows               sliding windows of token ids for next-token training                      (chapters 1, 5, 6, 8)
-batches               examples stacked into the batches training reads, the same every time     (chapters 1, 5)
+batches               examples stacked into the batches training reads, the same every time     (chapters 1, 5, 8)
 attention             scaled dot-product and multi-head causal self-attention, the KV cache     (chapters 3, 5)
 model                 the GPT and its configurations                                            (chapters 2, 5-8)
 gpt2_interop          Hugging Face GPT-2 weights in and out                                     (chapter 5)
@@ -31,16 +31,17 @@ probes                what a model has learned, as minimal-pair accuracies      
 finetuning            classification heads, LoRA and instruction tuning                         (chapters 6, 8)
 widgets               the interactive labs, each leaving a static picture                       (chapters 1-8)
 experiments           one module per experiment a chapter runs:
-  abilities           held-out tests of what a model can do untrained for it, against count models (chapters 2-4, 7)
+  abilities           held-out tests of what a model can do untrained for it, against count models (chapters 2-4, 7, 8)
   linear_probe        logistic regression on a layer's hidden states: is an ability written there?
   sample_efficiency   fine-tuned from pretrained against from scratch, by number of labelled examples
   scaling             a fixed-compute sweep of model sizes, and the laws fitted to losses       (chapter 2)
-  attention_probes    the heads that find a pronoun's antecedent, and what switching them off costs (chapter 3)
-  few_shot            few-shot prompting, and translation scored two ways                       (chapter 7)
+  attention_probes    the heads that find a pronoun's antecedent, and what switching them off costs (chapters 3, 8)
+  few_shot            few-shot prompting, and translation scored two ways                       (chapters 7, 8)
   induction_heads     induction heads appearing suddenly with depth                             (chapter 7)
   in_context_regression  in-context linear regression against least squares                     (chapter 7)
   grokking            modular addition learned long after it was memorised                      (chapter 7)
   memorization        exposure of planted secrets, and deduplication                            (chapter 8)
+  differential_privacy  DP-SGD with Opacus: a guarantee per training window, and its price      (chapter 8)
   bias                a learned gender-profession association and counterfactual data           (chapter 8)
   harmful_filter      a fine-tuned harmful-content filter around generation                     (chapter 8)
   watermark           a green-list watermark and its detector                                   (chapter 8)
