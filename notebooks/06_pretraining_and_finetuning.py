@@ -21,8 +21,9 @@
 #
 # - put a classification head on a pretrained GPT, fine-tune it, and measure how many labelled examples
 #   pretraining saves (the *sample-efficiency curve*: pretrained against from scratch, 16 to 256 labels);
-# - pretrain a small GPT yourself on real text messages, with a tokenizer fit to them, and fine-tune it into a
-#   spam filter that beats the same model trained on the labels alone; read its confusion matrix and its errors;
+# - pretrain a small GPT yourself on real text messages, with a tokenizer fit to them, fine-tune it into a spam
+#   filter, and compare it with the same model trained on the labels alone and with naive Bayes; read its
+#   confusion matrix and its errors;
 # - write LoRA in eight lines, tune its learning rate, and measure what it costs and saves;
 # - instruction fine-tune with the prompt tokens masked out of the loss, on instructions the model never read,
 #   and measure exact match before and after;
@@ -193,14 +194,23 @@ for task in TASKS:
         assert mean >= 3 * se and mean >= 0.15, f"pretraining pays on {task} with {n} labels"
 
 # %% [markdown]
-# CURVE TEXT
+# With 16 labelled reviews the pretrained model reads 98.7% of the 400 held-out reviews right (the mean of three
+# seeds), the same model from scratch 59.2%: pretraining is worth +39.5 ± 3.8 points, and +35.2 ± 4.7 with 64
+# labels. On the support task (twelve classes, chance 8%) the gap is +20.2 ± 2.5 points with 16 labels, too few
+# to show every class even once, and +40.9 ± 1.8 with 64 (70.2% against 29.3%). All four are asserted above
+# three standard errors and 15 points. With 256 labels (one seed) the model from scratch still gets nowhere in
+# the same 30 steps (50.0% on sentiment, 30.3% on support): the pretrained model needs few labels *and* few
+# steps, because it already worked out what a review or a customer means while learning to predict the words
+# that follow. With many more labels and steps the model from scratch would close part of the gap; on the budget
+# of a fine-tuning run it does not.
 #
 # ## 3. Real SMS spam: pretrain on the collection, then fine-tune
 #
 # The same recipe on real text messages: UCI's SMS Spam Collection (5,574 messages, 747 of them spam), when the
-# file is available (it is downloaded once; CI reads a local mirror). We hold out a **balanced** test set, 150
-# spam and 150 ham, and 50 of each for validation; the remaining spam and as many ham messages are the labelled
-# training set. A tagger that always says "ham" scores 50% on this test.
+# file is available (it is downloaded once; CI reads a local mirror). About 400 messages are there more than once
+# (the same spam sent to many people); we keep one copy of each, so no test message is also a training message.
+# We hold out a **balanced** test set, 150 spam and 150 ham, and 50 of each for validation; the remaining spam and
+# as many ham messages are the labelled training set. A tagger that always says "ham" scores 50% on this test.
 
 # %%
 import random
@@ -210,7 +220,7 @@ from helpers.downloads import DownloadError, load
 SMS_CLASSES = ["ham", "spam"]
 try:
     lines = load("SMSSpamCollection", progress=False).read_text(encoding="utf-8").splitlines()
-    sms = [line.split("\t", 1) for line in lines if "\t" in line]
+    sms = list(dict.fromkeys(tuple(line.split("\t", 1)) for line in lines if "\t" in line))  # one copy of each
 except DownloadError as error:
     sms = None
     print("The SMS Spam Collection is not available, so this section is skipped:", str(error).splitlines()[0])
@@ -227,8 +237,9 @@ if sms is not None:
                          [label for label in SMS_CLASSES for _ in range(a, b)]) for name, (a, b) in parts.items()}
     for name, (texts, labels) in sms_splits.items():
         print(f"{name:10s} {len(texts):5d} messages, {labels.count('spam') / len(labels):.0%} spam")
-    for text, label in zip(*[part[::150][:4] for part in sms_splits["train"]], strict=True):
-        print(f"  {label:5s} {text}")
+    texts, labels = sms_splits["train"]
+    for i in (0, 1, -2, -1):  # two of each class
+        print(f"  {labels[i]:5s} {texts[i]}")
 
 # %% [markdown]
 # The baseline to beat is chapter 1's word-count tagger (naive Bayes): spam announces itself with words like
@@ -250,7 +261,7 @@ if sms is not None:
 # The reference model read only TinyWorld 2: its tokenizer cuts "Txt 87121 to win FA Cup tkts" into small
 # pieces and its weights know none of these words. Real models are pretrained on text like the text they will
 # work on. We can do that here: every message of the collection **outside the labelled test and validation
-# sets** is unlabelled text to pretrain on (the labels are never used), about 5,000 messages. First a BPE
+# sets** is unlabelled text to pretrain on (the labels are never used), about 4,800 messages. First a BPE
 # tokenizer fit to them:
 
 # %%
@@ -308,10 +319,12 @@ if sms is not None:
     sms_history = train(sms_model, sms_train_ids, sms_val_ids, pretrain_config, callbacks=[dashboard],
                         progress=False)
     pretrain_seconds = time.perf_counter() - began
+    counts = torch.bincount(sms_train_ids, minlength=sms_tokenizer.vocab_size) + 1  # token frequencies, smoothed
+    unigram = float(-(counts / counts.sum()).log()[sms_val_ids].mean())  # knowing only how common each token is
     print(f"{sms_model.num_parameters():,} parameters, {len(sms_ids):,} tokens; {pretrain_config.max_steps} steps "
           f"in {pretrain_seconds:.0f} s: validation loss {sms_history.val_loss[0]:.2f} -> "
-          f"{sms_history.val_loss[-1]:.2f} nats per token")
-    assert sms_history.val_loss[-1] < sms_history.val_loss[0] - 2
+          f"{sms_history.val_loss[-1]:.2f} nats per token (token frequencies alone: {unigram:.2f})")
+    assert sms_history.val_loss[-1] < unigram - 0.5
 dashboard if sms is not None else None
 
 # %% [markdown]
@@ -491,7 +504,7 @@ if sms is not None:
     for name, r in (("full fine-tuning", full), (f"LoRA (rate {best_lr:g})", lora)):
         print(f"{name:24s} {r['trainable']:10,d} {r['trainable'] / full['trainable']:6.1%} {r['test']:7.1%} "
               f"{r['seconds']:5.1f}s")
-    assert abs(full["test"] - lora["test"]) <= 0.02 and lora["trainable"] < full["trainable"] / 10
+    assert round(abs(full["test"] - lora["test"]), 4) <= 0.02 and lora["trainable"] < full["trainable"] / 10
 
 # %% [markdown]
 # LORA TEXT
@@ -501,13 +514,13 @@ if sms is not None:
 # TinyWorld 2 writes instructions ("instruction : translate to tiny : the dog runs . response : ...") for four
 # tasks: translate a sentence, read a review's sentiment, answer a question about a short story, and send a
 # customer's message to the right team. None of them is in the pretraining text: the reference model has never
-# seen this format. The test instructions are held out twice over (`helpers.experiments.instruction_tuning`,
+# seen this format. The test instructions are held out twice over (`helpers.experiments.abilities.instruction_pairs`,
 # tested): none is a fine-tuning instruction, and what each asks about (the review, the message, the story) is
 # not a pretraining document; a sentence to translate, and its translation, occur nowhere in the pretraining
 # text.
 
 # %%
-from helpers.experiments.instruction_tuning import instruction_pairs
+from helpers.experiments.abilities import instruction_pairs
 from helpers.finetuning import IGNORE_INDEX, InstructionData, answer, exact_match, format_prompt
 
 TEMPLATE = "instruction : {instruction} response :"
@@ -549,7 +562,11 @@ for (instruction, target), said in zip(SHOWN, before_answers, strict=True):
 assert after - before >= 3 * standard_error(after, n_test)
 
 # %% [markdown]
-# INSTRUCTION TEXT
+# Before fine-tuning, the reference model answers none of the 100 held-out instructions exactly (0.0%): it has
+# never seen the format and carries on as if it were writing a document (the "before" lines). After 60 steps on
+# 400 instructions (the time is printed above) it answers 68.0 ± 4.7% exactly, asserted at least three standard
+# errors above the un-tuned model. It learned the template and where to stop, and it answers with what
+# pretraining taught it: the sentences, reviews, stories and messages above are ones it never read.
 #
 # Your assistant: write instructions of your own (TinyWorld words work best).
 
@@ -624,7 +641,12 @@ assert runs[2]["world_size"] == 2 and torchrun_gap < 1e-4
 # - Checkpoints make long runs resumable exactly; torchrun spreads the same loop over processes and gets the
 #   same losses.
 #
-# *Could you fine-tune your own personal assistant?* SPARK TEXT
+# *Could you fine-tune your own personal assistant?* On TinyWorld, yes: 400 instructions and 60 steps of
+# fine-tuning on a laptop CPU took the reference model from 0% to 68% exact answers on instructions it never read,
+# in a format it had never seen. What fine-tuning on examples does not teach is judgement: which of two
+# acceptable answers a person prefers, or when to decline. That is the next step in making an assistant,
+# preference tuning, and chapter 8 takes it: the model is tuned on pairs of a preferred and a rejected answer
+# (direct preference optimization, DPO), with the same training loop.
 #
 # ## What we measured
 #

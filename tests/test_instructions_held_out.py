@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers.experiments.instruction_tuning import TASK_WORDS, asked_about, instruction_pairs
+from helpers.experiments.abilities import INSTRUCTION_TASKS, asked_about, instruction_pairs
 from helpers.tinyworld2 import INSTRUCTIONS, TinyWorld
 
 PRETRAINING = TinyWorld(0).corpus_text(3000)
@@ -11,8 +11,8 @@ PRETRAINING = TinyWorld(0).corpus_text(3000)
 def test_every_task_is_asked_and_its_text_found():
     pairs = instruction_pairs(40, seed=5)
     assert len(pairs) == 40 and len({instruction for instruction, _ in pairs}) == 40
-    assert {next(task for task, words in TASK_WORDS.items() if instruction.startswith(words))
-            for instruction, _ in pairs} == set(TASK_WORDS)
+    assert {next(task for task, words in INSTRUCTION_TASKS.items() if instruction.startswith(words))
+            for instruction, _ in pairs} == set(INSTRUCTION_TASKS)
     assert asked_about("translate to tiny : the cat runs .") == "the cat runs ."
 
 
@@ -24,7 +24,7 @@ def test_held_out_pairs_share_nothing_with_pretraining_or_tuning():
     for instruction, response in test:
         about = asked_about(instruction)
         assert about not in documents and instruction not in PRETRAINING
-        if instruction.startswith(TASK_WORDS["translate"]):
+        if instruction.startswith(INSTRUCTION_TASKS["translate"]):
             assert about not in PRETRAINING and response not in PRETRAINING
 
 
