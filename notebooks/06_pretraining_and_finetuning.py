@@ -403,7 +403,17 @@ if sms is not None:
     assert min(tuned_sms, scratch_sms) - 0.5 >= 3 * sms_se, "both read spam far better than always saying ham"
 
 # %% [markdown]
-# SMS TEXT
+# On the 300 held-out messages, the model pretrained on the collection's own messages and then fine-tuned is
+# right on 94.0 ± 1.4%, the same model trained on the 906 labelled messages alone on 94.7 ± 1.3%, naive Bayes on
+# 95.7 ± 1.2%: the three are within noise of each other, and both GPTs far above the 50% of always saying ham
+# (asserted). Most of the fine-tuned model's 18 errors are spam let through (12), spam written like a friend's
+# message. Pretraining did not pay here, and the reasons can be read above: it is small (300 steps on 156,145
+# tokens take the validation loss from 6.95 to 4.83 nats per token, against 6.08 for token frequencies alone: far
+# from a model that knows the language of these messages), and 906 labels are plenty for a task whose evidence
+# is in its words ("free", "txt", "call", long numbers). Section 2's curve showed where pretraining pays most:
+# when labels are few. The 96% this chapter aimed for was not reached by a 0.9M-parameter model in a two-minute
+# budget; a course that fine-tunes GPT-2 small (124M parameters, pretrained on 40 GB of web text) reports 95.67%
+# on a balanced split like this one. Exercise 3 pretrains longer.
 #
 # ### Interrupted and resumed
 #
@@ -507,7 +517,12 @@ if sms is not None:
     assert round(abs(full["test"] - lora["test"]), 4) <= 0.02 and lora["trainable"] < full["trainable"] / 10
 
 # %% [markdown]
-# LORA TEXT
+# LoRA trains 33,026 numbers, 3.5% of what full fine-tuning trains (the adapters and the new head), and is right
+# on 94.7% of the test messages against full fine-tuning's 94.0% (asserted: within 2 points). The two learning
+# rates of the grid tie on validation (97.0%); the smaller is kept. On this CPU a LoRA step is not faster (the
+# time column): the frozen weights still run forward, and backward for the gradients that reach the earlier
+# adapters. What LoRA saves is memory (no optimizer state for the frozen weights) and what you keep per task:
+# 33 thousand numbers instead of a copy of the model.
 #
 # ## 5. Instruction fine-tuning: your assistant
 #
@@ -630,10 +645,11 @@ assert runs[2]["world_size"] == 2 and torchrun_gap < 1e-4
 # ## Recap
 #
 # - A classification head reads the final hidden state of the last token. Fine-tuned from the pretrained
-#   model, it learns a task from far fewer labels than the same model trained from scratch: the curve of
-#   section 2, where the gap is widest with the fewest labels.
-# - On real SMS spam, pretraining the model on the collection's own unlabelled messages (with a tokenizer fit
-#   to them) is what lets a small GPT beat the same model trained on the labels alone.
+#   model, it learns a task from 16 or 64 labels and 30 steps, where the same model trained from scratch barely
+#   moves from chance (section 2's curve).
+# - On real SMS spam a small GPT, pretrained on the collection's own unlabelled messages with a tokenizer fit to
+#   them, fine-tunes to about 94%, within noise of the same model trained on the labels alone and of naive
+#   Bayes: with 906 labels and a short pretraining run, the labels were enough.
 # - LoRA trains a small share of the numbers, with a learning rate of its own, and lands close to full
 #   fine-tuning.
 # - Instruction fine-tuning masks the prompt out of the loss and teaches a format and behaviour the model never
@@ -651,7 +667,7 @@ assert runs[2]["world_size"] == 2 and torchrun_gap < 1e-4
 # ## What we measured
 #
 # Each claim of the chapter, its figure from this run (± one standard error) and the baseline it beats by at
-# least three standard errors:
+# least three standard errors (the SMS row says where a comparison is within noise):
 
 # %%
 from IPython.display import Markdown
@@ -670,9 +686,9 @@ rows = [(f"Pretraining pays on {task} with {n} labels",
          f"from scratch {seeds(task, 'from scratch', n)}; chance {chance[task]:.0%}")
         for task in TASKS for n in (16, 64)]
 if sms is not None:
-    rows += [("Real SMS spam, pretrained on the collection's messages, fine-tuned", measured(tuned_sms, 300),
-              f"from scratch {measured(scratch_sms, 300)}; naive Bayes {measured(naive_bayes, 300)}; "
-              f"always ham 50%"),
+    rows += [("A small GPT fine-tuned on real SMS spam (pretrained on the collection's messages first)",
+              measured(tuned_sms, 300), f"always ham 50%; within noise of from scratch {measured(scratch_sms, 300)} "
+              f"and naive Bayes {measured(naive_bayes, 300)}: pretraining did not pay here"),
              ("LoRA lands close to full fine-tuning",
               f"{measured(lora['test'], 300)} training {lora['trainable'] / full['trainable']:.1%} of the numbers",
               f"full fine-tuning {measured(full['test'], 300)}")]
