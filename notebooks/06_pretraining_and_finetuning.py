@@ -548,9 +548,9 @@ if sms is not None:
 # %% [markdown]
 # LoRA trains 33,026 numbers, 3.5% of what full fine-tuning trains (the adapters and the new head), and is right
 # on 94.7% of the test messages against full fine-tuning's 94.0% (asserted: within 2 points). The two learning
-# rates of the grid tie on validation (97.0%); the smaller is kept. On this CPU a LoRA step is not faster (the
-# time column): the frozen weights still run forward, and backward for the gradients that reach the earlier
-# adapters. What LoRA saves is memory (no optimizer state for the frozen weights) and what you keep per task:
+# rates of the grid tie on validation (97.0%); the smaller is kept. On this CPU a LoRA step costs about as much
+# as a full one (the time column): the frozen weights still run forward, and backward for the gradients that
+# reach the earlier adapters. What LoRA saves is memory (no optimizer state for the frozen weights) and what you keep per task:
 # 33 thousand numbers instead of a copy of the model.
 #
 # ## 5. Instruction fine-tuning: your assistant
