@@ -14,26 +14,28 @@
 # Pretraining gives a model general language ability: it reads a lot of text and learns to predict the next
 # token. Fine-tuning then teaches it one skill with a little labelled data: to sort text (spam or not spam),
 # to read a mood, or to follow instructions. *Could you fine-tune your own personal assistant?* This chapter
-# does each step on a laptop CPU and measures what it buys.
+# does each step on a laptop CPU and measures what pretraining buys, each time against the same model trained
+# without it.
 #
 # After this chapter you will be able to:
 #
-# - put a classification head on a pretrained GPT and fine-tune it four ways (from scratch, last block only,
-#   everything, LoRA), with accuracy on train/validation/test, a confusion matrix and the time each took;
-# - fix the weak zero-shot sentiment of chapter 4 (negated reviews) with a fine-tuned head;
-# - run the pretraining recipe live, read its learning-rate schedule and compare its loss with TinyWorld's
-#   entropy floor, and resume an interrupted run from its checkpoint;
-# - instruction fine-tune with the prompt tokens masked out of the loss, and measure exact match before/after;
-# - train a small character-level model on real text (TinyShakespeare) when the file is available.
+# - put a classification head on a pretrained GPT, fine-tune it, and measure how many labelled examples
+#   pretraining saves (the *sample-efficiency curve*: pretrained against from scratch, 16 to 256 labels);
+# - pretrain a small GPT yourself on real text messages, with a tokenizer fit to them, fine-tune it into a spam
+#   filter, and compare it with the same model trained on the labels alone (with 906 labels and with 16) and with
+#   naive Bayes; read its confusion matrix and its errors;
+# - write LoRA in eight lines, tune its learning rate, and measure what it costs and saves;
+# - instruction fine-tune with the prompt tokens masked out of the loss, on instructions the model never read,
+#   and measure exact match before and after;
+# - resume an interrupted run exactly, and check that two processes under torchrun train like one.
 #
 # One pretrained model, three ways of training it: pretraining grades every next token; classification
-# fine-tuning puts a new two-class head on the last token; instruction fine-tuning writes each example in a
-# prompt template and grades only the response.
+# fine-tuning puts a new head on the last token; instruction fine-tuning writes each example in a prompt
+# template and grades only the response.
 #
 # ![Pretraining, classification fine-tuning with a new head on the last token, and instruction fine-tuning with the loss on the response only](../images/ch6-pretraining-to-fine-tuning.png)
 #
-# **Run time:** under 2 minutes on an idle 2-core laptop CPU with the pretrained model cached (about 100 s
-# measured); the last cell prints this run's time.
+# **Run time:** about 4 minutes on an idle 2-core laptop CPU the first time (two of them measuring section 2's curve, which is then kept in the cache), under 3 minutes after that; the reference model's weights come with the repository. The last cell prints this run's time.
 
 # %%
 import time
@@ -47,372 +49,531 @@ import warnings
 import matplotlib.pyplot as plt
 import torch
 
+from helpers.experiments.abilities import EVALUATION_SEED, LABELLED_SEED
 from helpers.model import GPT
-from helpers.pretrained import pretrained
+from helpers.pretrained import corpus_texts, pretrained, recipe_named
 from helpers.runtime import seed_everything
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.training import TrainingConfig, train
 
 warnings.filterwarnings("ignore", category=UserWarning)
-torch.set_num_threads(1)  # tiny models: a second thread mostly waits; one keeps a shared machine responsive
+torch.set_num_threads(1)  # small models: a second thread mostly waits; one keeps a shared machine responsive
 seed_everything(0)
-model, tokenizer = pretrained("tinyworld", progress=False)
-print(f"pretrained model: {model.num_parameters():,} parameters, {model.config.n_layer} blocks, "
-      f"{model.config.n_embd}-dimensional hidden states; tokenizer: {tokenizer.vocab_size} tokens")
+model, tokenizer = pretrained("tinyworld2-l", progress=False)
+pretraining_text = corpus_texts(recipe_named("tinyworld2-l"))[0]  # what it read: no test item may come from it
+print(f"reference model: {model.num_parameters():,} parameters, {model.config.n_layer} blocks, "
+      f"{model.config.n_embd}-dimensional hidden states; tokenizer: {tokenizer.vocab_size} tokens; pretrained on "
+      f"{len(pretraining_text):,} characters of TinyWorld 2")
+
+
+def standard_error(share: float, n: int) -> float:
+    """One standard error of a share measured on n independent items."""
+    return math.sqrt(share * (1 - share) / n)
+
 
 # %% [markdown]
-# ## 1. Classification fine-tuning: spam or not spam
-#
-# TinyWorld messages are labelled ham (ordinary), spam or harmful. We keep ham and spam and split them into
-# train, validation and test sets drawn from different seeds.
-
-# %%
-CLASSES = ["ham", "spam"]
-
-
-def messages(seed: int, n: int) -> tuple[list[str], list[str]]:
-    """Ham and spam messages from TinyWorld(seed) (harmful ones dropped): texts and labels."""
-    documents = [d for d in TinyWorld(seed).documents(n, "message") if d.label in CLASSES]
-    return [d.text for d in documents], [d.label for d in documents]
-
-
-splits = {"train": messages(10, 500), "validation": messages(11, 250), "test": messages(12, 250)}
-for name, (texts, labels) in splits.items():
-    print(f"{name:10s} {len(texts):4d} messages, {labels.count('spam') / len(labels):.0%} spam")
-for text, label in zip(*[part[:4] for part in splits["train"]], strict=True):
-    print(f"  {label:5s} {text}")
-
-# %% [markdown]
-# ### A head on the last token, from scratch
+# ## 1. A head on the last token
 #
 # The language model ends in a head that scores every token of the vocabulary. For classification we keep
-# everything up to the final LayerNorm and put a new, small linear layer on top that scores two classes.
-# Which position should it read? In a causal model only the **last** token has seen the whole message, so
-# we read the final hidden state there. `model.trace` gives the hidden states (before the final LayerNorm):
+# everything up to the final LayerNorm and put a new, small linear layer on top that scores the classes.
+# Which position should it read? In a causal model only the **last** token has seen the whole text, so we read
+# the final hidden state there. The text is a TinyWorld 2 review cut where the reviewer is about to say whether
+# they would go back: the point where a pretrained model has already worked the verdict out, because the next
+# words depend on it. `model.trace` gives the hidden states (before the final LayerNorm):
 
 # %%
-text = splits["train"][0][0]
-ids = torch.tensor([tokenizer.encode("\n" + text)])  # (1, T): read as a new document, as in pretraining
+from helpers.experiments.sample_efficiency import labelled_examples
+
+texts, labels, classes = labelled_examples("sentiment", 4, TinyWorld(LABELLED_SEED))
+for text, label in zip(texts, labels, strict=True):
+    print(f"{label:8s} {text}")
+ids = torch.tensor([tokenizer.encode("\n" + texts[0])])  # (1, T): read as a new document, as in pretraining
 hidden = model.trace(ids).hidden_states[-1]  # (1, T, C), the last block's output
 last = model.ln_f(hidden[:, -1])  # (1, C): the final hidden state of the last token
 torch.manual_seed(0)
-head = torch.nn.Linear(model.config.n_embd, len(CLASSES))  # C -> 2 class scores
+head = torch.nn.Linear(model.config.n_embd, len(classes))  # C -> 2 class scores
 print("ids", tuple(ids.shape), "hidden", tuple(hidden.shape), "last token", tuple(last.shape),
       "scores", head(last).detach())
 
 # %% [markdown]
 # `helpers.finetuning.GPTClassifier` does the same without keeping every layer's attention (so gradients
-# flow), for padded batches: messages are padded on the right, and it reads the last *real* token of each.
+# flow), for padded batches: texts are padded on the right, and it reads the last *real* token of each.
 # Same numbers:
 
 # %%
 from helpers.finetuning import GPTClassifier
 
-classifier = GPTClassifier(model, len(CLASSES))
+classifier = GPTClassifier(model, len(classes))
 classifier.head.load_state_dict(head.state_dict())
 assert torch.allclose(classifier(ids), head(last), atol=1e-5)
 print("GPTClassifier matches the cells above:", classifier(ids).detach())
 
 # %% [markdown]
-# ### Four ways to fine-tune
+# ## 2. Does pretraining pay? Fewer labels for the same skill
 #
-# - **from scratch**: the same architecture with random weights, everything trained (no pretraining);
-# - **last block**: the pretrained model frozen except its last block, final LayerNorm and the new head;
-# - **everything**: every weight trained;
-# - **LoRA**: every pretrained weight frozen; each attention and MLP linear layer gets a small trainable
-#   low-rank update (below), plus the head.
+# Two tasks, each on held-out TinyWorld 2 documents (the 400 test texts come from a seed no corpus uses, and
+# none is a pretraining document):
 #
-# LoRA in a few lines: a frozen weight `W` (out x in) becomes `W + (alpha / r) B A` with `A` (r x in) and
-# `B` (out x r). `B` starts at zero, so at the start the model is exactly the pretrained one:
+# - **sentiment**: reviews whose evidence is negated ("the bed was not bad") or a bare fact ("the shower was
+#   cold"); reading them needs negation and what the world considers good. Two classes.
+# - **support**: a customer's message; the label is which reply it needs, the customer's intent and mood
+#   together (four intents times three moods, twelve classes).
+#
+# For each, we fine-tune on n labelled examples two models of the same shape: the pretrained one, and one with
+# random weights (*from scratch*). Both learn every weight, with a new head, for the same number of steps; each
+# with the learning rate that suited it best. One run written out, on 16 reviews:
 
 # %%
-from helpers.finetuning import LoRALinear
+from helpers.experiments.sample_efficiency import LEARNING_RATES, TEST_SIZE, fine_tuned_accuracy
+from helpers.finetuning import ClassificationData, accuracy_and_confusion, classification_loss
 
-base = model.h[0].mlp.c_fc  # a pretrained 128 -> 512 linear layer
-lora = LoRALinear(copy.deepcopy(base), rank=4, alpha=8.0)
-x = torch.randn(3, base.in_features)
-assert torch.equal(lora(x), base(x))  # B = 0: identity update
-n_lora = lora.A.numel() + lora.B.numel()
-print(f"full weight {base.weight.numel():,} numbers; LoRA rank 4 trains {n_lora:,} ({n_lora / base.weight.numel():.1%})")
+CURVE_STEPS = 30  # the same for every n: 30 batches of up to 16 examples
+sentiment_test = labelled_examples("sentiment", TEST_SIZE, TinyWorld(EVALUATION_SEED))
+texts, labels, classes = labelled_examples("sentiment", 16, TinyWorld(LABELLED_SEED + 0))  # seed 0's examples
+length = model.config.context_length
+train_set = ClassificationData(tokenizer, texts, labels, classes, max_length=length)
+test_set = ClassificationData(tokenizer, *sentiment_test, max_length=length)
+torch.manual_seed(0)
+tuned = GPTClassifier(copy.deepcopy(model), len(classes))  # a copy: the reference model stays as it is
+config = TrainingConfig(max_steps=CURVE_STEPS, batch_size=16, learning_rate=LEARNING_RATES["pretrained"],
+                        warmup_steps=CURVE_STEPS // 10, weight_decay=0.01, eval_every=CURVE_STEPS, eval_batches=1,
+                        seed=0)
+train(tuned, train_set, train_set, config, loss_fn=classification_loss, progress=False)
+by_hand = accuracy_and_confusion(tuned, test_set)[0]
+helper = fine_tuned_accuracy(model, tokenizer, "sentiment", 16, "pretrained", 0, sentiment_test, CURVE_STEPS)
+print(f"fine-tuned on 16 reviews: {by_hand:.1%} of {TEST_SIZE} held-out reviews right (helpers: {helper:.1%})")
+assert by_hand == helper
 
-# %%
-from helpers.finetuning import ClassificationData, accuracy_and_confusion, add_lora, classification_loss, set_trainable
-
-data = {name: ClassificationData(tokenizer, texts, labels, CLASSES, max_length=64)
-        for name, (texts, labels) in splits.items()}
-print("padded training ids:", tuple(data["train"].ids.shape))
-
-
-def fine_tune(how: str, data: dict, *, steps: int = 60, learning_rate: float = 1e-3, seed: int = 0) -> dict:
-    """Fine-tune a classifier one way; its accuracies, test confusion matrix, trainable count and time."""
-    torch.manual_seed(seed)
-    gpt = GPT(model.config) if how == "from scratch" else copy.deepcopy(model)
-    classifier = GPTClassifier(gpt, len(data["train"].classes))
-    if how == "LoRA":
-        trainable = add_lora(classifier, rank=4, alpha=8.0)
-    else:
-        trainable = set_trainable(classifier, {"last block": "last_block"}.get(how, "all"))
-    config = TrainingConfig(max_steps=steps, batch_size=32, learning_rate=learning_rate, warmup_steps=5,
-                            weight_decay=0.0, eval_every=steps, eval_batches=2, seed=seed)
-    began = time.perf_counter()
-    train(classifier, data["train"], data["validation"], config, loss_fn=classification_loss, progress=False)
-    seconds = time.perf_counter() - began
-    result = {"how": how, "trainable": trainable, "seconds": seconds, "classifier": classifier}
-    for name, split in data.items():
-        result[name], result[f"{name}_confusion"] = accuracy_and_confusion(classifier, split)
-    return result
-
-
-def show(results: list[dict]) -> None:
-    """A table of the runs."""
-    print(f"{'':14s} {'trainable':>10s} {'train':>7s} {'valid.':>7s} {'test':>7s} {'time':>7s}")
-    for r in results:
-        print(f"{r['how']:14s} {r['trainable']:10,d} {r['train']:7.1%} {r['validation']:7.1%} {r['test']:7.1%} "
-              f"{r['seconds']:6.1f}s")
-
-
-spam_results = [fine_tune(how, data) for how in ("from scratch", "last block", "everything", "LoRA")]
-show(spam_results)
-by_name = {r["how"]: r for r in spam_results}
+# %% [markdown]
+# The curve: three seeds (each draws its own labelled examples) for each task, start and n of 16 and 64, and one
+# seed at 256 to show where the curve is going. It takes about two minutes the first time and is kept in the
+# cache (`cached_sample_efficiency`, keyed by the settings, the model's weights and its pretraining text), so
+# later runs read it.
 
 # %%
-figure, axes = plt.subplots(1, 4, figsize=(11, 2.8), dpi=80)
-for axis, r in zip(axes, spam_results, strict=True):
-    confusion = r["test_confusion"]
-    axis.imshow(confusion, cmap="Blues")
-    for i in range(2):
-        for j in range(2):
-            axis.text(j, i, int(confusion[i, j]), ha="center", va="center")
-    axis.set_xticks([0, 1], CLASSES)
-    axis.set_yticks([0, 1], CLASSES)
-    axis.set_title(f"{r['how']}\ntest {r['test']:.0%}", fontsize=9)
-    axis.set_xlabel("predicted")
-axes[0].set_ylabel("true")
+import statistics
+
+from helpers.experiments.sample_efficiency import STARTS, TASKS, cached_sample_efficiency, gap
+from helpers.runtime import cached_model_threads
+
+CURVE_SIZES, CURVE_SEEDS = (16, 64, 256), (0, 1, 2)
+with cached_model_threads():  # the same threads whoever measures it first
+    curve = cached_sample_efficiency(model, tokenizer, sizes=CURVE_SIZES[:2], seeds=CURVE_SEEDS,
+                                     pretraining_text=pretraining_text, steps=CURVE_STEPS)
+    curve |= cached_sample_efficiency(model, tokenizer, sizes=CURVE_SIZES[2:], seeds=CURVE_SEEDS[:1],
+                                      pretraining_text=pretraining_text, steps=CURVE_STEPS)
+chance = {"sentiment": 1 / 2, "support": 1 / 12}
+figure, axes = plt.subplots(1, 2, figsize=(9, 3), dpi=80)
+for axis, task in zip(axes, TASKS, strict=True):
+    for start, colour in zip(STARTS, ("tab:blue", "tab:grey"), strict=True):
+        axis.plot(CURVE_SIZES, [statistics.fmean(curve[task, start, n]) for n in CURVE_SIZES], "o-", color=colour,
+                  label=start)
+        for n in CURVE_SIZES:
+            axis.plot([n] * len(curve[task, start, n]), curve[task, start, n], ".", color=colour, alpha=0.4)
+    axis.axhline(chance[task], color="black", lw=0.8, ls=":", label="chance")
+    axis.set_xscale("log")
+    axis.set_xticks(CURVE_SIZES, [str(n) for n in CURVE_SIZES])
+    axis.minorticks_off()
+    axis.set_ylim(0, 1.02)
+    axis.set_title(f"{task}: {TEST_SIZE} held-out texts", fontsize=9)
+    axis.set_xlabel("labelled examples")
+axes[0].set_ylabel("test accuracy (dots: seeds)")
+axes[0].legend(fontsize=8, loc="lower left")
 figure.tight_layout()
 plt.show()
+gaps = {(task, n): gap(curve, task, n) for task in TASKS for n in CURVE_SIZES}
+for (task, n), (mean, se) in gaps.items():
+    accuracies = {start: statistics.fmean(curve[task, start, n]) for start in STARTS}
+    spread = f"± {se:.1%} over {len(CURVE_SEEDS)} seeds" if n in CURVE_SIZES[:2] else "(one seed)"
+    print(f"{task:9s} n = {n:3d}: pretrained {accuracies['pretrained']:6.1%}, from scratch "
+          f"{accuracies['from scratch']:6.1%}, gap {mean:+.1%} {spread}")
 
 # %%
-assert by_name["everything"]["test"] > 0.95 and by_name["LoRA"]["test"] > 0.9
-assert by_name["LoRA"]["trainable"] < by_name["last block"]["trainable"] < by_name["everything"]["trainable"]
+for task in TASKS:
+    for n in (16, 64):
+        mean, se = gaps[task, n]
+        assert mean >= 3 * se and mean >= 0.15, f"pretraining pays on {task} with {n} labels"
 
 # %% [markdown]
-# Honest result: TinyWorld's spam is *too easy* to tell the methods apart. All four sort every held-out test
-# message correctly (asserted above 95% for "everything", 90% for LoRA), even the model trained from scratch:
-# spam and ham use different template words. What differs is the cost: tuning the last block trains a fifth
-# of the numbers and is the fastest of the four (the time column), and LoRA trains 33 thousand
-# numbers, 3.5% of the model. Chapter 1's word-count tagger (naive Bayes) is also perfect on this split:
-
-# %%
-from helpers.word_count_classifier import WordCountClassifier
-
-tagger = WordCountClassifier.train(*splits["train"])
-print(f"word counts: test accuracy {tagger.accuracy(*splits['test']):.1%}")
-
-# %% [markdown]
-# ## 2. The real SMS Spam Collection
+# With 16 labelled reviews the pretrained model reads 98.7% of the 400 held-out reviews right (the mean of three
+# seeds), the same model from scratch 59.2%: pretraining is worth +39.5 ± 3.8 points, and +35.2 ± 4.7 with 64
+# labels. On the support task (twelve classes, chance 8%) the gap is +20.2 ± 2.5 points with 16 labels, too few
+# to show every class even once, and +40.9 ± 1.8 with 64 (70.2% against 29.3%). All four are asserted above
+# three standard errors and 15 points. With 256 labels (one seed) the model from scratch still gets nowhere in
+# the same 30 steps (50.0% on sentiment, 30.3% on support): the pretrained model needs few labels *and* few
+# steps, because it already worked out what a review or a customer means while learning to predict the words
+# that follow. With many more labels and steps the model from scratch would close part of the gap; on the budget
+# of a fine-tuning run it does not.
 #
-# The same recipe on real text messages (UCI's SMS Spam Collection), when the file is available (it is
-# downloaded once; CI uses a local mirror). We take a balanced subset: 300 messages of each class for
-# training, 100 each for validation and test. Our tokenizer was trained on TinyWorld only, so real SMS text
-# ("Txt 87121 to win FA Cup tkts") falls apart into many small pieces, and the model has never seen most of
-# its words: honest conditions for a 0.9M-parameter model.
+# ## 3. Real SMS spam: pretrain on the collection, then fine-tune
+#
+# The same recipe on real text messages: UCI's SMS Spam Collection (5,574 messages, 747 of them spam), when the
+# file is available (it is downloaded once; CI reads a local mirror). About 400 messages are there more than once
+# (the same spam sent to many people); we keep one copy of each, so no test message is also a training message.
+# We hold out a **balanced** test set, 150 spam and 150 ham, and 50 of each for validation; the remaining spam and
+# as many ham messages are the labelled training set. A tagger that always says "ham" scores 50% on this test.
 
 # %%
 import random
 
 from helpers.downloads import DownloadError, load
 
+SMS_CLASSES = ["ham", "spam"]
 try:
     lines = load("SMSSpamCollection", progress=False).read_text(encoding="utf-8").splitlines()
-    sms = [line.split("\t", 1) for line in lines if "\t" in line]
+    sms = list(dict.fromkeys(tuple(line.split("\t", 1)) for line in lines if "\t" in line))  # one copy of each
 except DownloadError as error:
     sms = None
     print("The SMS Spam Collection is not available, so this section is skipped:", str(error).splitlines()[0])
 
 if sms is not None:
-    rng = random.Random(0)
-    by_label = {label: [text for lab, text in sms if lab == label] for label in CLASSES}
+    by_label = {label: [text for lab, text in sms if lab == label] for label in SMS_CLASSES}
     print({label: len(texts) for label, texts in by_label.items()}, "messages in the collection")
+    rng = random.Random(0)
     for texts in by_label.values():
         rng.shuffle(texts)
-    sizes = {"train": (0, 300), "validation": (300, 400), "test": (400, 500)}
-    sms_splits = {name: ([t for label in CLASSES for t in by_label[label][a:b]],
-                         [label for label in CLASSES for _ in range(a, b)]) for name, (a, b) in sizes.items()}
-    sms_data = {name: ClassificationData(tokenizer, texts, labels, CLASSES, max_length=48)
-                for name, (texts, labels) in sms_splits.items()}
-    print(f"{sms_data['train'].truncated} of 600 training messages cut to 48 tokens")
-    sms_results = [fine_tune(how, sms_data, steps=80) for how in ("from scratch", "everything", "LoRA")]
-    show(sms_results)
+    n_spam = len(by_label["spam"])
+    parts = {"test": (0, 150), "validation": (150, 200), "train": (200, n_spam)}  # per class: balanced
+    sms_splits = {name: ([text for label in SMS_CLASSES for text in by_label[label][a:b]],
+                         [label for label in SMS_CLASSES for _ in range(a, b)]) for name, (a, b) in parts.items()}
+    for name, (texts, labels) in sms_splits.items():
+        print(f"{name:10s} {len(texts):5d} messages, {labels.count('spam') / len(labels):.0%} spam")
+    texts, labels = sms_splits["train"]
+    for i in (0, 1, -2, -1):  # two of each class
+        print(f"  {labels[i]:5s} {texts[i]}")
+
+# %% [markdown]
+# The baseline to beat is chapter 1's word-count tagger (naive Bayes): spam announces itself with words like
+# "free", "txt" and "prize", so counting words is a strong method on this collection.
+
+# %%
+from helpers.word_count_classifier import WordCountClassifier
+
+if sms is not None:
+    sms_test_texts, sms_test_labels = sms_splits["test"]
     sms_tagger = WordCountClassifier.train(*sms_splits["train"])
-    print(f"word counts (naive Bayes): test accuracy {sms_tagger.accuracy(*sms_splits['test']):.1%}")
-    sms_best = max(r["test"] for r in sms_results)
-    assert sms_best > 0.8
+    naive_bayes = sms_tagger.accuracy(sms_test_texts, sms_test_labels)
+    print(f"word counts (naive Bayes): test accuracy {naive_bayes:.1%} ± "
+          f"{standard_error(naive_bayes, len(sms_test_texts)):.1%}")
 
 # %% [markdown]
-# On real SMS, from scratch reached 92.5% test accuracy, fine-tuning everything 91.5% and LoRA 86.0% (best
-# asserted above 80%), each in seconds of CPU time (the table); the word-count tagger got 95.0%. For
-# reference, the best-known from-scratch course reports **95.67%** with a fine-tuned GPT-2 small. What
-# differs: GPT-2 has 124M parameters (over 100 times ours), was pretrained on millions of web pages of real
-# English with a tokenizer made for it, and fine-tunes for several epochs on a larger balanced split. Our
-# model was pretrained on TinyWorld's 540-word toy language, so its pretraining does not help here (the
-# from-scratch model does as well), its tokenizer cuts 361 of the 600 training messages at 48 tokens, and it
-# trains for 80 steps on 600 messages. Spam announces itself with words like "free", "txt" and "prize",
-# which is why counting words is such a strong baseline on this dataset.
+# ### Pretraining on the messages themselves
+#
+# The reference model read only TinyWorld 2: its tokenizer cuts "Txt 87121 to win FA Cup tkts" into small
+# pieces and its weights know none of these words. Real models are pretrained on text like the text they will
+# work on. We can do that here: every message of the collection **outside the labelled test and validation
+# sets** is unlabelled text to pretrain on (the labels are never used), about 4,800 messages. First a BPE
+# tokenizer fit to them:
+
+# %%
+from helpers.tokenizers import BPETokenizer
+
+SMS_VOCABULARY = 1024
+if sms is not None:
+    held_out = set(sms_splits["test"][0]) | set(sms_splits["validation"][0])
+    unlabelled = [text for _, text in sms if text not in held_out]  # labels dropped; test messages left out
+    sms_text = "\n".join(unlabelled) + "\n"  # one message per line, as TinyWorld's documents
+    began = time.perf_counter()
+    sms_tokenizer = BPETokenizer.train(sms_text, SMS_VOCABULARY)
+    example = "Txt 87121 to win FA Cup tkts"
+    print(f"{len(unlabelled):,} messages, {len(sms_text):,} characters; a {SMS_VOCABULARY}-token BPE in "
+          f"{time.perf_counter() - began:.1f} s")
+    for name, tok in (("TinyWorld 2's", tokenizer), ("the SMS", sms_tokenizer)):
+        pieces = [tok.decode([i]) for i in tok.encode(example)]
+        print(f"{name:14s} tokenizer: {len(pieces):2d} tokens {pieces}")
 
 # %% [markdown]
-# ## 3. The hidden mood detector, fixed
-#
-# Chapter 4 asked the pretrained model for the sentiment of reviews by prompting (label words, calibration,
-# few-shot examples) and found it no better than a coin flip, on plain reviews and on negated ones ("it was
-# not bad" is positive): pretraining never made it read the verdict. Fine-tuning a head on labelled reviews
-# (with TinyWorld's own share of negated verdicts, 40%) should fix that.
+# Then next-token pretraining, the same `train` as every chapter's, on a warmup-then-cosine learning-rate
+# schedule (drawn below), with a `TrainingDashboard` showing the losses and a sample as it learns:
 
 # %%
-SENTIMENTS = ["positive", "negative"]
-
-
-def reviews(seed: int, n: int, negation: bool | None = None) -> tuple[list[str], list[str]]:
-    """Review texts and labels from TinyWorld(seed); negation=True/False keeps only negated/plain verdicts."""
-    documents = TinyWorld(seed).documents(n, "review", negation=negation)
-    return [d.text for d in documents], [d.label for d in documents]
-
-
-review_data = {"train": ClassificationData(tokenizer, *reviews(20, 600), SENTIMENTS, max_length=64),
-               "validation": ClassificationData(tokenizer, *reviews(21, 200), SENTIMENTS, max_length=64),
-               "test": ClassificationData(tokenizer, *reviews(22, 200), SENTIMENTS, max_length=64)}
-sentiment = fine_tune("everything", review_data, steps=150)
-show([sentiment])
-from helpers.probes import LABEL_FLIP, MinimalPair, accuracy
-
-held_out, zero_shot = {}, {}
-for kind, negation in (("plain", False), ("negated", True)):
-    texts, labels = reviews(23, 200, negation)
-    held_out[kind] = accuracy_and_confusion(
-        sentiment["classifier"], ClassificationData(tokenizer, texts, labels, SENTIMENTS, max_length=64))[0]
-    asked = [MinimalPair(f"instruction : is this review positive or negative ? {text} response :", label,
-                         LABEL_FLIP[label]) for text, label in zip(texts, labels, strict=True)]
-    zero_shot[kind] = accuracy(model, tokenizer, asked)  # chapter 4's zero-shot label words, the same reviews
-print(f"fine-tuned head: plain {held_out['plain']:.0%}, negated {held_out['negated']:.0%}; "
-      f"zero-shot label words on the same reviews: plain {zero_shot['plain']:.0%}, negated {zero_shot['negated']:.0%}")
-assert held_out["negated"] > 0.85 and held_out["plain"] > 0.85
-assert all(0.35 < a < 0.65 for a in zero_shot.values())
-
-# %%
-probe = ["i watched the film last night . it was not bad .", "we visited the cafe on the corner . it was awful ."]
-probe_data = ClassificationData(tokenizer, probe, ["positive", "negative"], SENTIMENTS, max_length=64)
-from helpers.finetuning import predict
-
-print([SENTIMENTS[i] for i in predict(sentiment["classifier"], probe_data)], "for", probe)
-
-# %% [markdown]
-# The fine-tuned head is right on 100% of held-out plain reviews and 100% of negated ones (asserted above
-# 85% each), against 49% for both when the pretrained model is asked zero-shot, as in chapter 4, about the
-# same reviews: 150 steps on 600 labelled reviews turn the general model into a reliable mood detector,
-# negation included. Prompting could not bring out a skill the model did not have; fine-tuning taught it.
-#
-# ## 4. Pretraining, live
-#
-# Every chapter's model comes from a *recipe* (helpers.pretrained): TinyWorld text, a BPE tokenizer, a GPT
-# and a training configuration. The full "tinyworld" recipe takes about two minutes; here we run the small
-# "tinyworld-mini" recipe's data and model shape for a short run, watching the TrainingDashboard.
-
-# %%
-from helpers.pretrained import RECIPES, build_model, prepare_data
-from helpers.scoring import nats_per_character
+from helpers.model import GPTConfig
 from helpers.training import learning_rate_at
 from helpers.widgets import TrainingDashboard
+from helpers.windows import split_ids
 
-recipe = RECIPES["tinyworld-mini"]
-mini = prepare_data(recipe, progress=False)
-live_config = TrainingConfig(max_steps=200, batch_size=16, learning_rate=5e-3, warmup_steps=20,
-                             eval_every=25, eval_batches=2, seed=0)
-steps = range(live_config.max_steps)
-plt.figure(figsize=(5, 2.2), dpi=80)
-plt.plot(steps, [learning_rate_at(s, live_config) for s in steps])
-plt.xlabel("step")
-plt.ylabel("learning rate")
-plt.title("linear warmup, then cosine decay", fontsize=9)
-plt.tight_layout()
-plt.show()
-
-# %%
-live_model = build_model(recipe, mini.tokenizer)
-dashboard = TrainingDashboard(mini.tokenizer, prompt="the cat", sample_every=100, max_new_tokens=30)
-began = time.perf_counter()
-live_history = train(live_model, mini.train_ids, mini.val_ids, live_config, callbacks=[dashboard], progress=False)
-print(f"{live_config.max_steps} steps in {time.perf_counter() - began:.0f} s; "
-      f"validation loss {live_history.val_loss[0]:.2f} -> {live_history.val_loss[-1]:.2f} nats per token")
-dashboard
+SMS_LAYERS, SMS_WIDTH, SMS_PRETRAIN_STEPS = 4, 128, 300  # 0.9M parameters; 300 steps of 32 x 64 tokens
+if sms is not None:
+    sms_ids = torch.tensor(sms_tokenizer.encode(sms_text))  # (N,)
+    sms_train_ids, sms_val_ids = split_ids(sms_ids, validation_fraction=0.05)
+    sms_config = GPTConfig(vocab_size=sms_tokenizer.vocab_size, context_length=64, n_layer=SMS_LAYERS, n_head=4,
+                           n_embd=SMS_WIDTH)
+    pretrain_config = TrainingConfig(max_steps=SMS_PRETRAIN_STEPS, batch_size=32, learning_rate=3e-3,
+                                     warmup_steps=SMS_PRETRAIN_STEPS // 10, eval_every=SMS_PRETRAIN_STEPS // 5,
+                                     eval_batches=4, seed=0)
+    steps = range(pretrain_config.max_steps)
+    plt.figure(figsize=(5, 2.2), dpi=80)
+    plt.plot(steps, [learning_rate_at(s, pretrain_config) for s in steps])
+    plt.xlabel("step")
+    plt.ylabel("learning rate")
+    plt.title("linear warmup, then cosine decay", fontsize=9)
+    plt.tight_layout()
+    plt.show()
 
 # %%
-floor = TinyWorld(0).entropy_floor(n_documents=2000)
-live_nats = nats_per_character(live_model, mini.tokenizer, mini.val_text[:4000])
-print(f"entropy floor {floor.nats_per_char:.3f} nats/char; the live model {live_nats:.3f} "
-      f"({live_nats / floor.nats_per_char:.2f}x the floor)")
-assert live_history.val_loss[-1] < live_history.val_loss[0] / 2 and live_nats > floor.nats_per_char
+if sms is not None:
+    torch.manual_seed(0)
+    sms_model = GPT(sms_config)
+    dashboard = TrainingDashboard(sms_tokenizer, prompt="Free", sample_every=SMS_PRETRAIN_STEPS // 2,
+                                  max_new_tokens=30)
+    began = time.perf_counter()
+    sms_history = train(sms_model, sms_train_ids, sms_val_ids, pretrain_config, callbacks=[dashboard],
+                        progress=False)
+    pretrain_seconds = time.perf_counter() - began
+    counts = torch.bincount(sms_train_ids, minlength=sms_tokenizer.vocab_size) + 1  # token frequencies, smoothed
+    unigram = float(-(counts / counts.sum()).log()[sms_val_ids].mean())  # knowing only how common each token is
+    print(f"{sms_model.num_parameters():,} parameters, {len(sms_ids):,} tokens; {pretrain_config.max_steps} steps "
+          f"in {pretrain_seconds:.0f} s: validation loss {sms_history.val_loss[0]:.2f} -> "
+          f"{sms_history.val_loss[-1]:.2f} nats per token (token frequencies alone: {unigram:.2f})")
+    assert sms_history.val_loss[-1] < unigram - 0.5
+dashboard if sms is not None else None
 
 # %% [markdown]
-# No model can go below the entropy floor: it is the true randomness of TinyWorld's text. The 200-step run
-# took the validation loss from 6.26 to 1.74 nats per token and ends at about 3.5 times the floor per
-# character; the full recipe (600 steps of a bigger model) ends within 15% of it.
+# ### Fine-tuned, against the same model trained on the labels alone
+#
+# Now a two-class head on the last token of each message, every weight trained, on the labelled training set:
+# once starting from the model pretrained above, once from random weights (the same architecture, the same
+# steps; each start at the learning rate that suited it on the validation set). Messages longer than the
+# model's 64-token context are cut at 64 tokens.
+
+# %%
+from helpers.finetuning import add_lora, set_trainable, trainable_parameters
+
+SMS_FINE_TUNE_STEPS = 100  # about three passes over the 1,094 labelled messages
+SMS_LEARNING_RATES = {"pretrained": 1e-3, "from scratch": 1e-3}  # the better of 3e-4 and 1e-3 on validation
+
+
+def fine_tune_sms(start: str, data: dict, *, learning_rate: float, steps: int = SMS_FINE_TUNE_STEPS,
+                  batch_size: int = 32) -> dict:
+    """A spam classifier trained one way: its validation and test accuracy, test confusion, trainable count, time."""
+    torch.manual_seed(0)
+    classifier = GPTClassifier(GPT(sms_config) if start == "from scratch" else copy.deepcopy(sms_model), 2)
+    trainable = add_lora(classifier, rank=4, alpha=8.0) if start == "LoRA" else set_trainable(classifier, "all")
+    config = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate, warmup_steps=steps // 10,
+                            weight_decay=0.0, eval_every=steps, eval_batches=1, seed=0)
+    began = time.perf_counter()
+    train(classifier, data["train"], data["validation"], config, loss_fn=classification_loss, progress=False)
+    result = {"start": start, "trainable": trainable, "seconds": time.perf_counter() - began}
+    result["validation"] = accuracy_and_confusion(classifier, data["validation"])[0]
+    result["test"], result["confusion"] = accuracy_and_confusion(classifier, data["test"])
+    result["classifier"] = classifier
+    return result
+
+
+if sms is not None:
+    sms_data = {name: ClassificationData(sms_tokenizer, texts, labels, SMS_CLASSES, max_length=64)
+                for name, (texts, labels) in sms_splits.items()}
+    print(f"{sms_data['train'].truncated} of {len(sms_data['train'])} training messages cut to 64 tokens")
+    sms_results = {start: fine_tune_sms(start, sms_data, learning_rate=SMS_LEARNING_RATES[start])
+                   for start in ("from scratch", "pretrained")}
+    for r in sms_results.values():
+        print(f"{r['start']:13s} validation {r['validation']:6.1%}, test {r['test']:6.1%} ± "
+              f"{standard_error(r['test'], len(sms_data['test'])):.1%} ({r['seconds']:.0f} s)")
+    print(f"naive Bayes                    test {naive_bayes:6.1%} ± {standard_error(naive_bayes, 300):.1%}")
+
+# %% [markdown]
+# Where are the errors? The confusion matrix counts, for each true class (rows), what the classifier said
+# (columns); the messages it got wrong follow.
+
+# %%
+if sms is not None:
+    figure, axes = plt.subplots(1, 2, figsize=(7, 2.9), dpi=80)
+    for axis, r in zip(axes, sms_results.values(), strict=True):
+        confusion = r["confusion"]
+        axis.imshow(confusion, cmap="Blues", vmin=0, vmax=confusion.sum(1).max())
+        for i in range(2):
+            for j in range(2):
+                axis.text(j, i, int(confusion[i, j]), ha="center", va="center", fontsize=12,
+                          color="white" if i == j else "black")
+        axis.set_xticks([0, 1], [f"said {c}" for c in SMS_CLASSES])
+        axis.set_yticks([0, 1], [f"is {c}" for c in SMS_CLASSES])
+        axis.set_title(f"{r['start']}: test {r['test']:.1%}", fontsize=9)
+    figure.tight_layout()
+    plt.show()
+    from helpers.finetuning import predict
+
+    said = predict(sms_results["pretrained"]["classifier"], sms_data["test"]).tolist()
+    for text, label, guess in zip(sms_test_texts, sms_test_labels, said, strict=True):
+        if SMS_CLASSES[guess] != label:
+            print(f"is {label}, said {SMS_CLASSES[guess]}: {text[:110]}")
+
+# %%
+if sms is not None:
+    tuned_sms, scratch_sms = sms_results["pretrained"]["test"], sms_results["from scratch"]["test"]
+    sms_se = standard_error(tuned_sms, 300)
+    print(f"pretrained minus from scratch: {tuned_sms - scratch_sms:+.1%} (one standard error {sms_se:.1%})")
+    assert min(tuned_sms, scratch_sms) - 0.5 >= 3 * sms_se, "both read spam far better than always saying ham"
+
+# %% [markdown]
+# On the 300 held-out messages, the model pretrained on the collection's own messages and then fine-tuned is
+# right on 94.0 ± 1.4%, the same model trained on the 906 labelled messages alone on 94.7 ± 1.3%, naive Bayes on
+# 95.7 ± 1.2%: the three are within noise of each other, and both GPTs far above the 50% of always saying ham
+# (asserted). Most of the fine-tuned model's 18 errors are spam let through (12), spam written like a friend's
+# message. With all 906 labels pretraining did not pay, and the reasons can be read above: it is small (300 steps on 156,145
+# tokens take the validation loss from 6.95 to 4.83 nats per token, against 6.08 for token frequencies alone: far
+# from a model that knows the language of these messages), and 906 labels are plenty for a task whose evidence
+# is in its words ("free", "txt", "call", long numbers). The 96% this chapter aimed for was not reached by a 0.9M-parameter model in a two-minute
+# budget; a course that fine-tunes GPT-2 small (124M parameters, pretrained on 40 GB of web text) reports 95.67%
+# on a balanced split like this one. Exercise 3 pretrains longer.
+#
+# ### With few labels
+#
+# Section 2 found pretraining worth most when labels are few. The same question on SMS: 16 labelled messages (the
+# first 8 ham and 8 spam of the training set), 30 steps of 16, the same learning rate for both starts:
+
+# %%
+if sms is not None:
+    train_texts, train_labels = sms_splits["train"]  # the ham first, then the spam
+    first_spam = train_labels.index("spam")
+    picked = [*range(8), *range(first_spam, first_spam + 8)]
+    few = {"train": ClassificationData(sms_tokenizer, [train_texts[i] for i in picked],
+                                       [train_labels[i] for i in picked], SMS_CLASSES, max_length=64),
+           "validation": sms_data["validation"], "test": sms_data["test"]}
+    few_results = {start: fine_tune_sms(start, few, learning_rate=1e-3, steps=30, batch_size=16)
+                   for start in ("from scratch", "pretrained")}
+    few_gap = few_results["pretrained"]["test"] - few_results["from scratch"]["test"]
+    few_se = math.sqrt(sum(standard_error(r["test"], 300) ** 2 for r in few_results.values()))
+    for r in few_results.values():
+        print(f"16 labels, {r['start']:13s} test {r['test']:6.1%} ± {standard_error(r['test'], 300):.1%}")
+    print(f"pretraining on the collection is worth {few_gap:+.1%} ± {few_se:.1%}")
+    assert few_gap >= 3 * few_se, "with 16 labels, pretraining on the messages pays"
+
+# %% [markdown]
+# With 16 labels the model pretrained on the collection's messages is right on 93.7% of the test messages, the
+# same model from scratch on 60.0%: pretraining is worth +33.7 ± 3.2 points (asserted above three standard
+# errors). The unlabelled messages taught the model what messages look like; 16 labels are then enough to say
+# which of them are spam. With 906 labels the model from scratch learns that from the labels themselves.
 #
 # ### Interrupted and resumed
 #
-# Training long runs means surviving interruptions. `train` saves a checkpoint (weights, optimizer state,
-# random-number state, history) when it is stopped, and continues exactly where it left off. We stop a run
-# at step 60 of 100 (a callback raising KeyboardInterrupt, as Ctrl-C would), resume it, and compare with an
-# uninterrupted run:
+# Long runs must survive interruptions. `train` saves a checkpoint (weights, optimizer state, random-number
+# state, history) when it is stopped, and continues exactly where it left off. We stop a short pretraining run
+# at step 30 of 50 (a callback raising KeyboardInterrupt, as Ctrl-C would), resume it in a fresh model, and
+# compare with an uninterrupted run:
 
 # %%
 import tempfile
 
 from helpers.training import TrainingInterrupted
 
-short = TrainingConfig(max_steps=100, batch_size=16, learning_rate=5e-3, warmup_steps=10, eval_every=20,
-                       eval_batches=2, seed=0)
+if sms is not None:
+    short = TrainingConfig(max_steps=50, batch_size=8, learning_rate=3e-3, warmup_steps=5, eval_every=25,
+                           eval_batches=2, seed=0)
+    small = GPTConfig(vocab_size=sms_tokenizer.vocab_size, context_length=32, n_layer=1, n_head=2, n_embd=32)
 
+    def interrupt_at_30(event):
+        if event.step == 30:
+            raise KeyboardInterrupt
 
-def interrupt_at_60(event):
-    if event.step == 60:
-        raise KeyboardInterrupt
-
-
-with tempfile.TemporaryDirectory() as folder:
-    first = build_model(recipe, mini.tokenizer)
-    try:
-        train(first, mini.train_ids, mini.val_ids, short, checkpoint_dir=folder, callbacks=[interrupt_at_60],
-              progress=False)
-    except TrainingInterrupted as stop:
-        print("interrupted:", str(stop).split(":")[0])
-    resumed = build_model(recipe, mini.tokenizer)  # a fresh process would start like this
-    resumed_history = train(resumed, mini.train_ids, mini.val_ids, short, checkpoint_dir=folder, progress=False)
-straight = build_model(recipe, mini.tokenizer)
-straight_history = train(straight, mini.train_ids, mini.val_ids, short, progress=False)
-print(f"final validation loss: resumed {resumed_history.val_loss[-1]:.6f}, uninterrupted {straight_history.val_loss[-1]:.6f}")
-assert abs(resumed_history.val_loss[-1] - straight_history.val_loss[-1]) < 1e-6
+    with tempfile.TemporaryDirectory() as folder:
+        torch.manual_seed(0)
+        try:
+            train(GPT(small), sms_train_ids, sms_val_ids, short, checkpoint_dir=folder, callbacks=[interrupt_at_30],
+                  progress=False)
+        except TrainingInterrupted as stop:
+            print("interrupted:", str(stop).split(":")[0])
+        torch.manual_seed(1)  # a fresh process would start with other random weights: the checkpoint replaces them
+        resumed_history = train(GPT(small), sms_train_ids, sms_val_ids, short, checkpoint_dir=folder, progress=False)
+    torch.manual_seed(0)
+    straight_history = train(GPT(small), sms_train_ids, sms_val_ids, short, progress=False)
+    print(f"final validation loss: resumed {resumed_history.val_loss[-1]:.6f}, "
+          f"uninterrupted {straight_history.val_loss[-1]:.6f}")
+    assert abs(resumed_history.val_loss[-1] - straight_history.val_loss[-1]) < 1e-6
 
 # %% [markdown]
-# ## 5. Instruction fine-tuning: your assistant
+# ## 4. LoRA: fine-tuning a few numbers
 #
-# TinyWorld's corpus already contains instructions ("instruction : add three and four . response : seven
-# ."), so the pretrained model follows that format. To make the before/after comparison meaningful we teach
-# it a **new prompt format** it has never seen, as chat models learn their own templates:
+# Fine-tuning every weight keeps a full copy of the model per task. LoRA (Hu et al., 2021) freezes every
+# pretrained weight and learns a small low-rank update beside each linear layer: a frozen `W` (out x in)
+# becomes `W + (alpha / r) B A`, with `A` (r x in) and `B` (out x r). `B` starts at zero, so at the start the
+# model is exactly the pretrained one. Written out:
 
 # %%
-from helpers.finetuning import IGNORE_INDEX, InstructionData, exact_match, format_prompt
-
-NEW_FORMAT = "### task : {instruction} ### answer :"
-OLD_FORMAT = "instruction : {instruction} response :"
+from torch import nn
 
 
-def instruction_pairs(seed: int, n: int) -> list[tuple[str, str]]:
-    """(instruction, response) pairs from TinyWorld's instruction documents."""
-    return [(d.fields["instruction"], d.fields["response"]) for d in TinyWorld(seed).documents(n, "instruction")]
+class MyLoRA(nn.Module):
+    """A frozen linear layer plus a trainable low-rank update: only A and B learn."""
+
+    def __init__(self, base: nn.Linear, rank: int = 4, alpha: float = 8.0):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self.A = nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))  # (r, in)
+        self.B = nn.Parameter(torch.zeros(base.out_features, rank))  # (out, r): zero, so nothing changes at first
+        self.scale = alpha / rank
+
+    def forward(self, x):
+        return self.base(x) + (x @ self.A.T @ self.B.T) * self.scale  # (..., in) -> (..., out)
 
 
-train_pairs, test_pairs = instruction_pairs(30, 400), instruction_pairs(31, 40)
-print(format_prompt(test_pairs[0][0], NEW_FORMAT), "->", test_pairs[0][1])
-instruction_data = InstructionData(tokenizer, train_pairs, template=NEW_FORMAT)
+# %% [markdown]
+# `helpers.finetuning.LoRALinear` is the same layer; `add_lora` wraps every attention and MLP linear layer of
+# every block in one and freezes everything else but the new head:
+
+# %%
+from helpers.finetuning import LoRALinear
+
+base = model.h[0].mlp.c_fc  # a pretrained 192 -> 768 linear layer of the reference model
+torch.manual_seed(0)
+mine = MyLoRA(copy.deepcopy(base))
+torch.manual_seed(0)
+theirs = LoRALinear(copy.deepcopy(base))
+x = torch.randn(3, base.in_features)
+assert torch.equal(mine(x), base(x))  # B = 0: the pretrained layer, unchanged
+with torch.no_grad():
+    mine.B.normal_()
+    theirs.B.copy_(mine.B)
+assert torch.allclose(mine(x), theirs(x)) and trainable_parameters(mine) == trainable_parameters(theirs)
+print(f"full weight {base.weight.numel():,} numbers; LoRA rank 4 trains {trainable_parameters(mine):,} "
+      f"({trainable_parameters(mine) / base.weight.numel():.1%})")
+
+# %% [markdown]
+# LoRA needs its own learning rate: its few numbers start from zero and must move far, so it is tuned on the
+# validation set, not borrowed from full fine-tuning. A small grid on the SMS task:
+
+# %%
+if sms is not None:
+    lora_grid = {lr: fine_tune_sms("LoRA", sms_data, learning_rate=lr) for lr in (3e-3, 1e-2)}
+    for lr, r in lora_grid.items():
+        print(f"LoRA, learning rate {lr:g}: validation {r['validation']:.1%}")
+    best_lr = max(lora_grid, key=lambda lr: (lora_grid[lr]["validation"], -lr))
+    lora = lora_grid[best_lr]
+    full = sms_results["pretrained"]
+    print(f"{'':24s} {'trainable':>10s} {'share':>6s} {'test':>7s} {'time':>6s}")
+    for name, r in (("full fine-tuning", full), (f"LoRA (rate {best_lr:g})", lora)):
+        print(f"{name:24s} {r['trainable']:10,d} {r['trainable'] / full['trainable']:6.1%} {r['test']:7.1%} "
+              f"{r['seconds']:5.1f}s")
+    assert round(abs(full["test"] - lora["test"]), 4) <= 0.02 and lora["trainable"] < full["trainable"] / 10
+
+# %% [markdown]
+# LoRA trains 33,026 numbers, 3.5% of what full fine-tuning trains (the adapters and the new head), and is right
+# on 94.7% of the test messages against full fine-tuning's 94.0% (asserted: within 2 points). The two learning
+# rates of the grid tie on validation (97.0%); the smaller is kept. On this CPU a LoRA step costs about as much
+# as a full one (the time column): the frozen weights still run forward, and backward for the gradients that
+# reach the earlier adapters. What LoRA saves is memory (no optimizer state for the frozen weights) and what you keep per task:
+# 33 thousand numbers instead of a copy of the model.
+#
+# ## 5. Instruction fine-tuning: your assistant
+#
+# TinyWorld 2 writes instructions ("instruction : translate to tiny : the dog runs . response : ...") for four
+# tasks: translate a sentence, read a review's sentiment, answer a question about a short story, and send a
+# customer's message to the right team. None of them is in the pretraining text: the reference model has never
+# seen this format. The test instructions are held out twice over (`helpers.experiments.abilities.instruction_pairs`,
+# tested): none is a fine-tuning instruction, and what each asks about (the review, the message, the story) is
+# not a pretraining document; a sentence to translate, and its translation, occur nowhere in the pretraining
+# text.
+
+# %%
+from helpers.experiments.abilities import instruction_pairs
+from helpers.finetuning import IGNORE_INDEX, InstructionData, answer, exact_match, format_prompt
+
+TEMPLATE = "instruction : {instruction} response :"
+INSTRUCTION_STEPS, INSTRUCTION_LR = 60, 1e-3
+tuning_pairs = instruction_pairs(400, seed=LABELLED_SEED)
+test_pairs = instruction_pairs(100, pretraining_text=pretraining_text, exclude=tuning_pairs)
+print(f"{len(tuning_pairs)} instructions to fine-tune on, {len(test_pairs)} held out; a test prompt and its own "
+      f"target:\n  {format_prompt(test_pairs[0][0], TEMPLATE)!r}\n  -> {test_pairs[0][1]!r}")
+instruction_data = InstructionData(tokenizer, tuning_pairs, template=TEMPLATE)
 inputs, targets = instruction_data[0]
 print("inputs", tuple(inputs.shape), "; targets counted in the loss:",
       repr(tokenizer.decode(targets[targets != IGNORE_INDEX].tolist())))
@@ -422,150 +583,174 @@ print("inputs", tuple(inputs.shape), "; targets counted in the loss:",
 # cross-entropy skips: the model is graded only on the answer, not on reproducing the question.
 
 # %%
-before = {"own format": exact_match(model, tokenizer, test_pairs, OLD_FORMAT),
-          "new format": exact_match(model, tokenizer, test_pairs, NEW_FORMAT)}
+SHOWN = [next(pair for pair in test_pairs if pair[0].startswith(words)) for words in
+         ("translate", "is this review", "answer the question", "which team")]
+before = exact_match(model, tokenizer, test_pairs, TEMPLATE)
+before_answers = [answer(model, tokenizer, instruction, TEMPLATE) for instruction, _ in SHOWN]
 assistant = copy.deepcopy(model)
-instruct_config = TrainingConfig(max_steps=60, batch_size=16, learning_rate=1e-3, warmup_steps=5,
-                                 weight_decay=0.0, eval_every=30, eval_batches=2, seed=0)
+instruct_config = TrainingConfig(max_steps=INSTRUCTION_STEPS, batch_size=16, learning_rate=INSTRUCTION_LR,
+                                 warmup_steps=INSTRUCTION_STEPS // 10, weight_decay=0.0,
+                                 eval_every=INSTRUCTION_STEPS, eval_batches=2, seed=0)
 began = time.perf_counter()
-train(assistant, instruction_data, InstructionData(tokenizer, test_pairs, template=NEW_FORMAT), instruct_config,
+train(assistant, instruction_data, InstructionData(tokenizer, test_pairs[:32], template=TEMPLATE), instruct_config,
       progress=False)
-after = exact_match(assistant, tokenizer, test_pairs, NEW_FORMAT)
-print(f"exact match on 40 held-out instructions: pretrained in its own format {before['own format']:.0%}, "
-      f"in the new format {before['new format']:.0%}; after {instruct_config.max_steps} steps of fine-tuning "
-      f"({time.perf_counter() - began:.0f} s) {after:.0%}")
-assert after > before["new format"] + 0.3
+instruct_seconds = time.perf_counter() - began
+after = exact_match(assistant, tokenizer, test_pairs, TEMPLATE)
+n_test = len(test_pairs)
+print(f"exact match on {n_test} held-out instructions: before {before:.1%} ± {standard_error(before, n_test):.1%}, "
+      f"after {instruct_config.max_steps} steps ({instruct_seconds:.0f} s) {after:.1%} ± "
+      f"{standard_error(after, n_test):.1%}")
+for (instruction, target), said in zip(SHOWN, before_answers, strict=True):
+    print(f"\n{instruction}\n  target: {target!r}\n  before: {said!r}\n  after:  "
+          f"{answer(assistant, tokenizer, instruction, TEMPLATE)!r}")
+assert after - before >= 3 * standard_error(after, n_test)
 
 # %% [markdown]
-# Before fine-tuning, the pretrained model answers 52% of the held-out instructions exactly in the format it
-# saw in pretraining, but only 12% in the new one. After 60 steps (the time is printed above) it answers 55%
-# in the new format (asserted: at least 30 points up): it learned the new template and kept its skills.
+# Before fine-tuning, the reference model answers none of the 100 held-out instructions exactly (0.0%): it has
+# never seen the format and carries on as if it were writing a document (the "before" lines). After 60 steps on
+# 400 instructions (the time is printed above) it answers 68.0 ± 4.7% exactly, asserted at least three standard
+# errors above the un-tuned model. It learned the template and where to stop, and it answers with what
+# pretraining taught it: the sentences, reviews, stories and messages above are ones it never read.
 #
 # Your assistant: write instructions of your own (TinyWorld words work best).
 
 # %%
-from helpers.finetuning import answer
-
-for instruction in ["add five and three .", "is this review positive or negative ? i read the book last week . "
-                    "it was not boring .", "translate to tiny : the cat sees a dog ."]:
-    print(f"{instruction!r:90s} -> {answer(assistant, tokenizer, instruction, NEW_FORMAT)!r}")
+for instruction in ["translate to tiny : the cat sees a dog .",
+                    "is this review positive or negative ? i stayed at the hotel by the sea . the bed was not bad .",
+                    "which team should answer this message ? customer : my lamp is broken ."]:
+    print(f"{instruction!r:100s} -> {answer(assistant, tokenizer, instruction, TEMPLATE)!r}")
 
 # %% [markdown]
 # ## 6. Several processes: torchrun
 #
-# The same `train` loop runs data-parallel: each process computes the loss on its slice of every batch and
-# PyTorch averages the gradients. The command (shown, then run for a few steps with two processes):
+# Data-parallel training runs the same `train` loop in several processes. Each process (a *rank*) holds a full
+# copy of the model and takes its own slice of every global batch; after the backward pass, PyTorch's
+# `DistributedDataParallel` averages the gradients over the ranks (an *all-reduce*), so every rank applies the
+# same update, the one a single process would make with the whole batch. Nothing else changes: same seed, same
+# batches, same losses, up to the rounding of sums done in another order. We check exactly that: the same short
+# run, with one process and with two, at the same global batch of 8 windows.
 
 # %%
+import json
+import os
+import socket
 import subprocess
 import sys
 
-command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "helpers.train_distributed",
-           "--recipe", "tinyworld-mini", "--max-steps", "4", "--eval-every", "2", "--batch-size", "8",
-           "--threads", "1"]
-print("torchrun --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld-mini --max-steps 4 ...")
+
+def torchrun(processes: int, history: str) -> dict:
+    """Run helpers.train_distributed for 8 steps under torchrun with this many processes; its metrics history."""
+    with socket.socket() as probe:  # a free port for the processes to meet on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
+               "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "helpers.train_distributed",
+               "--recipe", "tinyworld-mini", "--max-steps", "8", "--eval-every", "4", "--batch-size", "8",
+               "--threads", "1", "--history", history]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd="..",
+                         env=dict(os.environ, GLOO_SOCKET_IFNAME="lo"))
+    assert run.returncode == 0, f"torchrun failed ({run.returncode}): " + run.stderr[-1500:]
+    return json.loads(open(history).read())
+
+
+print("torchrun --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld-mini --max-steps 8 ...")
 began = time.perf_counter()
-run = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd="..")
-lines = [line for line in run.stdout.splitlines() if "process(es)" in line]
-print(lines[-1] if lines and run.returncode == 0 else f"torchrun failed ({run.returncode}): " + run.stderr[-1500:])
-print(f"({time.perf_counter() - began:.0f} s, mostly starting the two processes)")
-assert run.returncode == 0 and "2 process(es)" in lines[-1]
+with tempfile.TemporaryDirectory() as folder:
+    runs = {processes: torchrun(processes, os.path.join(folder, f"{processes}.json")) for processes in (1, 2)}
+for run in runs.values():
+    print(f"{run['world_size']} process(es): training loss "
+          + ", ".join(f"{loss:.5f}" for loss in run["history"]["train_loss"]))
+torchrun_gap = max(abs(a - b) for name in ("train_loss", "val_loss")
+                   for a, b in zip(runs[1]["history"][name], runs[2]["history"][name], strict=True))
+print(f"largest difference between the two: {torchrun_gap:.1e} ({time.perf_counter() - began:.0f} s, mostly "
+      f"starting the processes)")
+assert runs[2]["world_size"] == 2 and torchrun_gap < 1e-4
 
 # %% [markdown]
-# Two processes ran 4 data-parallel steps; nearly all of the time printed above goes into starting the two
-# processes (each imports PyTorch and builds its data) rather than into the steps.
-#
-# ## 7. Real text: TinyShakespeare
-#
-# Everything above is TinyWorld. The same loop trains on real text: TinyShakespeare (1.1 MB of
-# Shakespeare's plays), when the file is available (it is downloaded once; CI uses a local mirror). The
-# chapter does not need it: without the file this section says so and the chapter goes on.
-
-# %%
-try:
-    shakespeare = load("tinyshakespeare.txt", progress=False).read_text(encoding="utf-8")
-except DownloadError as error:
-    shakespeare = None
-    print("TinyShakespeare is not available, so this section is skipped and the chapter continues without it:",
-          str(error).splitlines()[0])
-if shakespeare is not None:
-    print(f"{len(shakespeare):,} characters; it begins:\n{shakespeare[:120]}")
-
-# %% [markdown]
-# A BPE tokenizer trained on TinyWorld would cut Shakespeare's words into small pieces, so we use the
-# simplest tokenizer of chapter 1: one token per character, the vocabulary read off the text. The model is
-# the size of the "tinyworld-mini" recipe (2 blocks, 96-dimensional), trained for a bounded 300 steps of
-# 32 windows of 64 characters (about 0.6M characters, half a pass over the text), with the same `train`.
-
-# %%
-from helpers.generation import generate
-from helpers.model import GPTConfig
-from helpers.tokenizers import CharacterTokenizer
-from helpers.windows import split_ids
-
-if shakespeare is not None:
-    characters = CharacterTokenizer.train(shakespeare)
-    bard_train, bard_val = split_ids(characters.encode(shakespeare), validation_fraction=0.1)
-    torch.manual_seed(0)
-    bard = GPT(GPTConfig(vocab_size=characters.vocab_size, context_length=64, n_layer=2, n_head=4, n_embd=96))
-    print(f"{characters.vocab_size} characters in the vocabulary; {bard.num_parameters():,} parameters")
-    print("untrained:", repr(generate(bard, characters, "ROMEO:", 60, temperature=0.8, seed=0)))
-    bard_config = TrainingConfig(max_steps=300, batch_size=32, learning_rate=3e-3, warmup_steps=20, eval_every=100,
-                                 eval_batches=4, seed=0)
-    began = time.perf_counter()
-    bard_history = train(bard, bard_train, bard_val, bard_config, progress=False)
-    print(f"{bard_config.max_steps} steps in {time.perf_counter() - began:.0f} s; validation loss "
-          + " -> ".join(f"{loss:.2f}" for loss in bard_history.val_loss) + " nats per character")
-    print(generate(bard, characters, "ROMEO:", 240, temperature=0.8, seed=0))
-
-# %%
-if shakespeare is not None:
-    uniform = math.log(characters.vocab_size)  # a model that has learned nothing guesses uniformly
-    assert abs(bard_history.val_loss[0] - uniform) < 0.2 and bard_history.val_loss[-1] < 2.45
-
-# %% [markdown]
-# The untrained model writes random characters; its loss starts at ln 67 = 4.2 nats, a uniform guess.
-# After 300 steps the validation loss is 2.24 nats per character (asserted below 2.45), and the sample
-# has the shape of a play: names in capitals followed by a colon, short lines, English-looking words, most
-# of them not real. For scale: the character-level Shakespeare model of Karpathy's nanoGPT reaches about
-# 1.47 with 10.7M parameters (45 times ours) trained on 5,000 batches of 64 x 256 characters (about 130
-# times our 0.6M) on a GPU. Same loop, much more compute.
+# One process and two reach the same losses at every step (the largest difference is printed above: rounding).
+# Nearly all of the time goes into starting the processes (each imports PyTorch and builds its data); on a
+# machine with many cores or GPUs, the steps are where the time goes and the ranks divide it.
 #
 # ## Recap
 #
-# - Pretraining (next-token prediction on lots of text) gives general ability; the loss heads toward the
-#   corpus's entropy floor, on a warmup-then-cosine learning-rate schedule, and checkpoints make long runs
-#   resumable exactly.
-# - Classification fine-tuning replaces the vocabulary head with a small one on the last token. Pretrained
-#   models fine-tune fast; LoRA gets close while training a small fraction of the numbers.
-# - A fine-tuned head reads negation that the zero-shot model missed.
-# - Instruction fine-tuning masks the prompt out of the loss and teaches a format and behaviour; exact match
-#   measures it.
-# - The same loop trains on real text: a few hundred steps on TinyShakespeare already give the shape of a
-#   play, if not its words.
+# - A classification head reads the final hidden state of the last token. Fine-tuned from the pretrained
+#   model, it learns a task from 16 or 64 labels and 30 steps, where the same model trained from scratch stays
+#   20 to 41 points behind (section 2's curve).
+# - On real SMS spam a small GPT, pretrained on the collection's own unlabelled messages with a tokenizer fit to
+#   them, fine-tunes to about 94%, within noise of the same model trained on the labels alone and of naive
+#   Bayes when 906 labels are there; with 16 labels, pretraining is worth about 34 points.
+# - LoRA trains a small share of the numbers, with a learning rate of its own, and lands close to full
+#   fine-tuning.
+# - Instruction fine-tuning masks the prompt out of the loss and teaches a format and behaviour the model never
+#   read; exact match on held-out instructions measures it.
+# - Checkpoints make long runs resumable exactly; torchrun spreads the same loop over processes and gets the
+#   same losses.
 #
-# *Could you fine-tune your own personal assistant?* On TinyWorld, yes: a few hundred examples and seconds
-# of CPU taught a new instruction format (measured above).
+# *Could you fine-tune your own personal assistant?* On TinyWorld, yes: 400 instructions and 60 steps of
+# fine-tuning on a laptop CPU took the reference model from 0% to 68% exact answers on instructions it never read,
+# in a format it had never seen. What fine-tuning on examples does not teach is judgement: which of two
+# acceptable answers a person prefers, or when to decline. That is the next step in making an assistant,
+# preference tuning, and chapter 8 takes it: the model is tuned on pairs of a preferred and a rejected answer
+# (direct preference optimization, DPO), with the same training loop.
 #
+# ## What we measured
+#
+# Each claim of the chapter, its figure from this run (± one standard error) and the baseline it beats by at
+# least three standard errors (the SMS row says where a comparison is within noise):
+
+# %%
+from IPython.display import Markdown
+
+
+def measured(share: float, n: int) -> str:
+    return f"{share:.1%} ± {standard_error(share, n):.1%}"
+
+
+def seeds(task: str, start: str, n: int) -> str:
+    return f"{statistics.fmean(curve[task, start, n]):.1%}"
+
+
+rows = [(f"Pretraining pays on {task} with {n} labels",
+         f"{seeds(task, 'pretrained', n)} (gap {gaps[task, n][0]:+.1%} ± {gaps[task, n][1]:.1%}, 3 seeds)",
+         f"from scratch {seeds(task, 'from scratch', n)}; chance {chance[task]:.0%}")
+        for task in TASKS for n in (16, 64)]
+if sms is not None:
+    rows += [("A small GPT fine-tuned on real SMS spam (pretrained on the collection's messages first)",
+              measured(tuned_sms, 300), f"always ham 50%; within noise of from scratch {measured(scratch_sms, 300)} "
+              f"and naive Bayes {measured(naive_bayes, 300)}: with 906 labels pretraining did not pay"),
+             ("With 16 labelled messages, pretraining on the collection pays",
+              f"{measured(few_results['pretrained']['test'], 300)} (gap {few_gap:+.1%} ± {few_se:.1%})",
+              f"from scratch {measured(few_results['from scratch']['test'], 300)}"),
+             ("LoRA lands close to full fine-tuning",
+              f"{measured(lora['test'], 300)} training {lora['trainable'] / full['trainable']:.1%} of the numbers",
+              f"full fine-tuning {measured(full['test'], 300)}")]
+rows += [("Instruction fine-tuning teaches a format never read", f"{measured(after, n_test)} exact",
+          f"the un-tuned model {measured(before, n_test)}"),
+         ("Two processes train like one (torchrun)", f"largest loss difference {torchrun_gap:.1e}",
+          "one process")]
+Markdown("| claim | result | baseline |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows))
+
+# %% [markdown]
 # ## Exercises
 #
-# 1. Fine-tune only the head (`set_trainable(classifier, "head")`) on the spam data. How close does it get?
+# 1. Fine-tune only the head of the SMS model (`set_trainable(classifier, "head")` instead of `"all"` in
+#    `fine_tune_sms`). How close does it get, and what does that say about what pretraining put in the last
+#    hidden state?
 # 2. Add a new task to your assistant: e.g. "say the opposite : it was good ." -> "it was bad .".
-# 3. Train the TinyShakespeare model of section 7 longer (and bigger), or with a BPE tokenizer, and compare
-#    samples and validation losses.
+# 3. Pretrain the SMS model of section 3 longer (600 steps, then 1,200) before fine-tuning it. Does its
+#    validation loss keep falling, and does the fine-tuned spam filter follow?
 #
 # <details><summary>Solutions</summary>
 #
-# 1. Add `"head"` to the mapping in `fine_tune` (`{"last block": "last_block", "head only": "head"}`) and run
-#    `fine_tune("head only", data)`: the pretrained features already separate spam from ham, so a linear head
-#    alone does well; compare its test accuracy with the table.
+# 1. Add `"head"` as a start: `trainable = set_trainable(classifier, "head")` and raise the learning rate (a
+#    single linear layer tolerates 1e-2). The pretrained features already separate much of spam from ham, so a
+#    linear head alone does well; compare its test accuracy with the table, and with a head on the random
+#    model's features.
 # 2. Build pairs `(f"say the opposite : it was {a} .", f"it was {b} .")` from a few adjective pairs, add them
-#    to `train_pairs` and fine-tune again; hold some adjective pairs out to test.
-# 3. Set `max_steps=2000` (and, say, `n_layer=4, n_embd=128`) and pass a
-#    `TrainingDashboard(characters, prompt="ROMEO:")` in `callbacks` to watch the samples improve; the loss
-#    keeps falling well below 2. For BPE: `BPETokenizer.train(shakespeare, 512)` and the same model with
-#    `vocab_size=512`; compare losses in nats per *character* (the loss per token divided by the average
-#    characters per token), since a token now covers several characters.
+#    to `tuning_pairs` and fine-tune again; hold some adjective pairs out to test.
+# 3. Set `SMS_PRETRAIN_STEPS = 600` in the pretraining cell and run the section again. The validation loss
+#    goes on falling (5,000 messages are read several times over, so watch for it turning up: overfitting);
+#    compare the two fine-tuned accuracies with the table, remembering their standard errors of about a point.
 #
 # </details>
 #

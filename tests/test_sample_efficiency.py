@@ -4,8 +4,9 @@ in, and the reference model fine-tuned on 16 reviews far ahead of the same archi
 import pytest
 import torch
 
+import helpers.experiments.sample_efficiency as sample_efficiency_module
 from helpers.experiments.abilities import VERDICT_START, normalised
-from helpers.experiments.sample_efficiency import fine_tuned_accuracy, gap, labelled_examples
+from helpers.experiments.sample_efficiency import cached_sample_efficiency, fine_tuned_accuracy, gap, labelled_examples
 from helpers.pretrained import LADDER, pretrained
 from helpers.tinyworld2 import TinyWorld
 
@@ -42,6 +43,30 @@ def test_bad_input_gets_a_clear_message():
         labelled_examples("support", 0, TinyWorld(5))
     with pytest.raises(ValueError, match="start must be one of"):
         fine_tuned_accuracy(model, tokenizer, "sentiment", 8, "warm")
+    with pytest.raises(ValueError, match="steps must be a positive"):
+        fine_tuned_accuracy(model, tokenizer, "sentiment", 8, "pretrained", steps=0)
+
+
+@pytest.fixture(scope="module")
+def smallest():
+    return pretrained(LADDER[0], progress=False)
+
+
+def test_a_cached_curve_is_measured_once_and_measured_again_for_other_pretraining_text(smallest, isolated_cache,
+                                                                                      monkeypatch):
+    model, tokenizer = smallest
+    settings = dict(sizes=(8,), seeds=(0,), tasks=("sentiment",), steps=2)
+    first = cached_sample_efficiency(model, tokenizer, **settings)
+    assert set(first) == {("sentiment", "pretrained", 8), ("sentiment", "from scratch", 8)}
+    assert len(list(isolated_cache.glob("sample_efficiency/*/curve.json"))) == 1
+
+    def no_training(*arguments, **keywords):
+        raise AssertionError("a cached run was measured again")
+
+    monkeypatch.setattr(sample_efficiency_module, "fine_tuned_accuracy", no_training)
+    assert cached_sample_efficiency(model, tokenizer, **settings) == first
+    with pytest.raises(AssertionError, match="measured again"):
+        cached_sample_efficiency(model, tokenizer, **settings, pretraining_text="another corpus\n")
 
 
 def test_the_gap_is_paired_over_seeds():

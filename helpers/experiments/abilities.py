@@ -18,6 +18,11 @@ The tests and what a model must work out to pass them:
 - pronoun: "she" or "he" for the story's hero, named 20 or more words before.
 - translation (zero-shot and one example): an English sentence into Tiny, in a format never seen, of a sentence
   pair the pretraining text does not contain.
+
+Chapter 6's instructions come from here too (instruction_pairs): TinyWorld 2's instruction documents, a kind the
+pretraining mixture never writes. A pair is held out when its instruction is none of `exclude` (the fine-tuning
+pairs) and the text it asks about (the review, the customer's message, the story) is not a pretraining document;
+a sentence to translate, and its translation, must occur nowhere in the pretraining text, as for translation_pairs.
 - word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
   before the question: few-shot prompting. The word game asks about a word several relations map ("cat":
   cats, meow or its Tiny name), so that without examples a model can only guess the relation.
@@ -208,6 +213,40 @@ def translation_pairs(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: 
             english, tiny = doc.fields["instruction"].split(" : ", 1)[1], doc.fields["response"]
             if english not in pretraining_text and tiny not in pretraining_text:
                 pairs.append((english, tiny))
+    return pairs
+
+
+INSTRUCTION_TASKS = {"translate": "translate to tiny :", "sentiment": "is this review positive or negative ?",
+              "question": "answer the question about the story .", "support": "which team should answer this message ?"}
+
+
+def asked_about(instruction: str) -> str:
+    """The text an instruction asks about, without the task's own words: what must not have been pretrained on."""
+    for words in INSTRUCTION_TASKS.values():
+        if instruction.startswith(words + " "):
+            return instruction[len(words) + 1:]
+    raise ValueError(f"not a TinyWorld 2 instruction (it starts with none of {list(INSTRUCTION_TASKS.values())}): "
+                     f"{instruction!r}")
+
+
+def instruction_pairs(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: str = "",
+                      exclude: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """n (instruction, response) pairs from TinyWorld(seed)'s instruction documents, each held out from the
+    pretraining text and from `exclude` (see the module's docstring)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive number of instructions, got {n!r}.")
+    documents = {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line}
+    taken = {instruction for instruction, _ in exclude}
+    world, pairs = TinyWorld(seed, mixture=INSTRUCTIONS), []
+    while len(pairs) < n:
+        for doc in world.documents(n - len(pairs), "instruction"):
+            instruction, response = doc.fields["instruction"], doc.fields["response"]
+            about = asked_about(instruction)
+            leaked = (about in pretraining_text or response in pretraining_text if doc.label == "translate"
+                      else normalised(about) in documents)
+            if not leaked and instruction not in taken:
+                pairs.append((instruction, response))
+                taken.add(instruction)
     return pairs
 
 

@@ -3,6 +3,7 @@ trained from scratch on the same examples (chapter 6's sample-efficiency curve).
 
     curve = sample_efficiency(model, tokenizer, sizes=(16, 64))   # {(task, start, size): [accuracy per seed]}
     gap(curve, "sentiment", 16)                                   # pretrained minus from scratch, ± its SE
+    curve = cached_sample_efficiency(model, tokenizer, sizes=(16, 64))  # the same, measured once and kept
 
 The tasks, both on held-out TinyWorld 2 documents (the test is drawn with abilities.EVALUATION_SEED and shares
 no document with the pretraining text; seed k's labelled examples come from TinyWorld(LABELLED_SEED + k), a seed
@@ -18,6 +19,10 @@ a pretrained model has already worked the answer out; the model from scratch rea
 every parameter (helpers.finetuning.GPTClassifier, a new head), STEPS steps of up to 16 examples, each start
 with the learning rate that suited it best on a small grid (LEARNING_RATES).
 
+The cache. cached_sample_efficiency keeps every run's accuracy in cache_dir("sample_efficiency", <fingerprint>)
+/ "curve.json" as soon as it is measured (an interrupted curve resumes); the fingerprint covers the settings, the
+model's weights and the pretraining text, so another model or another recipe is measured afresh.
+
 Simplified on purpose: one fixed number of steps for every size (the smallest sets are seen hundreds of times,
 the largest a couple of times); no early stopping; a few seeds, each drawing its own labelled examples.
 """
@@ -25,17 +30,22 @@ the largest a couple of times); no early stopping; a few seeds, each drawing its
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
+import json
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
 from helpers.experiments.abilities import EVALUATION_SEED, LABELLED_SEED, VERDICT_START, HeldOut, normalised
+from helpers.files import write_text_atomically
 from helpers.finetuning import ClassificationData, GPTClassifier, accuracy_and_confusion, classification_loss
 from helpers.model import GPT
+from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
 from helpers.training import TrainingConfig, train
 
@@ -47,6 +57,7 @@ LEARNING_RATES = {"pretrained": 3e-4, "from scratch": 1e-3}
 STEPS = 100
 TEST_SIZE = 400
 SIZES = (8, 16, 32, 64, 128, 256, 1000)
+CACHE_FORMAT = 1  # bump when what a run measures changes, so cached curves are measured again
 
 
 @dataclass(frozen=True)
@@ -83,11 +94,13 @@ def labelled_examples(task: str, n: int, world: TinyWorld, pretraining: set[str]
 
 
 def fine_tuned_accuracy(gpt: GPT, tokenizer, task: str, n: int, start: str, seed: int = 0,
-                        test: tuple[list[str], list[str], list[str]] | None = None) -> float:
+                        test: tuple[list[str], list[str], list[str]] | None = None, steps: int = STEPS) -> float:
     """Held-out accuracy after training a classifier on n labelled examples, from the pretrained `gpt` (a copy:
     the model passed in is never changed) or from a fresh model of its shape."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}, got {start!r}.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive number of training steps, got {steps!r}.")
     texts, labels, classes = labelled_examples(task, n, TinyWorld(LABELLED_SEED + seed))
     test = test or labelled_examples(task, TEST_SIZE, TinyWorld(EVALUATION_SEED))
     length = gpt.config.context_length
@@ -95,24 +108,61 @@ def fine_tuned_accuracy(gpt: GPT, tokenizer, task: str, n: int, start: str, seed
     test_set = ClassificationData(tokenizer, *test, max_length=length)
     torch.manual_seed(seed)
     classifier = GPTClassifier(copy.deepcopy(gpt) if start == "pretrained" else GPT(gpt.config), len(classes))
-    config = TrainingConfig(max_steps=STEPS, batch_size=min(16, n), learning_rate=LEARNING_RATES[start],
-                            warmup_steps=STEPS // 10, weight_decay=0.01, eval_every=STEPS, eval_batches=1, seed=seed)
+    config = TrainingConfig(max_steps=steps, batch_size=min(16, n), learning_rate=LEARNING_RATES[start],
+                            warmup_steps=steps // 10, weight_decay=0.01, eval_every=steps, eval_batches=1, seed=seed)
     train(classifier, train_set, train_set, config, loss_fn=classification_loss, progress=False)
     return accuracy_and_confusion(classifier, test_set)[0]
 
 
 def sample_efficiency(gpt: GPT, tokenizer, sizes: Sequence[int] = SIZES, seeds: Sequence[int] = (0, 1, 2),
-                      tasks: Sequence[str] = TASKS, pretraining_text: str = "") -> dict[tuple[str, str, int], list]:
-    """Accuracy per seed for every task, start and number of labelled examples."""
+                      tasks: Sequence[str] = TASKS, pretraining_text: str = "", steps: int = STEPS,
+                      done: dict[str, float] | None = None, save: Callable[[dict[str, float]], None] | None = None
+                      ) -> dict[tuple[str, str, int], list]:
+    """Accuracy per seed for every task, start and number of labelled examples.
+
+    `done` holds runs already measured (by run_key), which are not run again; `save` is given them after each run.
+    """
     pretraining = {normalised(line) for line in pretraining_text.split(DOCUMENT_SEPARATOR) if line}
+    done = {} if done is None else done
     curve = {}
     for task in tasks:
-        test = labelled_examples(task, TEST_SIZE, TinyWorld(EVALUATION_SEED), pretraining)
+        test = None
         for size in sizes:
             for start in STARTS:
-                curve[task, start, size] = [fine_tuned_accuracy(gpt, tokenizer, task, size, start, seed, test)
-                                            for seed in seeds]
+                for seed in seeds:
+                    key = run_key(task, start, size, seed)
+                    if key not in done:
+                        test = test or labelled_examples(task, TEST_SIZE, TinyWorld(EVALUATION_SEED), pretraining)
+                        done[key] = fine_tuned_accuracy(gpt, tokenizer, task, size, start, seed, test, steps)
+                        if save is not None:
+                            save(done)
+                curve[task, start, size] = [done[run_key(task, start, size, seed)] for seed in seeds]
     return curve
+
+
+def run_key(task: str, start: str, size: int, seed: int) -> str:
+    """One run's name in the cached results."""
+    return f"{task}/{start}/{size}/{seed}"
+
+
+def cached_sample_efficiency(gpt: GPT, tokenizer, sizes: Sequence[int] = SIZES, seeds: Sequence[int] = (0, 1, 2),
+                             tasks: Sequence[str] = TASKS, pretraining_text: str = "", steps: int = STEPS
+                             ) -> dict[tuple[str, str, int], list]:
+    """sample_efficiency, each run measured once and kept in the cache (keyed by the settings, weights and text)."""
+    settings = {"format": CACHE_FORMAT, "steps": steps, "test_size": TEST_SIZE, "learning_rates": LEARNING_RATES,
+                "config": dataclasses.asdict(gpt.config), "vocabulary": tokenizer.vocab_size}
+    weights = b"".join(value.detach().cpu().numpy().tobytes() for value in gpt.state_dict().values())
+    text = hashlib.sha256(pretraining_text.encode("utf-8")).digest()
+    path = cache_dir("sample_efficiency", cache_fingerprint(settings, weights, text)[:16]) / "curve.json"
+    try:
+        done = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        done = {}  # a damaged file: measure again
+
+    def save(runs: dict[str, float]) -> None:
+        write_text_atomically(path, json.dumps(runs, indent=1, sort_keys=True))
+
+    return sample_efficiency(gpt, tokenizer, sizes, seeds, tasks, pretraining_text, steps, done, save)
 
 
 def gap(curve: dict[tuple[str, str, int], list], task: str, size: int) -> tuple[float, float]:
