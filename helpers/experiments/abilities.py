@@ -18,15 +18,15 @@ The tests and what a model must work out to pass them:
 - pronoun: "she" or "he" for the story's hero, named 20 or more words before.
 - translation (zero-shot and one example): an English sentence into Tiny, in a format never seen, of a sentence
   pair the pretraining text does not contain.
+- word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
+  before the question: few-shot prompting. The word game asks about a word several relations map ("cat":
+  cats, meow or its Tiny name), so that without examples a model can only guess the relation.
+- support mood and intent: the agent's reply from how the customer feels and what they want.
 
 Chapter 6's instructions come from here too (instruction_pairs): TinyWorld 2's instruction documents, a kind the
 pretraining mixture never writes. A pair is held out when its instruction is none of `exclude` (the fine-tuning
 pairs) and the text it asks about (the review, the customer's message, the story) is not a pretraining document;
 a sentence to translate, and its translation, must occur nowhere in the pretraining text, as for translation_pairs.
-- word game and notes (0 and k examples): a relation, or which label means good, shown only by the examples
-  before the question: few-shot prompting. The word game asks about a word several relations map ("cat":
-  cats, meow or its Tiny name), so that without examples a model can only guess the relation.
-- support mood and intent: the agent's reply from how the customer feels and what they want.
 
 Simplified on purpose: a few hundred items per test (standard errors of 2-4 points), chosen from wordings the
 lexicon lists; a model's free-form answer is not read, only the options' probabilities or the exact target.
@@ -217,7 +217,8 @@ def translation_pairs(n: int, *, seed: int = EVALUATION_SEED, pretraining_text: 
 
 
 INSTRUCTION_TASKS = {"translate": "translate to tiny :", "sentiment": "is this review positive or negative ?",
-              "question": "answer the question about the story .", "support": "which team should answer this message ?"}
+                     "question": "answer the question about the story .",
+                     "support": "which team should answer this message ?"}
 
 
 def asked_about(instruction: str) -> str:
