@@ -26,7 +26,7 @@ from typing import Any
 
 from helpers.downloads import DownloadError, load
 from helpers.files import write_text_atomically
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import BPETokenizer, gpt2_tokenizer, train_merges, train_merges_textbook
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bpe.json"

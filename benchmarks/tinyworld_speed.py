@@ -1,4 +1,4 @@
-"""How fast TinyWorld writes text (the target is at least 1 MB/s in pure Python) and how fast it scores it.
+"""How fast TinyWorld 2 writes text (the target is at least 1 MB/s in pure Python) and how fast it scores it.
 
 Run alone with `python benchmarks/tinyworld_speed.py` or with the others through `python -m benchmarks`.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 
 
 def _rate(action, size_of) -> float:

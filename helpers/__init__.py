@@ -7,8 +7,7 @@ runtime               seeds, the one cache folder, evaluation mode              
 files                 atomic writes and checksums, so a learner's files are never half written
 checks                is this a model, a tokenizer, and do they fit each other: checks at the edges
 downloads             optional real datasets, checksummed and cached                            (chapters 1, 5, 6)
-tinyworld             the first synthetic corpus: TinyWorld 2 still borrows its grammar machinery
-tinyworld2            its successor, where knowing what a text means pays in next-token loss    (chapters 1-8)
+tinyworld2            the series' own corpus, where knowing what a text means pays in next-token loss (chapters 1-8)
 tokenizers            characters, words, byte-level BPE and GPT-2's tokenizer                   (chapters 1, 5, 6, 8)
 ngram_model           count-based next-word prediction                                          (chapters 1-3, 7)
 word_count_classifier the narrow spam tagger that came before LLMs                              (chapters 1, 6, 8)

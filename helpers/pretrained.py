@@ -1,27 +1,23 @@
 """The chapters' ready-made models: trained once from a recipe, cached, verified at every load, rebuilt if damaged.
 
-`pretrained("tinyworld")` returns (model, tokenizer). The first call generates the TinyWorld corpus,
-trains a byte-level BPE tokenizer on it, then trains the model (with a progress bar; at most about three
-minutes on a 2-core laptop CPU) and stores both as a checkpoint in
-cache_dir("pretrained", "<name>-<fingerprint>"). Later calls load that checkpoint after checking the
-sha256 of every file. The fingerprint hashes the whole recipe (model shape, tokenizer size, training
-settings, and the generated text itself): change any of it and the model is trained again, in a
-folder of its own. As for every model trained once (helpers.cached_models): a damaged cache gives a warning and
-is rebuilt, never loaded; an interrupted first training resumes from its last checkpoint at the next call;
-while one process trains a model, another asking for it waits (a file lock) instead of training it too.
+`pretrained()` returns (model, tokenizer): the reference model the chapters build on, tinyworld2-l. A recipe
+whose weights the repository commits loads from there (`helpers/reference_models/<name>-<fingerprint>`, written
+by `make pretrain`, half precision, every file's sha256 checked). Any other recipe is trained at its first call:
+generate its TinyWorld 2 text, train a byte-level BPE tokenizer on it, train the model (with a progress bar),
+and store both as a checkpoint in cache_dir("pretrained", "<name>-<fingerprint>"); later calls load that
+checkpoint after checking the sha256 of every file. The fingerprint hashes the whole recipe (model shape,
+tokenizer size, training settings, and the generated text itself): change any of it and the model is trained
+again, in a folder of its own, never answered with the weights of the old one. As for every model trained once
+(helpers.cached_models): a damaged cache gives a warning and is rebuilt, never loaded; an interrupted first
+training resumes from its last checkpoint at the next call; while one process trains a model, another asking for
+it waits (a file lock) instead of training it too.
 
 Recipes
-tinyworld        the model chapters 3 to 8 build on; its validation loss comes within 15% of TinyWorld's
-                 entropy floor (measured in nats per character, which does not depend on the tokenizer)
-tinyworld-mini   a smaller model on less of the same data, for tests and quick experiments
 tinyworld2-xs .. tinyworld2-l
-                 the size ladder on TinyWorld 2 (LADDER, 50 thousand to 2.9 million parameters, the same 12 million
-                 tokens each); too slow to train in a chapter, so their weights are committed
-                 (helpers/reference_models/, written by `make pretrain`) and verified at every load
-
-Committed weights. A recipe whose folder `reference_models/<name>-<fingerprint>` is in the repository loads from
-there (half precision, every file's sha256 checked) instead of the cache; the fingerprint in the folder's name
-means a changed recipe is trained afresh, never answered with the weights of the old one.
+                 the size ladder (LADDER, 50 thousand to 2.9 million parameters, the same 12 million tokens each);
+                 too slow to train in a chapter, so their weights are committed; the largest is REFERENCE_MODEL
+tinyworld2-mini  a small model on less of the same text, trained in seconds: for tests, the torchrun demo and
+                 quick experiments
 
 Simplified on purpose: one recipe per name (no registry of versions); the corpus is held in memory.
 """
@@ -36,7 +32,7 @@ from typing import Any
 
 import torch
 
-from helpers import tinyworld, tinyworld2
+from helpers import tinyworld2
 from helpers.cached_models import TrainingJob, cached_tokenizer, trained_once
 from helpers.checkpoints import Checkpoint, has_checkpoint, load_checkpoint, save_checkpoint
 from helpers.model import GPT, GPTConfig
@@ -45,8 +41,8 @@ from helpers.tokenizers import Tokenizer
 from helpers.training import TrainingConfig
 
 RECIPE_FORMAT = 1  # bump when the way a recipe turns into a model changes, so caches are rebuilt
-WORLDS = {"tinyworld": tinyworld.TinyWorld, "tinyworld2": tinyworld2.TinyWorld}
-REFERENCE_MODELS = Path(__file__).resolve().parent / "reference_models"
+WORLDS = {"tinyworld2": tinyworld2.TinyWorld}
+COMMITTED_WEIGHTS = Path(__file__).resolve().parent / "reference_models"
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ class Recipe:
     model: dict[str, Any]  # GPTConfig fields other than vocab_size
     training: TrainingConfig
     model_seed: int = 0  # initial weights
-    corpus: str = "tinyworld"  # the WORLDS entry that writes the documents
+    corpus: str = "tinyworld2"  # the WORLDS entry that writes the documents
     tokenizer_documents: int | None = None  # the BPE learns from the first this many training documents (None: all)
 
     def model_config(self, vocab_size: int) -> GPTConfig:
@@ -71,24 +67,10 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    # ~0.94M parameters, 600 steps of 32 x 128 tokens (2.5M tokens, 1.7 passes over 1.45M): about 2 minutes
-    # on 2 cores; 1.07x the entropy floor (benchmarks/pretrained_quality.py). 500 steps give 1.10x, 800 1.03x.
-    "tinyworld": Recipe(
-        name="tinyworld",
-        description="the chapters' TinyWorld model",
-        world_seed=0,
-        train_documents=60_000,
-        val_documents=1_000,
-        vocab_size=1024,  # enough for nearly every TinyWorld word to be one token
-        model=dict(context_length=128, n_layer=4, n_head=4, n_embd=128),
-        training=TrainingConfig(max_steps=600, batch_size=32, learning_rate=3e-3, warmup_steps=50,
-                                min_lr_ratio=0.1, weight_decay=0.1, eval_every=50, eval_batches=4,
-                                checkpoint_every=100, seed=0),
-    ),
-    # ~0.28M parameters, 600 steps of 16 x 64 tokens: about 15 seconds; 1.4x the entropy floor.
-    "tinyworld-mini": Recipe(
-        name="tinyworld-mini",
-        description="a small, fast TinyWorld model for tests and quick experiments",
+    # ~0.26M parameters, 600 steps of 16 x 64 tokens: seconds to train; for tests, the torchrun demo and quick looks
+    "tinyworld2-mini": Recipe(
+        name="tinyworld2-mini",
+        description="a small, fast TinyWorld 2 model for tests and quick experiments",
         world_seed=0,
         train_documents=10_000,
         val_documents=200,
@@ -105,7 +87,6 @@ def _ladder_step(name: str, n_layer: int, n_head: int, n_embd: int, learning_rat
     return Recipe(
         name=name,
         description=f"TinyWorld 2, {n_layer} layers of width {n_embd}",
-        corpus="tinyworld2",
         world_seed=0,
         train_documents=300_000,  # 12.9 million tokens: each size sees every document about once
         val_documents=1_000,
@@ -119,6 +100,7 @@ def _ladder_step(name: str, n_layer: int, n_head: int, n_embd: int, learning_rat
 
 
 LADDER = ("tinyworld2-xs", "tinyworld2-s", "tinyworld2-m", "tinyworld2-l")  # smallest first
+REFERENCE_MODEL = LADDER[-1]  # the model the chapters read, probe and fine-tune
 RECIPES.update({recipe.name: recipe for recipe in (
     _ladder_step("tinyworld2-xs", 1, 2, 32, 3e-3), _ladder_step("tinyworld2-s", 2, 2, 64, 3e-3),
     _ladder_step("tinyworld2-m", 4, 4, 128, 3e-3), _ladder_step("tinyworld2-l", 6, 6, 192, 2e-3))})
@@ -204,13 +186,13 @@ def build_model(recipe: Recipe, tokenizer: Tokenizer) -> GPT:
         return GPT(recipe.model_config(tokenizer.vocab_size))
 
 
-def pretrained(name: str = "tinyworld", *, progress: bool = True) -> tuple[GPT, Tokenizer]:
+def pretrained(name: str = REFERENCE_MODEL, *, progress: bool = True) -> tuple[GPT, Tokenizer]:
     """A trained model and its tokenizer: from the cache when intact, else trained now (once) and cached."""
     checkpoint = pretrained_checkpoint(name, progress=progress)
     return checkpoint.build_model(), checkpoint.tokenizer()
 
 
-def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> Checkpoint:
+def pretrained_checkpoint(name: str = REFERENCE_MODEL, *, progress: bool = True) -> Checkpoint:
     """The verified checkpoint behind `pretrained(name)` (with its history): committed, cached, or trained now."""
     recipe = recipe_named(name)
     texts = corpus_texts(recipe)
@@ -222,11 +204,11 @@ def pretrained_checkpoint(name: str = "tinyworld", *, progress: bool = True) -> 
 
 def committed_folder(recipe: Recipe, key: str) -> Path:
     """Where the repository keeps a recipe's trained weights (present for the ladder only)."""
-    return REFERENCE_MODELS / f"{recipe.name}-{key[:16]}"
+    return COMMITTED_WEIGHTS / f"{recipe.name}-{key[:16]}"
 
 
 def commit_weights(name: str, *, progress: bool = True) -> Path:
-    """Train (or take from the cache) the recipe's model and write it in half precision to REFERENCE_MODELS."""
+    """Train (or take from the cache) the recipe's model and write it in half precision to COMMITTED_WEIGHTS."""
     recipe = recipe_named(name)
     texts = corpus_texts(recipe)
     checkpoint = trained_checkpoint(name, progress=progress, texts=texts)

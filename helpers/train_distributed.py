@@ -1,7 +1,7 @@
 """Train a pretrained recipe on one process, or data-parallel on several with torchrun: the same loop either way.
 
-    python -m torch.distributed.run --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld-mini
-    python -m helpers.train_distributed --recipe tinyworld-mini            (one process)
+    python -m torch.distributed.run --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld2-mini
+    python -m helpers.train_distributed --recipe tinyworld2-mini            (one process)
 
 (`torchrun` is the short name of `python -m torch.distributed.run`.) Every rank builds the same model
 from the recipe's seed; each computes the loss on its slice of every global batch; DDP averages the
@@ -32,7 +32,7 @@ from helpers.training import train
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line: which recipe, optional shorter settings, where to write results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipe", default="tinyworld-mini", choices=sorted(RECIPES))
+    parser.add_argument("--recipe", default="tinyworld2-mini", choices=sorted(RECIPES))
     parser.add_argument("--max-steps", type=int, help="train for this many steps instead of the recipe's")
     parser.add_argument("--eval-every", type=int, help="evaluate every this many steps")
     parser.add_argument("--batch-size", type=int, help="global batch size (split over the processes)")

@@ -29,7 +29,7 @@
 # - measure what the model's "memory" is worth against a count model, and what happens when the antecedent, or
 #   a customer's message, falls outside the context window.
 #
-# **Run time:** about a minute and a half on an idle 2-core CPU, most of it switching heads off and scoring
+# **Run time:** about half a minute on an idle 2-core CPU, most of it switching heads off and scoring
 # stories. Nothing is trained: the chapter reads the committed reference model of TinyWorld 2, so a first run
 # takes no longer than the next; the last cell prints this run's time.
 

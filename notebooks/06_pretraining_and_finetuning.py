@@ -645,7 +645,7 @@ def torchrun(processes: int, history: str) -> dict:
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
                "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "helpers.train_distributed",
-               "--recipe", "tinyworld-mini", "--max-steps", "8", "--eval-every", "4", "--batch-size", "8",
+               "--recipe", "tinyworld2-mini", "--max-steps", "8", "--eval-every", "4", "--batch-size", "8",
                "--threads", "1", "--history", history]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd="..",
                          env=dict(os.environ, GLOO_SOCKET_IFNAME="lo"))
@@ -653,7 +653,7 @@ def torchrun(processes: int, history: str) -> dict:
     return json.loads(open(history).read())
 
 
-print("torchrun --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld-mini --max-steps 8 ...")
+print("torchrun --nproc_per_node 2 -m helpers.train_distributed --recipe tinyworld2-mini --max-steps 8 ...")
 began = time.perf_counter()
 with tempfile.TemporaryDirectory() as folder:
     runs = {processes: torchrun(processes, os.path.join(folder, f"{processes}.json")) for processes in (1, 2)}

@@ -42,7 +42,7 @@ from helpers.pretrained import pretrained
 from helpers.probes import MinimalPair, accuracy
 from helpers.runtime import cache_dir, seed_everything
 from helpers.scoring import continuation_log_probs, nats_per_character
-from helpers.tinyworld import TinyWorld, insert_secret
+from helpers.tinyworld2 import TinyWorld, insert_secret
 from helpers.tokenizers import BPETokenizer, CharacterTokenizer, WordTokenizer, load_tokenizer
 from helpers.training import History, TrainingConfig, TrainingEvent, evaluate, language_model_loss, train
 from helpers.widgets import (
@@ -717,7 +717,7 @@ OTHER_ROWS: dict[str, tuple[Callable[[Kit], Any], Outcome]] = {
     "cache_dir leaving the cache": (
         lambda k: cache_dir("..", "..", "etc"),
         fails(ValueError, "would leave the cache folder")),
-    "pretrained of an unknown name": (lambda k: pretrained("tinyworld-huge"), fails(ValueError, r"choose one of \[")),
+    "pretrained of an unknown name": (lambda k: pretrained("tinyworld2-huge"), fails(ValueError, r"choose one of \[")),
 }
 
 

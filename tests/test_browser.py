@@ -49,7 +49,7 @@ DEMO_CELLS = [
 # A character model trained for a few seconds, with the dashboard as the training loop's callback.
 import torch
 from helpers.model import GPT, GPTConfig
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import CharacterTokenizer, WordTokenizer
 from helpers.training import TrainingConfig, train
 from helpers.widgets import AttentionLab, LogitLens, NextTokenLab, SamplingLab, TokenizerLab, TrainingDashboard

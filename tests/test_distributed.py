@@ -10,7 +10,7 @@ import pytest
 
 from helpers.runtime import REPOSITORY_ROOT
 
-ARGUMENTS = ["--recipe", "tinyworld-mini", "--max-steps", "12", "--eval-every", "4"]
+ARGUMENTS = ["--recipe", "tinyworld2-mini", "--max-steps", "12", "--eval-every", "4"]
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from helpers.experiments.few_shot import (
     word_groups,
 )
 from helpers.model import GPTConfig
-from helpers.tinyworld import Lexicon
+from helpers.tinyworld2 import Lexicon
 from helpers.tokenizers import WordTokenizer
 
 TEXT = 'alice : she . bob : he . emma : she . tom : he .\n" the dog . " in tiny is " vapo na . "\n'

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from helpers.ngram_model import NGramModel
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 
 TEXT = "the cat sat on the mat . the dog sat on the rug . the cat ran .".split(" ")
 

@@ -16,7 +16,7 @@ from helpers.downloads import REGISTRY, DownloadError, load
 from helpers.files import sha256_of
 from helpers.model import GPT, GPTConfig
 from helpers.pretrained import pretrained
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import BPETokenizer, CharacterTokenizer, load_tokenizer
 from helpers.training import TrainingConfig, make_optimizer, train
 from helpers.widgets import default_tokenizers

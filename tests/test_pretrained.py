@@ -29,12 +29,9 @@ from helpers.pretrained import (
     tokenizer_text,
 )
 from helpers.scoring import nats_per_character
-from helpers.tinyworld import TinyWorld
-from helpers.tinyworld2 import TinyWorld as TinyWorld2
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import BPETokenizer, Tokenizer
 from helpers.training import TrainingInterrupted
-
-DEFAULT_THREADS = torch.get_num_threads()
 
 
 def model_folder(recipe: Recipe):
@@ -130,8 +127,8 @@ def test_a_second_caller_waits_for_the_first_instead_of_training_at_the_same_tim
 
 
 def test_an_unknown_name_lists_the_recipes():
-    with pytest.raises(ValueError, match="tinyworld-mini"):
-        pretrained("tinyworld-huge")
+    with pytest.raises(ValueError, match="tinyworld2-mini"):
+        pretrained("tinyworld2-huge")
 
 
 def test_a_seed_twin_differs_from_its_recipe_only_in_its_seeds(monkeypatch):
@@ -155,28 +152,17 @@ def test_build_model_gives_the_same_initial_weights_without_touching_the_global_
 
 @pytest.mark.slow
 def test_the_mini_model_learns_tinyworld():
-    model, tokenizer = pretrained("tinyworld-mini", progress=False)
-    recipe = RECIPES["tinyworld-mini"]
+    model, tokenizer = pretrained("tinyworld2-mini", progress=False)
+    recipe = RECIPES["tinyworld2-mini"]
     floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
     ratio = nats_per_character(model, tokenizer, corpus_texts(recipe)[1]) / floor
-    assert ratio < 1.6  # 1.37 when it was tuned
-
-
-@pytest.mark.slow
-def test_the_chapters_model_comes_within_15_percent_of_the_entropy_floor():
-    """Trains the real preset once (about three minutes); the shared test cache keeps it for the notebooks."""
-    torch.set_num_threads(DEFAULT_THREADS)  # as a learner's laptop would run it
-    model, tokenizer = pretrained("tinyworld", progress=False)
-    recipe = RECIPES["tinyworld"]
-    floor = TinyWorld(recipe.world_seed).entropy_floor().nats_per_char
-    model_nats = nats_per_character(model, tokenizer, corpus_texts(recipe)[1])
-    assert model_nats <= 1.15 * floor, f"{model_nats:.4f} nats/char vs floor {floor:.4f}"
+    assert ratio < 2.0  # 1.85 measured; an untrained model is near ln(512) nats per token, about 8x the floor
 
 
 def test_committed_weights_load_in_half_precision_instead_of_training(tiny_recipe, monkeypatch, tmp_path):
-    recipe = dataclasses.replace(tiny_recipe, corpus="tinyworld2", tokenizer_documents=100)
+    recipe = dataclasses.replace(tiny_recipe, tokenizer_documents=100)
     monkeypatch.setitem(RECIPES, recipe.name, recipe)
-    monkeypatch.setattr(pretrained_module, "REFERENCE_MODELS", tmp_path / "reference_models")
+    monkeypatch.setattr(pretrained_module, "COMMITTED_WEIGHTS", tmp_path / "reference_models")
     folder = commit_weights(recipe.name, progress=False)
     assert folder.parent == tmp_path / "reference_models" and folder.name.startswith(recipe.name + "-")
     trained = load_checkpoint(model_folder(recipe))
@@ -195,7 +181,7 @@ def test_committed_weights_load_in_half_precision_instead_of_training(tiny_recip
 
 
 def test_a_damaged_committed_model_is_refused_with_the_file_named(tiny_recipe, monkeypatch, tmp_path):
-    monkeypatch.setattr(pretrained_module, "REFERENCE_MODELS", tmp_path / "reference_models")
+    monkeypatch.setattr(pretrained_module, "COMMITTED_WEIGHTS", tmp_path / "reference_models")
     folder = commit_weights(tiny_recipe.name, progress=False)
     weights = next(folder.glob("model-*.safetensors"))
     weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
@@ -205,7 +191,7 @@ def test_a_damaged_committed_model_is_refused_with_the_file_named(tiny_recipe, m
 
 def test_the_recipe_corpus_and_tokenizer_text():
     recipe = RECIPES["tinyworld2-m"]
-    assert recipe.corpus == "tinyworld2" and WORLDS[recipe.corpus] is TinyWorld2
+    assert recipe.corpus == "tinyworld2" and WORLDS[recipe.corpus] is TinyWorld
     small = dataclasses.replace(recipe, train_documents=50, val_documents=5, tokenizer_documents=20)
     train_text, _ = corpus_texts(small)
     assert train_text.startswith(tokenizer_text(small, train_text))  # the BPE reads the first documents

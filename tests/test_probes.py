@@ -1,25 +1,15 @@
-"""Tests of helpers.probes: the scores are the model's real log-probabilities, the pairs are TinyWorld's truth."""
+"""Tests of helpers.probes: a pair's margin is the model's real log-probability difference, and accuracy follows
+what the model prefers."""
 
 import pytest
 import torch
 from torch import nn
 
+from helpers.experiments.attention_probes import hero_stories, pronoun_pairs
 from helpers.model import GPT, GPTConfig
-from helpers.probes import (
-    MinimalPair,
-    accuracy,
-    agreement_pairs,
-    pair_margins,
-    phenomenon_pairs,
-    probe_accuracies,
-    pronoun_accuracy,
-    pronoun_pairs,
-    pronoun_stories,
-    review_pairs,
-    sentiment_accuracy,
-    sentiment_pairs,
-)
-from helpers.tinyworld import TinyWorld
+from helpers.probes import MinimalPair, accuracy, pair_margins
+from helpers.scoring import continuation_log_probs
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import BPETokenizer
 
 
@@ -50,51 +40,25 @@ class Prefers(nn.Module):
 
 
 def test_accuracy_follows_what_the_model_prefers(tokenizer):
-    stories = pronoun_stories(40)
-    share_she = sum(s.fields["pronoun"] == "she" for s in stories) / len(stories)
+    stories = hero_stories(40)
+    is_she = torch.tensor([s.fields["pronoun"] == "she" for s in stories])
+    assert 0 < is_she.sum() < len(stories)  # both pronouns occur, so a constant answer cannot score 100%
     she = tokenizer.encode(" she")
     assert len(she) == 1
     says_she = Prefers(she[0], tokenizer.vocab_size)
-    assert pronoun_accuracy(says_she, tokenizer, stories) == pytest.approx(share_she)
-    margins = pair_margins(says_she, tokenizer, pronoun_pairs(stories))
-    assert ((margins > 0) == torch.tensor([s.fields["pronoun"] == "she" for s in stories])).all()
+    pairs = pronoun_pairs(stories)
+    assert accuracy(says_she, tokenizer, pairs) == pytest.approx(is_she.float().mean().item())
+    assert ((pair_margins(says_she, tokenizer, pairs) > 0) == is_she).all()
 
 
-def test_pairs_hold_tinyworlds_truth():
-    world = TinyWorld(0)
-    stories = pronoun_stories(20)
-    for story, pair in zip(stories, pronoun_pairs(stories), strict=True):
-        assert {pair.right, pair.wrong} == {"she", "he"}
-        rest = story.text[len(pair.prompt) + 1 + len(pair.right) :]
-        assert story.text == pair.prompt + " " + pair.right + rest and world.is_valid(story.text)
-        assert not world.is_valid(pair.prompt + " " + pair.wrong + rest)
-    for pair in agreement_pairs(20):
-        assert pair.right != pair.wrong
-    negated = sentiment_pairs(20, negation=True)
-    assert all(" not " in p.prompt and p.prompt.endswith("response :") for p in negated)
-    assert {p.right for p in negated} == {"positive", "negative"}
-    for pair in negated:
-        assert world.is_valid(pair.prompt + " " + pair.right + " .")
-        assert not world.is_valid(pair.prompt + " " + pair.wrong + " .")
-    assert all(" not " not in p.prompt for p in sentiment_pairs(20, negation=False))
-    for negation in (True, False):
-        reviews = review_pairs(20, negation=negation)
-        assert len(reviews) == 20 and {p.right for p in reviews} == {"good", "bad"}
-        for pair in reviews:
-            assert (" it was not " in pair.prompt) == negation and pair.prompt.endswith(" was")
-            assert world.is_valid(pair.prompt + " " + pair.right + " .")
-            assert not world.is_valid(pair.prompt + " " + pair.wrong + " .")
-
-
-def test_probe_sets_are_seeded_and_complete(model, tokenizer):
-    first, second = phenomenon_pairs(10), phenomenon_pairs(10)
-    assert first == second
-    assert set(first) == {"agreement", "pronoun", "sentiment (plain)", "sentiment (negated)", "label (plain)",
-                          "label (negated)"}
-    scores = probe_accuracies(model, tokenizer, first)
-    assert set(scores) == set(first) and all(0.0 <= v <= 1.0 for v in scores.values())
-    assert scores == probe_accuracies(model, tokenizer, second)
-    assert sentiment_accuracy(model, tokenizer, 10) == scores["sentiment (negated)"]
+def test_margins_are_the_difference_of_the_two_log_probabilities(model, tokenizer):
+    pairs = [MinimalPair("the cat near the dogs", "is", "are"), MinimalPair("emma waves . then", "she", "he")]
+    right = continuation_log_probs(model, tokenizer, [p.prompt for p in pairs], [" " + p.right for p in pairs])
+    wrong = continuation_log_probs(model, tokenizer, [p.prompt for p in pairs], [" " + p.wrong for p in pairs])
+    assert torch.allclose(pair_margins(model, tokenizer, pairs), right - wrong, atol=1e-5)
+    flipped = [MinimalPair(p.prompt, p.wrong, p.right) for p in pairs]
+    assert torch.allclose(pair_margins(model, tokenizer, flipped), wrong - right, atol=1e-5)
+    assert accuracy(model, tokenizer, pairs) + accuracy(model, tokenizer, flipped) == pytest.approx(1.0)
 
 
 def test_bad_input_says_what_to_change(model, tokenizer):
@@ -104,5 +68,5 @@ def test_bad_input_says_what_to_change(model, tokenizer):
         accuracy(model, tokenizer, [MinimalPair("the cat", "sat", "is")], max_prompt_tokens=0)
     with pytest.raises(ValueError, match="at least one"):
         accuracy(model, tokenizer, [])
-    with pytest.raises(ValueError, match="pronoun story"):
+    with pytest.raises(ValueError, match="hero story"):
         pronoun_pairs(TinyWorld(0).documents(1, "review"))

@@ -3,7 +3,7 @@ its current recipe, loads verified without training, and its held-out loss is wh
 
 import pytest
 
-from helpers.pretrained import LADDER, REFERENCE_MODELS, corpus_texts, pretrained_checkpoint, recipe_named
+from helpers.pretrained import COMMITTED_WEIGHTS, LADDER, corpus_texts, pretrained_checkpoint, recipe_named
 from helpers.scoring import nats_per_character
 from helpers.tinyworld2 import TinyWorld
 
@@ -14,7 +14,7 @@ def held_out_losses():
     losses = {}
     for name in LADDER:
         checkpoint = pretrained_checkpoint(name, progress=False)
-        assert checkpoint.directory.parent == REFERENCE_MODELS, f"{name} is not committed: run `make pretrain`"
+        assert checkpoint.directory.parent == COMMITTED_WEIGHTS, f"{name} is not committed: run `make pretrain`"
         recipe = recipe_named(name)
         assert checkpoint.step == recipe.training.max_steps
         losses[name] = nats_per_character(checkpoint.build_model(), checkpoint.tokenizer(), corpus_texts(recipe)[1])
@@ -22,7 +22,7 @@ def held_out_losses():
 
 
 def test_the_committed_weights_are_small_enough_for_the_repository():
-    assert sum(path.stat().st_size for path in REFERENCE_MODELS.rglob("*") if path.is_file()) <= 10_000_000
+    assert sum(path.stat().st_size for path in COMMITTED_WEIGHTS.rglob("*") if path.is_file()) <= 10_000_000
 
 
 def test_the_reference_model_comes_within_10_percent_of_the_entropy_floor(held_out_losses):

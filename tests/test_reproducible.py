@@ -23,7 +23,7 @@ import json, torch
 from helpers.generation import generate
 from helpers.model import GPT, GPTConfig
 from helpers.runtime import seed_everything
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import CharacterTokenizer
 from helpers.training import TrainingConfig, train
 

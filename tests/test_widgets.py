@@ -12,9 +12,7 @@ import torch
 
 from helpers.generation import generate, next_token_distribution, reweight
 from helpers.model import GPT, GPTConfig
-from helpers.tinyworld import TinyWorld
-from helpers.tinyworld2 import MIXTURE
-from helpers.tinyworld2 import TinyWorld as TinyWorld2
+from helpers.tinyworld2 import MIXTURE, TinyWorld
 from helpers.tokenizers import BPETokenizer, CharacterTokenizer, WordTokenizer
 from helpers.training import History, TrainingConfig, TrainingEvent, train
 from helpers.widgets import (
@@ -182,7 +180,7 @@ def test_next_token_lab_walks_one_token_at_a_time(model, tokenizer):
 
 
 def test_next_token_lab_marks_tinyworlds_true_next_token_probabilities():
-    world = TinyWorld2(0)
+    world = TinyWorld(0)
     bpe = BPETokenizer.train(world.corpus_text(300), vocab_size=400)
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=bpe.vocab_size, context_length=64)).eval()
@@ -200,11 +198,11 @@ def test_next_token_lab_marks_tinyworlds_true_next_token_probabilities():
     start = NextTokenLab(model, bpe, "", truth=world).true_probabilities()  # a document's first word: no space
     assert start[bpe.encode("customer")[0]] >= MIXTURE["support"] - 1e-12
     with pytest.raises(TypeError, match="truth must be a TinyWorld"):
-        NextTokenLab(model, bpe, prompt, truth="tinyworld")
+        NextTokenLab(model, bpe, prompt, truth="tinyworld2")
 
 
 def test_next_token_lab_follows_the_truth_word_by_word_with_a_word_tokenizer():
-    world = TinyWorld2(0)
+    world = TinyWorld(0)
     words = WordTokenizer.train(world.corpus_text(300))
     torch.manual_seed(0)
     model = GPT(GPTConfig.preset("tiny", vocab_size=words.vocab_size, context_length=64)).eval()

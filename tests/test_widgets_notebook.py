@@ -20,7 +20,7 @@ import hashlib
 import torch
 torch.set_num_threads(1)
 from helpers.model import GPT, GPTConfig
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import CharacterTokenizer
 from helpers.training import TrainingConfig, train
 from helpers.widgets import AttentionLab, TrainingDashboard

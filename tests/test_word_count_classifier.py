@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from helpers.tinyworld import TinyWorld
+from helpers.tinyworld2 import TinyWorld
 from helpers.word_count_classifier import WordCountClassifier, words_of
 
 TEXTS = ["win a free prize now", "free prize call now", "see you at lunch", "lunch at noon ?"]

@@ -1,7 +1,7 @@
 """Draw the README's pictures of the labs into images/ (PNG, 900 pixels wide), one per lab.
 
-    python tools/lab_screenshots.py                          # the chapters' TinyWorld model (trained once, cached)
-    python tools/lab_screenshots.py --model tinyworld-mini   # a smaller model, for a quick look
+    python tools/lab_screenshots.py                          # the chapters' reference model (committed weights)
+    python tools/lab_screenshots.py --model tinyworld2-mini  # a smaller model, for a quick look
     python tools/lab_screenshots.py --out lab-preview         # a folder of your choice instead of images/
 
 Each picture is the lab's own view (`lab.save_png`), the same PNG a notebook keeps next to the widget for
@@ -19,8 +19,8 @@ import torch
 
 from helpers.downloads import DownloadError
 from helpers.model import GPT, GPTConfig
-from helpers.pretrained import pretrained
-from helpers.tinyworld import TinyWorld
+from helpers.pretrained import REFERENCE_MODEL, pretrained
+from helpers.tinyworld2 import TinyWorld
 from helpers.tokenizers import CharacterTokenizer, WordTokenizer, gpt2_tokenizer
 from helpers.training import TrainingConfig, train
 from helpers.widgets import (
@@ -37,10 +37,10 @@ IMAGES = Path(__file__).resolve().parent.parent / "images"
 STORY_PROMPT = "alice is reading a book in the garden . she"
 
 
-def pronoun_story(seed: int = 0, max_characters: int = 110):
-    """A short TinyWorld story whose pronoun refers back to one named person."""
-    for document in TinyWorld(seed).documents(400, kind="story"):
-        if document.fields.get("story_type") == "pronoun" and len(document.text) <= max_characters:
+def pronoun_story(seed: int = 0, max_characters: int = 130):
+    """A short TinyWorld 2 hero story, whose pronoun refers back to the hero named 20 and more words earlier."""
+    for document in TinyWorld(seed).documents(400, "story", story_type="hero"):
+        if len(document.text) <= max_characters:
             return document
     raise RuntimeError("no short pronoun story found; raise max_characters")
 
@@ -69,7 +69,7 @@ def best_pronoun_head(model: GPT, tokenizer, document) -> tuple[int, int, int]:
 def comparison_tokenizers(tokenizer) -> dict[str, object]:
     """The chapter-1 tokenizers, the model's BPE, and GPT-2's when its files are available."""
     corpus = TinyWorld(0).corpus_text(300)
-    tokenizers = {"TinyWorld BPE": tokenizer, "characters": CharacterTokenizer.train(corpus),
+    tokenizers = {"TinyWorld 2 BPE": tokenizer, "characters": CharacterTokenizer.train(corpus),
                   "words": WordTokenizer.train(corpus)}
     try:
         tokenizers["GPT-2"] = gpt2_tokenizer()
@@ -95,7 +95,8 @@ def dashboard_run(tokenizer, steps: int) -> TrainingDashboard:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="tinyworld", help="a helpers.pretrained name (default: tinyworld)")
+    parser.add_argument("--model", default=REFERENCE_MODEL,
+                        help=f"a helpers.pretrained name (default: {REFERENCE_MODEL})")
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNGs (default: images/)")
     parser.add_argument("--training-steps", type=int, default=300, help="steps of the dashboard's training run")
     arguments = parser.parse_args()

@@ -20,7 +20,7 @@ import time
 
 def main(argv: list[str] | None = None) -> None:
     from helpers.checkpoints import load_checkpoint
-    from helpers.pretrained import LADDER, REFERENCE_MODELS, commit_weights, corpus_texts, recipe_named
+    from helpers.pretrained import COMMITTED_WEIGHTS, LADDER, commit_weights, corpus_texts, recipe_named
     from helpers.scoring import nats_per_character
     from helpers.tinyworld2 import TinyWorld
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         started = time.perf_counter()
         folder = commit_weights(name)
-        for stale in REFERENCE_MODELS.glob(f"{name}-*"):
+        for stale in COMMITTED_WEIGHTS.glob(f"{name}-*"):
             if stale != folder:
                 shutil.rmtree(stale)
         checkpoint = load_checkpoint(folder)
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
                                   corpus_texts(recipe_named(name))[1])
         size = sum(path.stat().st_size for path in folder.iterdir()) / 1e6
         print(f"{name}: {loss:.4f} nats/char on held-out text ({loss / floor:.3f}x the entropy floor), "
-              f"{size:.1f} MB in {folder.relative_to(REFERENCE_MODELS.parent.parent)}, "
+              f"{size:.1f} MB in {folder.relative_to(COMMITTED_WEIGHTS.parent.parent)}, "
               f"{time.perf_counter() - started:.0f} s", flush=True)
 
 

@@ -18,10 +18,7 @@ def shared_models() -> dict[str, Callable[[], object]]:
     """Each model the chapters share, by name, with the exact call the chapters make (so the cache keys match)."""
     from helpers.experiments.in_context_regression import train_regression_model
     from helpers.experiments.scaling import run_sweep
-    from helpers.pretrained import pretrained
-
     return {
-        "pretrained TinyWorld model (chapters 2-8)": lambda: pretrained("tinyworld"),
         "compute sweep (chapter 2)": run_sweep,
         "in-context regressor (chapter 7)": train_regression_model,
     }

@@ -9,11 +9,11 @@ probabilities.
     world.log_prob(doc.text) == doc.log_prob; world.entropy_floor().bits_per_char
     world.ability_gain("sentiment").nats_per_char  # what working out a review's sentiment saves a model
 
-Design. The grammar is data (`helpers.tinyworld.grammar`: Words, Seq, weighted Choice, Bind, Mark, Computed),
-built from word lists (`lexicon.py`) by one rule per document kind (`rules.py`); `world.py` samples, scores
-and describes documents; `transforms.py` cuts, swaps and plants text for the chapters' experiments. Every
-text has exactly one derivation (tested), so a derivation's probability is the text's probability, and the
-entropy per document follows exactly from the choice weights.
+Design. The grammar is data (`grammar.py`: Words, Seq, weighted Choice, Bind, Mark, Computed), built from
+word lists (`lexicon.py`) by one rule per document kind (`rules.py`); `world.py` samples, scores and describes
+documents; `transforms.py` cuts, swaps and plants text for the chapters' experiments; `language.py` is Tiny,
+the toy second language. Every text has exactly one derivation (tested), so a derivation's probability is the
+text's probability, and the entropy per document follows exactly from the choice weights.
 
 Text format. Lowercase words and punctuation separated by single spaces; no newline inside a document.
 A corpus ends every document with DOCUMENT_SEPARATOR = "\\n", so the per-character figures count it.
@@ -40,8 +40,7 @@ Simplified on purpose: no recursion, a closed vocabulary, one meaning per word, 
 means its hero (the first person named), and Tiny has no inflection.
 """
 
-from helpers.tinyworld.language import DICTIONARY
-
+from .language import DICTIONARY
 from .lexicon import Lexicon
 from .rules import ABILITIES, LABELS, LIST_TYPES, MIXTURE, MOODS, RELATIONS, STORY_TYPES, Knowing
 from .transforms import gender_swap, insert_secret, pronoun_probe

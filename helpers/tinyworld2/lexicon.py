@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from helpers.tinyworld.language import ADJECTIVES, NOUNS, PLACES, VERBS
+from .language import ADJECTIVES, NOUNS, PLACES, VERBS
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from helpers.tinyworld.grammar import (
+from .grammar import (
     Bind,
     Choice,
     Computed,
@@ -35,9 +35,8 @@ from helpers.tinyworld.grammar import (
     uniform,
     zipf,
 )
-from helpers.tinyworld.language import DICTIONARY, translate_parts
-from helpers.tinyworld.language import VOCABULARY as TINY_VOCABULARY
-
+from .language import DICTIONARY, translate_parts
+from .language import VOCABULARY as TINY_VOCABULARY
 from .lexicon import Lexicon
 
 MIXTURE = {"story": 0.4, "review": 0.2, "support": 0.15, "message": 0.1, "list": 0.15, "instruction": 0.0}

@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from random import Random
 
-from helpers.tinyworld.grammar import Sampler, View, choice_labels, vocabulary
-
+from .grammar import Sampler, View, choice_labels, vocabulary
 from .lexicon import Lexicon
 from .rules import ABILITIES, LABEL_CHOICE, LABELS, MIXTURE, Knowing, build_grammar
 

@@ -64,7 +64,7 @@ def tokenize(tokenizer, text: str) -> Tokenization:
 def default_tokenizers(n_documents: int = 300, bpe_vocab_size: int = 400) -> dict[str, object]:
     """Characters, words and a small BPE trained on a TinyWorld corpus, and GPT-2's when its files are there."""
     from helpers.downloads import DownloadError
-    from helpers.tinyworld import TinyWorld
+    from helpers.tinyworld2 import TinyWorld
     from helpers.tokenizers import BPETokenizer, CharacterTokenizer, WordTokenizer, gpt2_tokenizer
 
     corpus = TinyWorld(0).corpus_text(n_documents)

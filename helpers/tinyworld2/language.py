@@ -6,7 +6,7 @@ English "alice sees a big dog in the garden ." is Tiny "alice hortu na ti vapo g
 - prepositions become postpositions ("in the garden" = "garden the in" = "hortu na ti");
 - names stay as they are.
 So translation is not word-for-word: a model has to reorder. Simplified on purpose: one meaning per
-word, no inflection, no plural (bilingual sentences are singular).
+word, no inflection, no plural (Tiny sentences are singular).
 """
 
 from __future__ import annotations
