@@ -29,8 +29,8 @@
 # - use a language model as a compressor, and compare it with gzip;
 # - measure what bigger models learn, against the smaller ones and a count model.
 #
-# **Run time:** under a minute on an idle 2-core laptop CPU once the compute sweep is in the cache (the last
-# cell prints this run's time). The first run trains the sweep once, 15 small models, in about two
+# **Run time:** about a minute on an idle 2-core laptop CPU once the compute sweep is in the cache (the last
+# cell prints this run's time). The first run trains the sweep once, 15 small models, in about three
 # minutes more; the ladder's four models come with the course, so nothing else is trained.
 
 # %%
