@@ -1,10 +1,11 @@
 """Models trained once and shared through the cache: the chapters' pretrained models, chapter 2's sweep, chapter
-3's story model and chapter 7's in-context regressor all come from `trained_once`.
+3's story model, chapter 7's in-context regressor and chapter 8's small models all come from `trained_once`.
 
 trained_once     the verified checkpoint in a cache folder: loaded when it is intact and finished; otherwise
-                 trained now, on CACHED_MODEL_THREADS threads, resuming an interrupted run and rebuilding a
-                 damaged one (with a warning, never loading it). A file lock makes a second process that asks
-                 for the same model wait for the first instead of training it at the same time.
+                 trained now, on a fixed number of threads (CACHED_MODEL_THREADS unless told), resuming an
+                 interrupted run and rebuilding a damaged one (with a warning, never loading it). A file lock
+                 makes a second process that asks for the same model wait for the first instead of training it
+                 at the same time.
 cached_tokenizer the BPE tokenizer of a text, trained once and kept next to the models that read it
 
 Simplified on purpose: the lock is an advisory lock (fcntl), which Windows lacks; there, two first calls at
@@ -43,10 +44,13 @@ class TrainingJob(NamedTuple):
 
 
 def trained_once(folder: Path, config: TrainingConfig, prepare: Callable[[], TrainingJob], *, what: str,
-                 loss_fn: Callable = next_token_loss, progress: bool = True) -> Checkpoint:
+                 loss_fn: Callable = next_token_loss, progress: bool = True, threads: int | None = None,
+                 fit: Callable[[TrainingJob, Path], None] | None = None) -> Checkpoint:
     """The finished checkpoint in `folder`: from the cache when intact, else `prepare()`d and trained now (once).
 
-    `prepare` is called only when training is needed, so a warm call builds no data.
+    `prepare` is called only when training is needed, so a warm call builds no data. `fit(job, folder)` trains
+    instead of helpers.training.train when a model needs another loop (DP-SGD's): it must leave a checkpoint of
+    step config.max_steps in the folder. `threads` (None: CACHED_MODEL_THREADS) must be in the cache key.
     """
     folder = Path(folder)
     with _one_process_at_a_time(folder, progress):
@@ -62,9 +66,12 @@ def trained_once(folder: Path, config: TrainingConfig, prepare: Callable[[], Tra
         if progress:
             print(f"Training the {what} ({sum(p.numel() for p in job.model.parameters()):,} parameters) once; it is "
                   f"cached in {folder}.")
-        with cached_model_threads():
-            train(job.model, job.train_data, job.val_data, config, checkpoint_dir=folder, loss_fn=loss_fn,
-                  progress=progress, tokenizer_ref=job.tokenizer_ref)
+        with cached_model_threads(threads):
+            if fit is None:
+                train(job.model, job.train_data, job.val_data, config, checkpoint_dir=folder, loss_fn=loss_fn,
+                      progress=progress, tokenizer_ref=job.tokenizer_ref)
+            else:
+                fit(job, folder)
         return load_checkpoint(folder)
 
 

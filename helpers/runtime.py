@@ -67,26 +67,31 @@ def evaluating(model: nn.Module) -> Iterator[None]:
 # notebook kernel (torch's default threads) or a test (one thread). Float sums split over a different number of
 # threads round differently and the training drifts apart, so the cached models are always trained on this many.
 CACHED_MODEL_THREADS = 2
+# Chapter 8's small models train on one thread, as its notebook has always run them (so its numbers stay): two
+# threads gain them nothing, and on a busy machine a thread barrier made them four times slower.
+SMALL_MODEL_THREADS = 1
 
 
 @contextmanager
-def cached_model_threads() -> Iterator[None]:
-    """Train a model that will be cached on CACHED_MODEL_THREADS threads, so it is the same whoever builds it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(CACHED_MODEL_THREADS)
+def cached_model_threads(threads: int | None = None) -> Iterator[None]:
+    """Train a model that will be cached on a fixed number of threads (None: CACHED_MODEL_THREADS), so it is the
+    same whoever builds it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(CACHED_MODEL_THREADS if threads is None else threads)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
 
 
-def cache_fingerprint(settings: dict, *data: bytes) -> str:
-    """sha256 of what decides a cached model: its settings, the data it reads and the threads it trains on.
+def cache_fingerprint(settings: dict, *data: bytes, threads: int | None = None) -> str:
+    """sha256 of what decides a cached model: its settings, the data it reads and the threads it trains on
+    (None: CACHED_MODEL_THREADS).
 
-    The thread count is in the key so that a model trained another way (on another CACHED_MODEL_THREADS, or by
+    The thread count is in the key so that a model trained another way (on another number of threads, or by
     a version of the series that did not fix it) is never loaded in its place: it is trained again.
     """
-    key = {"settings": settings, "threads": CACHED_MODEL_THREADS}
+    key = {"settings": settings, "threads": CACHED_MODEL_THREADS if threads is None else threads}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode("utf-8"))
     for chunk in data:
         digest.update(hashlib.sha256(chunk).digest())

@@ -33,9 +33,11 @@
 # - write a model card from your own measurements, and write DPO's loss yourself to see which of its
 #   terms does what.
 #
-# **Run time:** a few minutes on a 2-core CPU (it trains six tiny models, one of them with differential
-# privacy, fine-tunes a classifier and preference-tunes the reference model nine times). The last cell prints
-# this run's time, on the clock and in CPU seconds: on a busy machine the first exceeds the second.
+# **Run time:** about 2½ minutes on a 2-core CPU the first time (it trains five tiny models, one of them with
+# differential privacy, fine-tunes a classifier and preference-tunes the reference model nine times), about
+# 1 minute from the second run on: the trained models are kept in the cache and loaded (a changed setting
+# trains its model again). The last cell prints this run's time, on the clock and in CPU seconds: on a busy
+# machine the first exceeds the second.
 
 # %%
 import time
@@ -51,8 +53,9 @@ import torch
 
 from helpers.experiments.abilities import AbilityResult
 from helpers.experiments.few_shot import pooled_mean
+from helpers.experiments.tiny_models import TinyRun, tiny_model
 from helpers.generation import generate
-from helpers.model import GPT, GPTConfig
+from helpers.model import GPTConfig
 from helpers.pretrained import pretrained
 from helpers.runtime import seed_everything
 from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
@@ -66,18 +69,13 @@ model, tokenizer = pretrained("tinyworld2-l", progress=False)
 print(f"reference model: {model.num_parameters():,} parameters, vocabulary {tokenizer.vocab_size} tokens")
 
 
-def train_tiny(texts, tokenizer, *, steps, context_length=64, seed=0):
-    """A tiny GPT (2 layers, 64 wide) trained from scratch for a few seconds on the given documents."""
-    text = "".join(t + DOCUMENT_SEPARATOR for t in texts)
-    train_ids, val_ids = split_ids(torch.tensor(tokenizer.encode(text)), 0.05)
-    seed_everything(seed)
-    tiny = GPT(GPTConfig.preset("tiny", vocab_size=tokenizer.vocab_size, context_length=context_length))
-    history = train(tiny, train_ids, val_ids,
-                    TrainingConfig(max_steps=steps, batch_size=16, learning_rate=1e-2, warmup_steps=20,
-                                   eval_every=steps, eval_batches=2, seed=seed), progress=False)
-    print(f"trained {steps} steps on {len(train_ids):,} tokens in {history.elapsed[-1]:.0f} s: "
-          f"validation loss {history.val_loss[-1]:.2f}")
-    return tiny
+def train_tiny(texts, tokenizer, *, steps, context_length=64, seed=0) -> TinyRun:
+    """A tiny GPT (2 layers, 64 wide) trained from scratch for a few seconds on the given documents: once, as
+    every model of this chapter; a second run loads it from the cache (a changed text or setting trains anew)."""
+    run = tiny_model(texts, tokenizer, steps=steps, context_length=context_length, seed=seed)
+    print(f"trained {steps} steps on {run.train_tokens:,} tokens in {run.history['elapsed'][-1]:.0f} s: "
+          f"validation loss {run.history['val_loss'][-1]:.2f}")
+    return run
 
 
 def mean_and_se(values) -> tuple[float, float]:
@@ -146,9 +144,9 @@ for copies in COPIES:
 # passes over it):
 
 # %%
-clock = time.perf_counter()
-remembering = train_tiny(corpus, char_tokenizer, steps=700)
-normal_ms = 1000 * (time.perf_counter() - clock) / (700 * 16)  # per training window
+remembering_run = train_tiny(corpus, char_tokenizer, steps=700)
+remembering = remembering_run.model
+normal_ms = 1000 * remembering_run.history["elapsed"][-1] / (700 * 16)  # per training window, when it trained
 
 # %% [markdown]
 # **Exposure.** Score all 10,000 candidate PINs "0 0 0 0" ... "9 9 9 9" after "alice's pin is" by the
@@ -289,7 +287,7 @@ assert extraction[64].accuracy >= 0.5 and not any(extracted[o]["constrained"] fo
 # %%
 deduplicated = deduplicate(corpus)
 print(f"{len(corpus)} documents -> {len(deduplicated)} after deduplication")
-forgetting = train_tiny(deduplicated, char_tokenizer, steps=700)
+forgetting = train_tiny(deduplicated, char_tokenizer, steps=700).model
 privacy_dedup = privacy_report(forgetting)
 means_dedup = exposure_by_copies(privacy_dedup)
 for copies, (mean, se) in means_dedup.items():
@@ -321,7 +319,7 @@ assert abs(above(means[1], means_dedup[1])) < 3
 # or not one example was in the training data changes the probability of anything the training produces by
 # at most a factor e^ε (except with probability δ). Opacus, the field's PyTorch library for it, wraps the
 # model, the optimizer and the data loader; `helpers.experiments.differential_privacy.train_private` does
-# that and trains. Here one example is one window of 64 characters; a secret that appears once sits in one
+# that and trains (`private_model` trains a fresh model so, once, and caches it). Here one example is one window of 64 characters; a secret that appears once sits in one
 # or two windows.
 #
 # We train the same tiny GPT on the same text *with* the repeats, σ = 1, C = 1, batches of 32 windows, 400
@@ -329,7 +327,7 @@ assert abs(above(means[1], means_dedup[1])) < 3
 
 # %%
 from helpers.batches import fixed_batches
-from helpers.experiments.differential_privacy import train_private
+from helpers.experiments.differential_privacy import private_model
 from helpers.training import evaluate
 from helpers.windows import TokenWindows
 
@@ -337,15 +335,15 @@ corpus_ids = torch.tensor(char_tokenizer.encode("".join(d + DOCUMENT_SEPARATOR f
 train_ids, val_ids = split_ids(corpus_ids, 0.05)  # as train_tiny splits it
 validation = fixed_batches(TokenWindows(val_ids, 64), 8, 16)
 DELTA_DP = 1e-5  # below 1 / number of windows, as DP requires
-seed_everything(0)
-private = GPT(GPTConfig.preset("tiny", vocab_size=char_tokenizer.vocab_size, context_length=64))
-dp_run = train_private(private, train_ids, steps=400, batch_size=32, noise_multiplier=1.0, max_grad_norm=1.0,
-                       delta=DELTA_DP)
+private, dp_run = private_model(train_ids, GPTConfig.preset("tiny", vocab_size=char_tokenizer.vocab_size,
+                                                              context_length=64),
+                                steps=400, batch_size=32, noise_multiplier=1.0, max_grad_norm=1.0, delta=DELTA_DP)
 privacy_dp = privacy_report(private)
 means_dp = exposure_by_copies(privacy_dp)
 losses = {"normal": evaluate(remembering, validation), "DP-SGD": evaluate(private, validation)}
 dp_ms = 1000 * dp_run.seconds / (dp_run.steps * 32)  # per window, at the expected batch of 32
-print(f"DP-SGD: epsilon = {dp_run.epsilon:.1f} at delta = {DELTA_DP:g}, {dp_run.steps} steps in {dp_run.seconds:.0f} s")
+print(f"DP-SGD: epsilon = {dp_run.epsilon:.1f} at delta = {DELTA_DP:g}, {dp_run.steps} steps in {dp_run.seconds:.0f} s "
+      f"(when it trained)")
 print(f"time per training window: normal {normal_ms:.1f} ms, DP-SGD {dp_ms:.1f} ms")
 print(f"validation loss (nats per character): normal training {losses['normal']:.2f}, DP-SGD {losses['DP-SGD']:.2f}")
 for copies in COPIES:
@@ -422,7 +420,7 @@ def bias_report(tiny):
                 p_he={name: p_he(tiny, tokenizer, name) for name, _ in professions})
 
 
-biased_model = train_tiny(stories, tokenizer, steps=300)
+biased_model = train_tiny(stories, tokenizer, steps=300).model
 skewed = bias_report(biased_model)
 n_probes = len(skewed["probabilities"])  # 12 professions x 5 contexts
 print("P(he) at a document start:", {name: round(p, 2) for name, p in skewed["p_he"].items()})
@@ -449,7 +447,7 @@ assert skewed["crows"] > 0.5 + 3 * AbilityResult(0.5, len(pairs)).se
 # pronoun. Same model, same steps:
 
 # %%
-augmented_model = train_tiny(counterfactual_augment(stories), tokenizer, steps=300)
+augmented_model = train_tiny(counterfactual_augment(stories), tokenizer, steps=300).model
 augmented = bias_report(augmented_model)
 print("P(he) at a document start:", {name: round(p, 2) for name, p in augmented["p_he"].items()})
 crows_after = AbilityResult(augmented["crows"], len(pairs))
@@ -686,12 +684,15 @@ print(f"green tokens after ' the': {int(green.sum())} of {V} (gamma = {GAMMA}); 
 #
 # TinyWorld text is predictable (often only one next word makes sense), so the watermark can only tilt the
 # few free choices and needs long texts. We generate 100 texts with the watermark and 100 without (same
-# starts, same sampling), 160 tokens each, each hundred in one batch.
+# starts, same sampling), each hundred in one batch, as long as the model's context allows: 126 tokens after a
+# start of two. (Past the context every further token would recompute the whole window of 128 tokens, for
+# the hundred texts at once: 34 more tokens would take over ten times as long as these 126.)
 
 # %%
 start_ids = [tokenizer.encode(DOCUMENT_SEPARATOR + doc.text)[:2] for doc in TinyWorld(11).documents(100)]
-marked = generate_watermarked_batch(model, start_ids, 160, delta=DELTA, seed=0)
-plain = generate_watermarked_batch(model, start_ids, 160, delta=0.0, seed=0)
+NEW_TOKENS = model.config.context_length - len(start_ids[0])  # 126: start and text fill the context
+marked = generate_watermarked_batch(model, start_ids, NEW_TOKENS, delta=DELTA, seed=0)
+plain = generate_watermarked_batch(model, start_ids, NEW_TOKENS, delta=0.0, seed=0)
 
 
 def green_marked(ids: list[int], shown: int = 30) -> str:
@@ -715,17 +716,17 @@ false_positive_rate = sum(z > THRESHOLD for z in z_plain) / len(z_plain)
 detection_se = math.sqrt(detection_rate * (1 - detection_rate) / len(z_marked))
 print(f"detected {detection_rate:.0%} ± {detection_se:.0%} of {len(z_marked)} watermarked texts; false positives "
       f"{false_positive_rate:.0%} of {len(z_plain)} plain texts (threshold z > {THRESHOLD})")
-mean_marked, mean_plain = sum(z_marked) / len(z_marked), sum(z_plain) / len(z_plain)
-print(f"mean z: watermarked {mean_marked:.1f}, plain {mean_plain:.1f}")
+(mean_marked, se_marked), (mean_plain, se_plain) = mean_and_se(z_marked), mean_and_se(z_plain)
+print(f"mean z: watermarked {mean_marked:.1f} ± {se_marked:.1f}, plain {mean_plain:.1f} ± {se_plain:.1f}")
 assert detection_rate - false_positive_rate > 3 * detection_se and false_positive_rate <= 0.05
-assert mean_marked > mean_plain + 2
+assert mean_marked - mean_plain > 3 * math.hypot(se_marked, se_plain)
 
 # %% [markdown]
 # How long must a text be? The evidence grows with the number of tokens: z grows like √T. We cut each
 # text after its first T tokens and measure the detection rate for each length.
 
 # %%
-lengths = [16, 32, 64, 96, 128, 160]
+lengths = [16, 32, 64, 96, NEW_TOKENS]
 rate_marked, rate_plain = [], []
 for T in lengths:
     rate_marked.append(sum(detect(s + m[:T], V).z > THRESHOLD for s, m in zip(start_ids, marked, strict=True)) / len(marked))
@@ -780,7 +781,7 @@ card = f"""# Model card: TinyWorld 2 tiny GPTs and safety filter (chapter 8)
 - **Safety filter:** fine-tuned head; false positives {false_positive:.1%}, false negatives {false_negative:.1%}
   on {len(test_texts)} held-out TinyWorld 2 messages; {fp_new:.0%} and {fn_new:.0%} on {len(new_texts)}
   hand-written ones.
-- **Watermark:** gamma {GAMMA}, delta {DELTA}; {detection_rate:.0%} of 160-token texts detected at z > {THRESHOLD:g},
+- **Watermark:** gamma {GAMMA}, delta {DELTA}; {detection_rate:.0%} of {NEW_TOKENS}-token texts detected at z > {THRESHOLD:g},
   {false_positive_rate:.0%} false positives.
 """
 print(card)
@@ -811,7 +812,7 @@ from collections import defaultdict
 
 import torch.nn.functional as F
 
-from helpers.experiments.preference_tuning import PreferenceData, dpo_loss, dpo_train, preference_margins
+from helpers.experiments.preference_tuning import PreferenceData, dpo_loss, dpo_tuned, preference_margins
 from helpers.generation import generate_ids
 
 
@@ -894,12 +895,12 @@ VARIANTS = {"supervised term only": dict(chosen_weight=1.0, dpo_weight=0.0),
             "DPO term only": dict(chosen_weight=0.0, dpo_weight=1.0),
             "both": dict(chosen_weight=1.0, dpo_weight=1.0)}
 SEEDS = (0, 1, 2)
+preferences = PreferenceData(model, tokenizer, triples)  # the reference's scores, computed once for every run
 ablation = defaultdict(list)  # variant -> one dict per seed
 for variant, weights in VARIANTS.items():
     for seed in SEEDS:
-        tuned = copy.deepcopy(model)
-        dpo_train(tuned, tokenizer, triples, steps=20, batch_size=8, learning_rate=2e-4, beta=0.1, seed=seed,
-                  **weights)
+        tuned = dpo_tuned(model, tokenizer, preferences, steps=20, batch_size=8, learning_rate=2e-4, beta=0.1,
+                          seed=seed, **weights)  # a tuned copy of the reference, trained once and then cached
         margins = preference_margins(tuned, tokenizer, held_out_pairs)  # (N,)
         readings = sampled_reviews(tuned)
         ablation[variant].append(dict(dpo_term=float(my_dpo_loss(margins, 0.0, 0.0, 0.0)),  # the margin is all it needs
@@ -958,7 +959,7 @@ assert min(run["margin"][0] for run in ablation["DPO term only"]) > max(run["mar
 # - **Transparency.** The logit lens and the attention view point at one head for the biased "he"; switching
 #   it off lowers the stereotyped pronoun's probability by 0.21 ± 0.02 over 60 probes, any other head by
 #   0.004 ± 0.004, and a second head that looks at "doctor" just as hard turns out not to matter. A
-#   green-list watermark is detectable from the text alone: 35 ± 5% of 100 160-token texts pass z > 3 on
+#   green-list watermark is detectable from the text alone: 30 ± 5% of 100 126-token texts pass z > 3 on
 #   predictable TinyWorld 2 text, against none of 100 plain texts.
 # - **Preference tuning.** The DPO loss, written in a few lines, equals `helpers`'. Its term alone widened the
 #   held-out margin to 34.5 nats and broke the text (96% invalid); the supervised term moved the share of
@@ -1037,10 +1038,10 @@ Markdown("| claim | result | compared with |\n|---|---|---|\n" + "\n".join(f"| {
 #
 # <details><summary>Solutions</summary>
 #
-# 1. `remembering = train_tiny(corpus, char_tokenizer, steps=350)`, then rerun the exposure and extraction
+# 1. `remembering = train_tiny(corpus, char_tokenizer, steps=350).model`, then rerun the exposure and extraction
 #    cells. Fewer passes give the model fewer chances to memorise: the whole curve sinks, the 16-copy point
 #    towards the controls, and fewer 64-copy PINs come out verbatim.
-# 2. `train_private(..., noise_multiplier=0.6)`: less noise buys a weaker guarantee (ε about 15 instead of
+# 2. `private_model(..., noise_multiplier=0.6)`: less noise buys a weaker guarantee (ε about 15 instead of
 #    about 4) and a slightly better model; the 64-copy exposure stays far below normal training's, because
 #    the model still learns little at this batch size.
 # 3. Regenerate `marked` with `delta=1.0` and rerun the length sweep: fewer texts pass z > 3 at each length,

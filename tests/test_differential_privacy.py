@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from helpers.experiments.differential_privacy import train_private
+from helpers.experiments import differential_privacy
+from helpers.experiments.differential_privacy import private_model, train_private
 from helpers.model import GPT, GPTConfig
 
 
@@ -46,3 +47,23 @@ def test_bad_settings_are_refused(options, message):
     settings = dict(steps=3, batch_size=8) | options
     with pytest.raises(ValueError, match=message):
         train_private(tiny_model(), IDS, **settings)
+
+
+def test_a_private_model_trains_once_and_a_changed_setting_trains_again(isolated_cache, monkeypatch):
+    config = GPTConfig.preset("tiny", vocab_size=12, context_length=16)
+    model, run = private_model(IDS, config, steps=4, batch_size=8, delta=1e-4)
+    assert run.steps == len(run.losses) == 4 and run.epsilon > 0 and run.delta == 1e-4
+    fresh = tiny_model()  # the same seed and steps, trained here: the cached model is that model
+    direct = train_private(fresh, IDS, steps=4, batch_size=8, delta=1e-4)
+    assert direct.losses == run.losses and direct.epsilon == run.epsilon
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values(), strict=True))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached model must not be trained again")
+
+    monkeypatch.setattr(differential_privacy, "train_private", no_training)
+    again, run_again = private_model(IDS, config, steps=4, batch_size=8, delta=1e-4)
+    assert run_again == run and not again.training
+    with pytest.raises(AssertionError, match="must not be trained"):
+        private_model(IDS, config, steps=4, batch_size=8, delta=1e-4, noise_multiplier=2.0)
+    assert len(list(isolated_cache.rglob("checkpoint.json"))) == 1

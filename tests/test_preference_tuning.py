@@ -1,15 +1,18 @@
 """DPO: the loss is log 2 at the reference, and tuning with helpers.training.train prefers the chosen."""
 
+import copy
 import math
 
 import pytest
 import torch
 
+import helpers.cached_models as cached_models
 from helpers.experiments.preference_tuning import (
     DPOLoss,
     PreferenceData,
     dpo_loss,
     dpo_train,
+    dpo_tuned,
     preference_margins,
 )
 from helpers.model import GPT, GPTConfig
@@ -71,3 +74,27 @@ def test_dpo_train_needs_a_term_to_train_on():
     with pytest.raises(ValueError, match="not both 0"):
         dpo_train(tiny_model(tokenizer), tokenizer, [("\nit was", " good .", " bad .")], chosen_weight=0.0,
                   dpo_weight=0.0)
+
+
+def test_a_dpo_tuned_model_is_trained_once_then_loaded_and_a_changed_setting_retrains(isolated_cache, monkeypatch):
+    tokenizer = CharacterTokenizer.train("it was good bad .\n")
+    reference = tiny_model(tokenizer)
+    data = PreferenceData(reference, tokenizer, [("\nit was", " good .", " bad .")] * 4)
+    settings = dict(steps=5, batch_size=4, learning_rate=3e-3, beta=0.5)
+    tuned = dpo_tuned(reference, tokenizer, data, **settings)
+    in_place = copy.deepcopy(reference)
+    dpo_train(in_place, tokenizer, data, **settings)  # scored data is not scored again, and gives the same model
+    assert all(torch.equal(a, b) for a, b in zip(in_place.state_dict().values(), tuned.state_dict().values(),
+                                                 strict=True))
+    assert float(preference_margins(tuned, tokenizer, data).min()) > 0
+    assert preference_margins(reference, tokenizer, data).abs().max() < 1e-5  # the reference is left as it was
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached model must not be trained again")
+
+    monkeypatch.setattr(cached_models, "train", no_training)
+    again = dpo_tuned(reference, tokenizer, data, **settings)
+    assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), tuned.state_dict().values(), strict=True))
+    with pytest.raises(AssertionError, match="must not be trained"):
+        dpo_tuned(reference, tokenizer, data, **settings, chosen_weight=1.0)
+    assert len(list(isolated_cache.rglob("checkpoint.json"))) == 1

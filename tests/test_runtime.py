@@ -7,6 +7,7 @@ import torch
 from helpers import runtime
 from helpers.runtime import (
     CACHED_MODEL_THREADS,
+    SMALL_MODEL_THREADS,
     cache_dir,
     cache_fingerprint,
     cached_model_threads,
@@ -47,6 +48,9 @@ def test_cached_models_train_on_a_fixed_number_of_threads_and_the_setting_comes_
     with pytest.raises(RuntimeError), cached_model_threads():
         raise RuntimeError("an interrupted training")
     assert torch.get_num_threads() == before
+    with cached_model_threads(SMALL_MODEL_THREADS):
+        assert torch.get_num_threads() == SMALL_MODEL_THREADS
+    assert torch.get_num_threads() == before
 
 
 def test_a_cached_model_is_keyed_by_its_settings_its_data_and_the_threads_it_trains_on(monkeypatch):
@@ -55,5 +59,7 @@ def test_a_cached_model_is_keyed_by_its_settings_its_data_and_the_threads_it_tra
     assert cache_fingerprint({"steps": 11}, b"text") != key
     assert cache_fingerprint({"steps": 10}, b"text!") != key
     assert cache_fingerprint({"steps": 10}, b"te", b"xt") != key  # the data's pieces, not just their bytes
+    assert cache_fingerprint({"steps": 10}, b"text", threads=CACHED_MODEL_THREADS) == key
+    assert cache_fingerprint({"steps": 10}, b"text", threads=CACHED_MODEL_THREADS + 1) != key
     monkeypatch.setattr(runtime, "CACHED_MODEL_THREADS", CACHED_MODEL_THREADS + 1)
     assert cache_fingerprint({"steps": 10}, b"text") != key  # trained another way: trained again, never loaded

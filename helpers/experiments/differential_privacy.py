@@ -10,6 +10,8 @@ delta) when one example is added or removed.
 
 - `train_private(model, ids, ...)`: train a GPT in place with Opacus on windows of `ids`; return a
   `PrivateRun` with epsilon, the losses and the time it took.
+- `private_model(ids, config, ...)`: a fresh GPT of that config trained so, once: helpers.cached_models caches
+  it (with its PrivateRun) under a fingerprint of the ids, the config and every setting; later calls load it.
 
 Here an example is one window of `context_length` tokens (the windows do not overlap), so epsilon protects
 one window. A secret written into k windows is protected as a group of k, with a guarantee k times weaker
@@ -24,13 +26,21 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
+from helpers.cached_models import TrainingJob, trained_once
+from helpers.checkpoints import save_checkpoint
+from helpers.model import GPT, GPTConfig
+from helpers.runtime import SMALL_MODEL_THREADS, cache_dir, cache_fingerprint, seed_everything
+from helpers.training import TrainingConfig
 from helpers.windows import TokenWindows
+
+CACHE_FORMAT = 1  # bump when train_private changes what it trains, so cached private models are trained again
 
 
 @dataclass(frozen=True)
@@ -92,3 +102,36 @@ def train_private(model: nn.Module, ids: torch.Tensor, *, steps: int, batch_size
     model.zero_grad(set_to_none=True)
     model.eval()
     return PrivateRun(engine.get_epsilon(delta), delta, losses, len(losses), seconds)
+
+
+def private_model(ids: torch.Tensor, config: GPTConfig, *, steps: int, batch_size: int = 64,
+                  learning_rate: float = 1e-2, noise_multiplier: float = 1.0, max_grad_norm: float = 1.0,
+                  delta: float = 1e-5, seed: int = 0, progress: bool = False) -> tuple[GPT, PrivateRun]:
+    """A GPT(config) seeded with `seed` and trained by `train_private` on `ids`, trained once and then loaded.
+
+    The PrivateRun comes from the training run (its seconds are that run's, not this call's).
+    """
+    _check(noise_multiplier, max_grad_norm, delta, steps)
+    settings = dict(steps=steps, batch_size=batch_size, learning_rate=learning_rate, noise_multiplier=noise_multiplier,
+                    max_grad_norm=max_grad_norm, delta=delta, seed=seed)
+    ids = torch.as_tensor(ids, dtype=torch.long)  # (N,)
+    key = cache_fingerprint({"format": CACHE_FORMAT, "model": config.to_dict(), "private": settings},
+                            ids.numpy().tobytes(), threads=SMALL_MODEL_THREADS)
+    # What the checkpoint records as its training (AdamW at a fixed rate); trained_once reads max_steps from it.
+    training = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate, warmup_steps=0,
+                              min_lr_ratio=1.0, weight_decay=0.0, grad_clip=None, seed=seed)
+
+    def prepare() -> TrainingJob:
+        seed_everything(seed)  # the initial weights
+        return TrainingJob(GPT(config), ids, None)
+
+    def fit(job: TrainingJob, folder: Path) -> None:
+        run = train_private(job.model, job.train_data, **settings)
+        history = {"loss": run.losses, "epsilon": [run.epsilon], "seconds": [run.seconds]}
+        save_checkpoint(folder, job.model, step=run.steps, history=history, training_config=training)
+
+    checkpoint = trained_once(cache_dir("private_models", key[:16]), training, prepare, what="DP-SGD model",
+                              progress=progress, threads=SMALL_MODEL_THREADS, fit=fit)
+    history = checkpoint.history
+    run = PrivateRun(history["epsilon"][0], delta, history["loss"], checkpoint.step, history["seconds"][0])
+    return checkpoint.build_model(), run

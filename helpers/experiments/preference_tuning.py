@@ -15,7 +15,10 @@ its loss function.
 - `DPOLoss`: the `loss_fn` that scores a batch of triples with the model being tuned (`helpers.scoring`):
   dpo_weight x DPO's loss + chosen_weight x the chosen continuations' negative log-likelihood (the
   supervised term), so that either term can be switched off to see what the other does alone.
-- `dpo_train(model, tokenizer, triples, ...)`: tune `model` in place; return its History.
+- `dpo_train(model, tokenizer, triples, ...)`: tune `model` in place; return its History. Triples already
+  scored by the model (PreferenceData) are not scored again.
+- `dpo_tuned(reference, tokenizer, data, ...)`: a tuned copy of the reference, trained once and cached
+  (helpers.cached_models) under a fingerprint of the reference's weights, the pairs and every setting.
 - `preference_margins(model, data)`: each pair's margin (log pi - log ref of the chosen, minus the same for
   the rejected) on held-out PreferenceData: above 0 where the model moved towards the preference.
 
@@ -24,6 +27,8 @@ Simplified on purpose: whole-model updates with AdamW at a fixed learning rate, 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,8 +37,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from helpers.cached_models import TrainingJob, trained_once
+from helpers.model import GPT
+from helpers.runtime import SMALL_MODEL_THREADS, cache_dir, cache_fingerprint
 from helpers.scoring import continuation_log_probs, encode_continuations, token_scores
 from helpers.training import History, TrainingConfig, train
+
+CACHE_FORMAT = 1  # bump when DPO's training changes in a way its settings do not show, so tuned models are redone
 
 
 def dpo_loss(chosen: torch.Tensor, rejected: torch.Tensor, reference_chosen: torch.Tensor,
@@ -91,23 +101,51 @@ class DPOLoss:
         return token_scores(model, contexts, ids).log_prob  # (B,), with gradients
 
 
-def dpo_train(model: nn.Module, tokenizer, triples: Sequence[tuple[str, str, str]], *, steps: int = 40,
-              batch_size: int = 16, learning_rate: float = 1e-4, beta: float = 0.1, chosen_weight: float = 0.0,
-              dpo_weight: float = 1.0, seed: int = 0) -> History:
+def dpo_train(model: nn.Module, tokenizer, triples: Sequence[tuple[str, str, str]] | PreferenceData, *,
+              steps: int = 40, batch_size: int = 16, learning_rate: float = 1e-4, beta: float = 0.1,
+              chosen_weight: float = 0.0, dpo_weight: float = 1.0, seed: int = 0) -> History:
     """Tune `model` in place on (prompt, chosen, rejected) triples with DPO; return the training History.
 
-    The model as it is now is the reference. The History holds the loss on a fixed batch of the triples
-    before the first step and after the last (train_loss).
+    The model as it is now is the reference: PreferenceData given instead of triples must have been scored by
+    it. The History holds the loss on a fixed batch of the triples before the first step and after the last.
     """
+    data = triples if isinstance(triples, PreferenceData) else PreferenceData(model, tokenizer, triples)
+    settings, loss = _dpo_settings(tokenizer, model, steps, batch_size, learning_rate, beta, chosen_weight,
+                                   dpo_weight, seed)
+    return train(model, data, data, settings, loss_fn=loss, progress=False)
+
+
+def dpo_tuned(reference: GPT, tokenizer, data: PreferenceData, *, steps: int = 40, batch_size: int = 16,
+              learning_rate: float = 1e-4, beta: float = 0.1, chosen_weight: float = 0.0, dpo_weight: float = 1.0,
+              seed: int = 0, progress: bool = False) -> GPT:
+    """A copy of `reference` tuned by `dpo_train` on `data` (scored by the reference), trained once and then loaded.
+
+    The cache key covers the reference's weights, the pairs with their reference scores and every setting.
+    """
+    settings, loss = _dpo_settings(tokenizer, reference, steps, batch_size, learning_rate, beta, chosen_weight,
+                                   dpo_weight, seed)
+    weights = b"".join(value.detach().cpu().numpy().tobytes() for value in reference.state_dict().values())
+    pairs = "\0".join(data.prompts + data.chosen + data.rejected).encode("utf-8")
+    scores = torch.cat([data.reference_chosen, data.reference_rejected]).numpy().tobytes()
+    key = cache_fingerprint({"format": CACHE_FORMAT, "model": reference.config.to_dict(),
+                             "training": dataclasses.asdict(settings), "beta": beta, "chosen_weight": chosen_weight,
+                             "dpo_weight": dpo_weight}, weights, pairs, scores, threads=SMALL_MODEL_THREADS)
+    checkpoint = trained_once(cache_dir("dpo_models", key[:16]), settings,
+                              lambda: TrainingJob(copy.deepcopy(reference), data, data), what="DPO-tuned model",
+                              loss_fn=loss, progress=progress, threads=SMALL_MODEL_THREADS)
+    return checkpoint.build_model()
+
+
+def _dpo_settings(tokenizer, model: nn.Module, steps: int, batch_size: int, learning_rate: float, beta: float,
+                  chosen_weight: float, dpo_weight: float, seed: int) -> tuple[TrainingConfig, DPOLoss]:
+    """dpo_train's training settings and loss, checked."""
     if dpo_weight < 0 or chosen_weight < 0 or dpo_weight == chosen_weight == 0:
         raise ValueError(f"dpo_weight and chosen_weight must be >= 0 and not both 0, got {dpo_weight!r} and "
                          f"{chosen_weight!r}.")
-    data = PreferenceData(model, tokenizer, triples)
     settings = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate, warmup_steps=0,
                               min_lr_ratio=1.0, weight_decay=0.0, grad_clip=None, betas=(0.9, 0.999),
                               eval_every=steps, eval_batches=1, seed=seed)
-    loss = DPOLoss(tokenizer, model.config.context_length, beta, chosen_weight, dpo_weight)
-    return train(model, data, data, settings, loss_fn=loss, progress=False)
+    return settings, DPOLoss(tokenizer, model.config.context_length, beta, chosen_weight, dpo_weight)
 
 
 def preference_margins(model: nn.Module, tokenizer, data: PreferenceData) -> torch.Tensor:
