@@ -27,7 +27,7 @@
 #   from a model that does not know;
 # - build a support bot whose replies depend on what the customer wants and how they feel, and score it.
 #
-# **Run time:** about a minute and a half on an idle 2-core laptop CPU. The models' weights come with the course, so
+# **Run time:** about two minutes on an idle 2-core laptop CPU. The models' weights come with the course, so
 # nothing is trained here; the last cell prints this run's time.
 
 # %%
