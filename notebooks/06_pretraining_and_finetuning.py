@@ -35,7 +35,7 @@
 #
 # ![Pretraining, classification fine-tuning with a new head on the last token, and instruction fine-tuning with the loss on the response only](../images/ch6-pretraining-to-fine-tuning.png)
 #
-# **Run time:** about 4 minutes on an idle 2-core laptop CPU the first time (two of them measuring section 2's curve, which is then kept in the cache), under 3 minutes after that; the reference model's weights come with the repository. The last cell prints this run's time.
+# **Run time:** about 6 minutes on an idle 2-core laptop CPU the first time (two of them measuring section 2's curve, two pretraining section 3's model, both then kept in the cache), under 4 minutes after that; the reference model's weights come with the repository. The last cell prints this run's time.
 
 # %%
 import time
@@ -284,23 +284,30 @@ if sms is not None:
 
 # %% [markdown]
 # Then next-token pretraining, the same `train` as every chapter's, on a warmup-then-cosine learning-rate
-# schedule (drawn below), with a `TrainingDashboard` showing the losses and a sample as it learns:
+# schedule (drawn below). About 5,000 messages are little text for a model, so it reads them many times over
+# (many *epochs*): dropout (10% of the activations zeroed at random while training) keeps it from memorising them.
+# It takes a few minutes, so it is trained once and kept in the cache (`trained_once`, keyed by the settings and
+# the text), as every chapter's pretrained model is; later runs load it.
 
 # %%
+from helpers.experiments.sample_efficiency import cached_pretraining
 from helpers.model import GPTConfig
-from helpers.training import learning_rate_at
+from helpers.training import History, TrainingEvent, learning_rate_at
 from helpers.widgets import TrainingDashboard
 from helpers.windows import split_ids
 
-SMS_LAYERS, SMS_WIDTH, SMS_PRETRAIN_STEPS = 4, 128, 300  # 0.9M parameters; 300 steps of 32 x 64 tokens
+SMS_LAYERS, SMS_WIDTH, SMS_CONTEXT, SMS_DROPOUT = 4, 128, 64, 0.1  # 0.9M parameters
+SMS_PRETRAIN_STEPS = 800  # of 32 x 64 tokens
 if sms is not None:
     sms_ids = torch.tensor(sms_tokenizer.encode(sms_text))  # (N,)
     sms_train_ids, sms_val_ids = split_ids(sms_ids, validation_fraction=0.05)
-    sms_config = GPTConfig(vocab_size=sms_tokenizer.vocab_size, context_length=64, n_layer=SMS_LAYERS, n_head=4,
-                           n_embd=SMS_WIDTH)
+    sms_config = GPTConfig(vocab_size=sms_tokenizer.vocab_size, context_length=SMS_CONTEXT, n_layer=SMS_LAYERS,
+                           n_head=4, n_embd=SMS_WIDTH, dropout=SMS_DROPOUT)
     pretrain_config = TrainingConfig(max_steps=SMS_PRETRAIN_STEPS, batch_size=32, learning_rate=3e-3,
-                                     warmup_steps=SMS_PRETRAIN_STEPS // 10, eval_every=SMS_PRETRAIN_STEPS // 5,
-                                     eval_batches=4, seed=0)
+                                     warmup_steps=SMS_PRETRAIN_STEPS // 10, eval_every=SMS_PRETRAIN_STEPS // 10,
+                                     eval_batches=8, seed=0)
+    epochs = SMS_PRETRAIN_STEPS * 32 * SMS_CONTEXT / len(sms_train_ids)
+    print(f"{len(sms_ids):,} tokens; {SMS_PRETRAIN_STEPS} steps read the training tokens {epochs:.0f} times over")
     steps = range(pretrain_config.max_steps)
     plt.figure(figsize=(5, 2.2), dpi=80)
     plt.plot(steps, [learning_rate_at(s, pretrain_config) for s in steps])
@@ -312,18 +319,21 @@ if sms is not None:
 
 # %%
 if sms is not None:
-    torch.manual_seed(0)
-    sms_model = GPT(sms_config)
-    dashboard = TrainingDashboard(sms_tokenizer, prompt="Free", sample_every=SMS_PRETRAIN_STEPS // 2,
-                                  max_new_tokens=30)
     began = time.perf_counter()
-    sms_history = train(sms_model, sms_train_ids, sms_val_ids, pretrain_config, callbacks=[dashboard],
-                        progress=False)
-    pretrain_seconds = time.perf_counter() - began
+    checkpoint = cached_pretraining(sms_config, pretrain_config, sms_text, sms_tokenizer, sms_train_ids, sms_val_ids)
+    sms_model, sms_history = checkpoint.build_model(), History.from_dict(checkpoint.history)
+    # the dashboard replays the run's evaluations; at the last one it also writes a sample from the trained model
+    dashboard = TrainingDashboard(sms_tokenizer, prompt="Free", sample_every=SMS_PRETRAIN_STEPS, max_new_tokens=30)
+    for step, train_loss, val_loss in zip(sms_history.step[:-1], sms_history.train_loss[:-1],
+                                          sms_history.val_loss[:-1], strict=True):
+        dashboard.record(step, train_loss, val_loss, SMS_PRETRAIN_STEPS)
+    dashboard(TrainingEvent(SMS_PRETRAIN_STEPS, SMS_PRETRAIN_STEPS, {"train_loss": sms_history.train_loss[-1],
+                                                                     "val_loss": sms_history.val_loss[-1]},
+                            sms_model, sms_history))
     counts = torch.bincount(sms_train_ids, minlength=sms_tokenizer.vocab_size) + 1  # token frequencies, smoothed
     unigram = float(-(counts / counts.sum()).log()[sms_val_ids].mean())  # knowing only how common each token is
-    print(f"{sms_model.num_parameters():,} parameters, {len(sms_ids):,} tokens; {pretrain_config.max_steps} steps "
-          f"in {pretrain_seconds:.0f} s: validation loss {sms_history.val_loss[0]:.2f} -> "
+    print(f"{sms_model.num_parameters():,} parameters, {SMS_PRETRAIN_STEPS} steps ({time.perf_counter() - began:.0f} s "
+          f"in this run, next to nothing when the cache holds it): validation loss {sms_history.val_loss[0]:.2f} -> "
           f"{sms_history.val_loss[-1]:.2f} nats per token (token frequencies alone: {unigram:.2f})")
     assert sms_history.val_loss[-1] < unigram - 0.5
 dashboard if sms is not None else None
@@ -334,51 +344,64 @@ dashboard if sms is not None else None
 # Now a two-class head on the last token of each message, every weight trained, on the labelled training set:
 # once starting from the model pretrained above, once from random weights (the same architecture, the same
 # steps; each start at the learning rate that suited it on the validation set). Messages longer than the
-# model's 64-token context are cut at 64 tokens.
+# model's 64-token context are cut at 64 tokens. Each start is fine-tuned with three seeds (the head's first
+# weights, the dropout and the order of the batches differ); we score each test message by its share of right
+# answers over the seeds.
 
 # %%
-from helpers.finetuning import add_lora, set_trainable, trainable_parameters
+from helpers.experiments.sample_efficiency import mean_and_se, paired_difference, per_item_scores
+from helpers.finetuning import add_lora, predict, set_trainable, trainable_parameters
 
-SMS_FINE_TUNE_STEPS = 100  # about three passes over the 1,094 labelled messages
+SMS_FINE_TUNE_STEPS, SMS_SEEDS = 100, (0, 1, 2)  # 100 steps of 32: about three passes over the 906 labelled messages
 SMS_LEARNING_RATES = {"pretrained": 1e-3, "from scratch": 1e-3}  # the better of 3e-4 and 1e-3 on validation
 
 
 def fine_tune_sms(start: str, data: dict, *, learning_rate: float, steps: int = SMS_FINE_TUNE_STEPS,
-                  batch_size: int = 32) -> dict:
-    """A spam classifier trained one way: its validation and test accuracy, test confusion, trainable count, time."""
-    torch.manual_seed(0)
+                  batch_size: int = 32, seed: int = 0) -> dict:
+    """A spam classifier trained one way: its validation and test accuracy, test confusion and per-message
+    correctness, trainable count, time."""
+    torch.manual_seed(seed)
     classifier = GPTClassifier(GPT(sms_config) if start == "from scratch" else copy.deepcopy(sms_model), 2)
     trainable = add_lora(classifier, rank=4, alpha=8.0) if start == "LoRA" else set_trainable(classifier, "all")
-    config = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate, warmup_steps=steps // 10,
-                            weight_decay=0.0, eval_every=steps, eval_batches=1, seed=0)
+    config = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate,
+                            warmup_steps=steps // 10, weight_decay=0.0, eval_every=steps, eval_batches=1, seed=seed)
     began = time.perf_counter()
     train(classifier, data["train"], data["validation"], config, loss_fn=classification_loss, progress=False)
     result = {"start": start, "trainable": trainable, "seconds": time.perf_counter() - began}
     result["validation"] = accuracy_and_confusion(classifier, data["validation"])[0]
     result["test"], result["confusion"] = accuracy_and_confusion(classifier, data["test"])
+    result["correct"] = (predict(classifier, data["test"]) == data["test"].labels).float().tolist()  # (300,) 0 or 1
     result["classifier"] = classifier
     return result
 
 
 if sms is not None:
-    sms_data = {name: ClassificationData(sms_tokenizer, texts, labels, SMS_CLASSES, max_length=64)
+    sms_data = {name: ClassificationData(sms_tokenizer, texts, labels, SMS_CLASSES, max_length=SMS_CONTEXT)
                 for name, (texts, labels) in sms_splits.items()}
-    print(f"{sms_data['train'].truncated} of {len(sms_data['train'])} training messages cut to 64 tokens")
-    sms_results = {start: fine_tune_sms(start, sms_data, learning_rate=SMS_LEARNING_RATES[start])
-                   for start in ("from scratch", "pretrained")}
-    for r in sms_results.values():
-        print(f"{r['start']:13s} validation {r['validation']:6.1%}, test {r['test']:6.1%} ± "
-              f"{standard_error(r['test'], len(sms_data['test'])):.1%} ({r['seconds']:.0f} s)")
-    print(f"naive Bayes                    test {naive_bayes:6.1%} ± {standard_error(naive_bayes, 300):.1%}")
+    print(f"{sms_data['train'].truncated} of {len(sms_data['train'])} training messages cut to {SMS_CONTEXT} tokens")
+    sms_runs = {start: [fine_tune_sms(start, sms_data, learning_rate=SMS_LEARNING_RATES[start], seed=seed)
+                        for seed in SMS_SEEDS] for start in ("from scratch", "pretrained")}
+    sms_scores = {start: per_item_scores([r["correct"] for r in runs]) for start, runs in sms_runs.items()}
+    nb_scores = [float(sms_tagger.predict(text) == label) for text, label in zip(sms_test_texts, sms_test_labels,
+                                                                                  strict=True)]
+    for start, runs in sms_runs.items():
+        mean, se = mean_and_se(sms_scores[start])
+        print(f"{start:13s} test {mean:6.1%} ± {se:.1%} (seeds: "
+              + ", ".join(f"{r['test']:.1%}" for r in runs)
+              + f"; validation {statistics.fmean(r['validation'] for r in runs):.1%}; "
+                f"{statistics.fmean(r['seconds'] for r in runs):.0f} s a run)")
+    print(f"naive Bayes   test {naive_bayes:6.1%} ± {mean_and_se(nb_scores)[1]:.1%}")
 
 # %% [markdown]
 # Where are the errors? The confusion matrix counts, for each true class (rows), what the classifier said
-# (columns); the messages it got wrong follow.
+# (columns), here for seed 0 of each start; the messages the fine-tuned model gets wrong with most of its seeds
+# follow.
 
 # %%
 if sms is not None:
     figure, axes = plt.subplots(1, 2, figsize=(7, 2.9), dpi=80)
-    for axis, r in zip(axes, sms_results.values(), strict=True):
+    for axis, runs in zip(axes, sms_runs.values(), strict=True):
+        r = runs[0]
         confusion = r["confusion"]
         axis.imshow(confusion, cmap="Blues", vmin=0, vmax=confusion.sum(1).max())
         for i in range(2):
@@ -387,34 +410,38 @@ if sms is not None:
                           color="white" if i == j else "black")
         axis.set_xticks([0, 1], [f"said {c}" for c in SMS_CLASSES])
         axis.set_yticks([0, 1], [f"is {c}" for c in SMS_CLASSES])
-        axis.set_title(f"{r['start']}: test {r['test']:.1%}", fontsize=9)
+        axis.set_title(f"{r['start']}, seed 0: test {r['test']:.1%}", fontsize=9)
     figure.tight_layout()
     plt.show()
-    from helpers.finetuning import predict
-
-    said = predict(sms_results["pretrained"]["classifier"], sms_data["test"]).tolist()
-    for text, label, guess in zip(sms_test_texts, sms_test_labels, said, strict=True):
-        if SMS_CLASSES[guess] != label:
-            print(f"is {label}, said {SMS_CLASSES[guess]}: {text[:110]}")
+    for text, label, share in zip(sms_test_texts, sms_test_labels, sms_scores["pretrained"], strict=True):
+        if share < 0.5:
+            print(f"is {label}, right with {round(share * len(SMS_SEEDS))} of {len(SMS_SEEDS)} seeds: {text[:100]}")
 
 # %%
 if sms is not None:
-    tuned_sms, scratch_sms = sms_results["pretrained"]["test"], sms_results["from scratch"]["test"]
-    sms_se = standard_error(tuned_sms, 300)
-    print(f"pretrained minus from scratch: {tuned_sms - scratch_sms:+.1%} (one standard error {sms_se:.1%})")
-    assert min(tuned_sms, scratch_sms) - 0.5 >= 3 * sms_se, "both read spam far better than always saying ham"
+    (tuned_sms, tuned_se), (scratch_sms, scratch_se) = (mean_and_se(sms_scores[start])
+                                                         for start in ("pretrained", "from scratch"))
+    nb_se = mean_and_se(nb_scores)[1]
+    sms_gap, sms_gap_se = paired_difference(sms_scores["pretrained"], sms_scores["from scratch"])
+    nb_gap, nb_gap_se = paired_difference(sms_scores["pretrained"], nb_scores)
+    print(f"pretrained minus from scratch: {sms_gap:+.1%} ± {sms_gap_se:.1%}; minus naive Bayes: {nb_gap:+.1%} ± "
+          f"{nb_gap_se:.1%} (paired over the 300 test messages; unpaired the first would be ± "
+          f"{math.hypot(tuned_se, scratch_se):.1%})")
+    assert tuned_sms - 0.5 >= 3 * tuned_se, "far better than always saying ham"
+    assert sms_gap >= -2 * sms_gap_se and nb_gap >= -2 * nb_gap_se, "not worse than either baseline beyond noise"
 
 # %% [markdown]
 # On the 300 held-out messages, the model pretrained on the collection's own messages and then fine-tuned is
-# right on 94.0 ± 1.4%, the same model trained on the 906 labelled messages alone on 94.7 ± 1.3%, naive Bayes on
-# 95.7 ± 1.2%: the three are within noise of each other, and both GPTs far above the 50% of always saying ham
-# (asserted). Most of the fine-tuned model's 18 errors are spam let through (12), spam written like a friend's
-# message. With all 906 labels pretraining did not pay, and the reasons can be read above: it is small (300 steps on 156,145
-# tokens take the validation loss from 6.95 to 4.83 nats per token, against 6.08 for token frequencies alone: far
-# from a model that knows the language of these messages), and 906 labels are plenty for a task whose evidence
-# is in its words ("free", "txt", "call", long numbers). The 96% this chapter aimed for was not reached by a 0.9M-parameter model in a two-minute
+# right on 95.1 ± 1.1% (the mean of three seeds), the same model trained on the 906 labelled messages alone on
+# 94.8 ± 1.1%, naive Bayes on 95.7 ± 1.2%; all far above the 50% of always saying ham (asserted). Compared message
+# by message, pretraining is worth +0.3 ± 0.8 points and naive Bayes is 0.6 ± 1.2 points ahead: within noise
+# (asserted: the fine-tuned model is not worse than either beyond two standard errors). Most of its errors are
+# spam let through, spam written like a friend's message. Pretraining read the messages eleven times over, with
+# dropout, and took the validation loss from 6.95 to 4.29 nats per token, far below the 6.08 of token frequencies
+# alone; but with all 906 labels the evidence is in the words ("free", "txt", "call", long numbers), and the
+# labels alone teach them. The 96% this chapter aimed for was not reached by a 0.9M-parameter model in this
 # budget; a course that fine-tunes GPT-2 small (124M parameters, pretrained on 40 GB of web text) reports 95.67%
-# on a balanced split like this one. Exercise 3 pretrains longer.
+# on a balanced split like this one, level with naive Bayes here.
 #
 # ### With few labels
 #
@@ -431,17 +458,16 @@ if sms is not None:
            "validation": sms_data["validation"], "test": sms_data["test"]}
     few_results = {start: fine_tune_sms(start, few, learning_rate=1e-3, steps=30, batch_size=16)
                    for start in ("from scratch", "pretrained")}
-    few_gap = few_results["pretrained"]["test"] - few_results["from scratch"]["test"]
-    few_se = math.sqrt(sum(standard_error(r["test"], 300) ** 2 for r in few_results.values()))
+    few_gap, few_se = paired_difference(few_results["pretrained"]["correct"], few_results["from scratch"]["correct"])
     for r in few_results.values():
         print(f"16 labels, {r['start']:13s} test {r['test']:6.1%} ± {standard_error(r['test'], 300):.1%}")
-    print(f"pretraining on the collection is worth {few_gap:+.1%} ± {few_se:.1%}")
+    print(f"pretraining on the collection is worth {few_gap:+.1%} ± {few_se:.1%} (paired, over the test messages)")
     assert few_gap >= 3 * few_se, "with 16 labels, pretraining on the messages pays"
 
 # %% [markdown]
-# With 16 labels the model pretrained on the collection's messages is right on 93.7% of the test messages, the
-# same model from scratch on 60.0%: pretraining is worth +33.7 ± 3.2 points (asserted above three standard
-# errors). The unlabelled messages taught the model what messages look like; 16 labels are then enough to say
+# With 16 labels the model pretrained on the collection's messages is right on 94.7% of the test messages, the
+# same model from scratch on 67.0%: pretraining is worth +27.7 ± 2.9 points (compared message by message;
+# asserted above three standard errors). The unlabelled messages taught the model what messages look like; 16 labels are then enough to say
 # which of them are spam. With 906 labels the model from scratch learns that from the labels themselves.
 #
 # ### Interrupted and resumed
@@ -538,7 +564,7 @@ if sms is not None:
         print(f"LoRA, learning rate {lr:g}: validation {r['validation']:.1%}")
     best_lr = max(lora_grid, key=lambda lr: (lora_grid[lr]["validation"], -lr))
     lora = lora_grid[best_lr]
-    full = sms_results["pretrained"]
+    full = sms_runs["pretrained"][0]  # seed 0, as LoRA's runs
     print(f"{'':24s} {'trainable':>10s} {'share':>6s} {'test':>7s} {'time':>6s}")
     for name, r in (("full fine-tuning", full), (f"LoRA (rate {best_lr:g})", lora)):
         print(f"{name:24s} {r['trainable']:10,d} {r['trainable'] / full['trainable']:6.1%} {r['test']:7.1%} "
@@ -547,8 +573,8 @@ if sms is not None:
 
 # %% [markdown]
 # LoRA trains 33,026 numbers, 3.5% of what full fine-tuning trains (the adapters and the new head), and is right
-# on 94.7% of the test messages against full fine-tuning's 94.0% (asserted: within 2 points). The two learning
-# rates of the grid tie on validation (97.0%); the smaller is kept. On this CPU a LoRA step costs about as much
+# on 95.0% of the test messages against full fine-tuning's 94.3% (seed 0 of each; asserted: within 2 points). The
+# smaller learning rate of the grid did better on validation (98.0% against 97.0%) and is kept. On this CPU a LoRA step costs about as much
 # as a full one (the time column): the frozen weights still run forward, and backward for the gradients that
 # reach the earlier adapters. What LoRA saves is memory (no optimizer state for the frozen weights) and what you keep per task:
 # 33 thousand numbers instead of a copy of the model.
@@ -677,8 +703,8 @@ assert runs[2]["world_size"] == 2 and torchrun_gap < 1e-4
 #   model, it learns a task from 16 or 64 labels and 30 steps, where the same model trained from scratch stays
 #   20 to 41 points behind (section 2's curve).
 # - On real SMS spam a small GPT, pretrained on the collection's own unlabelled messages with a tokenizer fit to
-#   them, fine-tunes to about 94%, within noise of the same model trained on the labels alone and of naive
-#   Bayes when 906 labels are there; with 16 labels, pretraining is worth about 34 points.
+#   them, fine-tunes to about 95% (three seeds), within noise of the same model trained on the labels alone and
+#   of naive Bayes when 906 labels are there; with 16 labels, pretraining is worth about 28 points.
 # - LoRA trains a small share of the numbers, with a learning rate of its own, and lands close to full
 #   fine-tuning.
 # - Instruction fine-tuning masks the prompt out of the loss and teaches a format and behaviour the model never
@@ -715,9 +741,10 @@ rows = [(f"Pretraining pays on {task} with {n} labels",
          f"from scratch {seeds(task, 'from scratch', n)}; chance {chance[task]:.0%}")
         for task in TASKS for n in (16, 64)]
 if sms is not None:
-    rows += [("A small GPT fine-tuned on real SMS spam (pretrained on the collection's messages first)",
-              measured(tuned_sms, 300), f"always ham 50%; within noise of from scratch {measured(scratch_sms, 300)} "
-              f"and naive Bayes {measured(naive_bayes, 300)}: with 906 labels pretraining did not pay"),
+    rows += [("A small GPT pretrained on the collection's messages, then fine-tuned on real SMS spam (3 seeds)",
+              f"{tuned_sms:.1%} ± {tuned_se:.1%}",
+              f"from scratch {scratch_sms:.1%} (gap {sms_gap:+.1%} ± {sms_gap_se:.1%}, paired), naive Bayes "
+              f"{naive_bayes:.1%} (gap {nb_gap:+.1%} ± {nb_gap_se:.1%}); always ham 50%"),
              ("With 16 labelled messages, pretraining on the collection pays",
               f"{measured(few_results['pretrained']['test'], 300)} (gap {few_gap:+.1%} ± {few_se:.1%})",
               f"from scratch {measured(few_results['from scratch']['test'], 300)}"),
@@ -737,8 +764,8 @@ Markdown("| claim | result | baseline |\n|---|---|---|\n" + "\n".join(f"| {a} | 
 #    `fine_tune_sms`). How close does it get, and what does that say about what pretraining put in the last
 #    hidden state?
 # 2. Add a new task to your assistant: e.g. "say the opposite : it was good ." -> "it was bad .".
-# 3. Pretrain the SMS model of section 3 longer (600 steps, then 1,200) before fine-tuning it. Does its
-#    validation loss keep falling, and does the fine-tuned spam filter follow?
+# 3. Pretrain the SMS model of section 3 for 300 steps instead of 800, and without dropout (`SMS_DROPOUT = 0.0`),
+#    before fine-tuning it. How far does its validation loss get, and does the fine-tuned spam filter follow?
 #
 # <details><summary>Solutions</summary>
 #
@@ -748,9 +775,11 @@ Markdown("| claim | result | baseline |\n|---|---|---|\n" + "\n".join(f"| {a} | 
 #    model's features.
 # 2. Build pairs `(f"say the opposite : it was {a} .", f"it was {b} .")` from a few adjective pairs, add them
 #    to `tuning_pairs` and fine-tune again; hold some adjective pairs out to test.
-# 3. Set `SMS_PRETRAIN_STEPS = 600` in the pretraining cell and run the section again. The validation loss
-#    goes on falling (5,000 messages are read several times over, so watch for it turning up: overfitting);
-#    compare the two fine-tuned accuracies with the table, remembering their standard errors of about a point.
+# 3. Set `SMS_PRETRAIN_STEPS = 300` and `SMS_DROPOUT = 0.0` in the pretraining cell and run the section again
+#    (the other settings make another cache key, so this model is trained, not loaded). An earlier version of this
+#    chapter did exactly that: the validation loss stopped near 4.8 nats per token, and the fine-tuned filter was
+#    right on about 94% of the test messages, no better than the same model from scratch. Reading the 5,000
+#    messages many more times, with dropout so as not to memorise them, is what made pretraining pay.
 #
 # </details>
 #

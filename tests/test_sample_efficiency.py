@@ -1,14 +1,29 @@
 """Pretraining pays: labelled examples drawn balanced and held out, fine-tuning that never changes the model passed
 in, and the reference model fine-tuned on 16 reviews far ahead of the same architecture trained from scratch."""
 
+import math
+import statistics
+
 import pytest
 import torch
 
 import helpers.experiments.sample_efficiency as sample_efficiency_module
 from helpers.experiments.abilities import VERDICT_START, normalised
-from helpers.experiments.sample_efficiency import cached_sample_efficiency, fine_tuned_accuracy, gap, labelled_examples
+from helpers.experiments.sample_efficiency import (
+    cached_pretraining,
+    cached_sample_efficiency,
+    fine_tuned_accuracy,
+    gap,
+    labelled_examples,
+    mean_and_se,
+    paired_difference,
+    per_item_scores,
+)
+from helpers.model import GPTConfig
 from helpers.pretrained import LADDER, pretrained
 from helpers.tinyworld2 import TinyWorld
+from helpers.tokenizers import CharacterTokenizer
+from helpers.training import TrainingConfig
 
 
 def test_sentiment_examples_are_balanced_and_end_where_the_verdict_is_said():
@@ -82,3 +97,48 @@ def test_the_reference_model_fine_tuned_on_16_reviews_beats_the_same_model_from_
     scratch = fine_tuned_accuracy(model, tokenizer, "sentiment", 16, "from scratch")
     assert all(torch.equal(value, model.state_dict()[name]) for name, value in before.items())
     assert tuned >= 0.90 and tuned - scratch >= 0.15  # 400 test reviews: a standard error of at most 2.5 points
+
+
+def test_cached_pretraining_trains_once_then_loads_and_trains_again_for_another_text(isolated_cache, monkeypatch):
+    text = "free prize, call now\nsee you at six\n" * 20
+    tokenizer = CharacterTokenizer.train(text)
+    ids = torch.tensor(tokenizer.encode(text))
+    config = GPTConfig(vocab_size=tokenizer.vocab_size, context_length=8, n_layer=1, n_head=2, n_embd=16)
+    training = TrainingConfig(max_steps=4, batch_size=4, warmup_steps=1, eval_every=2, eval_batches=1)
+    first = cached_pretraining(config, training, text, tokenizer, ids[:500], ids[500:])
+    assert first.step == 4 and len(list(isolated_cache.glob("pretraining/*/model"))) == 1
+
+    def no_training(*arguments, **keywords):
+        raise AssertionError("a cached model was trained again")
+
+    monkeypatch.setattr(sample_efficiency_module, "TrainingJob", no_training)  # training would build a job
+    again = cached_pretraining(config, training, text, tokenizer, ids[:500], ids[500:])
+    assert all(torch.equal(a, b) for a, b in zip(first.build_model().state_dict().values(),
+                                                 again.build_model().state_dict().values(), strict=True))
+    with pytest.raises(AssertionError, match="trained again"):
+        cached_pretraining(config, training, text + "more\n", tokenizer, ids[:500], ids[500:])
+
+
+def test_per_item_scores_average_the_runs_item_by_item():
+    assert per_item_scores([[1, 0, 1], [1, 1, 0], [1, 0, 0]]) == pytest.approx([1, 1 / 3, 1 / 3])
+    with pytest.raises(ValueError, match="same"):
+        per_item_scores([[1, 0], [1]])
+
+
+def test_mean_and_se_of_zero_one_scores_is_close_to_the_binomial_formula():
+    mean, se = mean_and_se([1] * 285 + [0] * 15)  # 95% of 300
+    assert mean == pytest.approx(0.95) and se == pytest.approx(math.sqrt(0.95 * 0.05 / 300), rel=0.01)
+    with pytest.raises(ValueError, match="two items"):
+        mean_and_se([1])
+
+
+def test_the_paired_difference_counts_only_the_items_where_the_two_disagree():
+    a = [1] * 290 + [0] * 10  # 96.7%
+    b = [1] * 280 + [0] * 20  # 93.3%: wrong on everything a gets wrong, and 10 more
+    mean, se = paired_difference(a, b)
+    assert mean == pytest.approx(10 / 300)
+    assert se == pytest.approx(statistics.stdev([1] * 10 + [0] * 290) / math.sqrt(300))
+    assert se < math.hypot(mean_and_se(a)[1], mean_and_se(b)[1])  # pairing removes the items both get right
+    assert paired_difference(a, a) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="same items"):
+        paired_difference(a, b[:-1])

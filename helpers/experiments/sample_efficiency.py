@@ -23,6 +23,15 @@ The cache. cached_sample_efficiency keeps every run's accuracy in cache_dir("sam
 / "curve.json" as soon as it is measured (an interrupted curve resumes); the fingerprint covers the settings, the
 model's weights and the pretraining text, so another model or another recipe is measured afresh.
 
+On real data (chapter 6's SMS spam), the same comparison with a model pretrained on the collection's own messages:
+cached_pretraining   a GPT pretrained on a text once and kept in the cache (helpers.cached_models.trained_once,
+                     keyed by its settings and the text), so a chapter's later runs load it
+per_item_scores      each test item's share of right answers over several seeds
+mean_and_se          an accuracy from per-item scores, with its standard error over the items
+paired_difference    a - b item by item, with its standard error: two classifiers read the same test items, and
+                     only the items where they disagree say which is better, so the paired error bar is the
+                     honest (and much smaller) one
+
 Simplified on purpose: one fixed number of steps for every size (the smallest sets are seen hundreds of times,
 the largest a couple of times); no early stopping; a few seeds, each drawing its own labelled examples.
 """
@@ -41,10 +50,12 @@ from dataclasses import dataclass
 
 import torch
 
+from helpers.cached_models import TrainingJob, trained_once
+from helpers.checkpoints import Checkpoint
 from helpers.experiments.abilities import EVALUATION_SEED, LABELLED_SEED, VERDICT_START, HeldOut, normalised
 from helpers.files import write_text_atomically
 from helpers.finetuning import ClassificationData, GPTClassifier, accuracy_and_confusion, classification_loss
-from helpers.model import GPT
+from helpers.model import GPT, GPTConfig
 from helpers.runtime import cache_dir, cache_fingerprint
 from helpers.tinyworld2 import DOCUMENT_SEPARATOR, TinyWorld
 from helpers.training import TrainingConfig, train
@@ -172,3 +183,39 @@ def gap(curve: dict[tuple[str, str, int], list], task: str, size: int) -> tuple[
                                          strict=True)]
     se = statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1 else math.nan
     return statistics.fmean(differences), se
+
+
+def cached_pretraining(config: GPTConfig, training: TrainingConfig, text: str, tokenizer, train_ids: torch.Tensor,
+                       val_ids: torch.Tensor, *, seed: int = 0) -> Checkpoint:
+    """A GPT of `config` pretrained (next token) on `text`'s ids, trained once and then read from the cache."""
+    settings = {"model": dataclasses.asdict(config), "training": dataclasses.asdict(training), "seed": seed}
+    folder = cache_dir("pretraining", cache_fingerprint(settings, text.encode("utf-8"))[:16]) / "model"
+
+    def prepare() -> TrainingJob:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            model = GPT(config)
+        return TrainingJob(model, train_ids, val_ids, tokenizer)
+
+    return trained_once(folder, training, prepare, what="pretrained model", progress=False)
+
+
+def per_item_scores(runs: Sequence[Sequence[float]]) -> list[float]:
+    """Each item's mean score over the runs: several seeds' 0/1 correctness on the same items -> one list."""
+    if not runs or not runs[0] or any(len(run) != len(runs[0]) for run in runs):
+        raise ValueError("give at least one run, every run scoring the same (non-empty) list of items.")
+    return [statistics.fmean(scores) for scores in zip(*runs, strict=True)]
+
+
+def mean_and_se(scores: Sequence[float]) -> tuple[float, float]:
+    """The mean of per-item scores and its standard error (sample standard deviation / sqrt(items))."""
+    if len(scores) < 2:
+        raise ValueError(f"a standard error needs at least two items, got {len(scores)}.")
+    return statistics.fmean(scores), statistics.stdev(scores) / math.sqrt(len(scores))
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Mean of a[i] - b[i] over the same items, and its standard error: how much better a is, and how surely."""
+    if len(a) != len(b):
+        raise ValueError(f"a paired comparison needs scores of the same items; got {len(a)} and {len(b)}.")
+    return mean_and_se([x - y for x, y in zip(a, b, strict=True)])
