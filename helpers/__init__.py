@@ -39,6 +39,7 @@ experiments           one module per experiment a chapter runs:
   induction_heads     induction heads appearing suddenly with depth                             (chapter 7)
   in_context_regression  in-context linear regression against least squares                     (chapter 7)
   grokking            modular addition learned long after it was memorised                      (chapter 7)
+  tiny_models         small GPTs trained from scratch on chosen documents, once, then cached    (chapter 8)
   memorization        exposure of planted secrets, and deduplication                            (chapter 8)
   differential_privacy  DP-SGD with Opacus: a guarantee per training window, and its price      (chapter 8)
   bias                a learned gender-profession association and counterfactual data           (chapter 8)
