@@ -1,5 +1,6 @@
-"""Models trained once and shared through the cache: the chapters' pretrained models, chapter 2's sweep, chapter
-3's story model, chapter 7's in-context regressor and chapter 8's small models all come from `trained_once`.
+"""Models trained once and shared through the cache: the pretrained models, chapter 2's sweep, chapter 6's
+sample-efficiency curve and SMS model, chapter 7's in-context regressor and chapter 8's small models all come
+from `trained_once`.
 
 trained_once     the verified checkpoint in a cache folder: loaded when it is intact and finished; otherwise
                  trained now, on a fixed number of threads (CACHED_MODEL_THREADS unless told), resuming an
